@@ -1,0 +1,175 @@
+// Package collector glues the partitioner, the subprocess extension and the
+// embedded Rust collector into the Go collector's command line.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
+)
+
+// NewCommand is otelcol.NewCommand with the partitioning converter installed,
+// `components` listing each component's runtime, and a `partition` subcommand.
+func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
+	catalog := sync.OnceValues(func() (*partition.Catalog, error) {
+		f, err := set.Factories()
+		if err != nil {
+			return nil, err
+		}
+		return NewCatalog(f)
+	})
+	userResolver := set.ConfigProviderSettings.ResolverSettings // before our converter: the config as written
+	rs := &set.ConfigProviderSettings.ResolverSettings
+	rs.ConverterFactories = append(rs.ConverterFactories, NewConverterFactory(catalog))
+	set.ConverterModules = append(set.ConverterModules, "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
+
+	cmd := otelcol.NewCommand(set)
+	for _, c := range cmd.Commands() {
+		if c.Name() == "components" {
+			cmd.RemoveCommand(c)
+		}
+	}
+	cmd.AddCommand(newComponentsCommand(set, catalog), newPartitionCommand(userResolver, catalog))
+	return cmd
+}
+
+// componentRow is one line of `components`: the collector's listing plus the runtime.
+type componentRow struct {
+	Type      string            `yaml:"type"`
+	Runtime   string            `yaml:"runtime"`
+	Signals   []string          `yaml:"signals,omitempty"`
+	Module    string            `yaml:"module,omitempty"`
+	Stability map[string]string `yaml:"stability,omitempty"`
+	Native    string            `yaml:"native_type,omitempty"`
+}
+
+func newComponentsCommand(set otelcol.CollectorSettings, catalog func() (*partition.Catalog, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   "components",
+		Short: "Outputs the components of this distribution with their runtime (go or rust)",
+		Args:  cobra.ExactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cat, err := catalog()
+			if err != nil {
+				return err
+			}
+			f, err := set.Factories()
+			if err != nil {
+				return err
+			}
+			out := map[string]any{"buildinfo": map[string]string{
+				"command": set.BuildInfo.Command, "description": set.BuildInfo.Description, "version": set.BuildInfo.Version,
+			}}
+			groups := map[partition.Kind][]componentRow{}
+			for _, c := range cat.Components() {
+				row := componentRow{Type: c.Type, Runtime: string(c.Runtime), Signals: c.Signals}
+				if c.Runtime == partition.Rust {
+					row.Module = "otelcol-rust (embedded)"
+					if c.NativeType != "" && c.NativeType != c.Type {
+						row.Native = c.NativeType
+					}
+				} else {
+					row.Module = goModule(f, c.Kind, c.Type)
+				}
+				groups[c.Kind] = append(groups[c.Kind], row)
+			}
+			for kind, rows := range groups {
+				sort.Slice(rows, func(i, j int) bool { return rows[i].Type < rows[j].Type })
+				out[string(kind)+"s"] = rows
+			}
+			data, err := yaml.Marshal(out)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(data)
+			return err
+		},
+	}
+}
+
+func newPartitionCommand(rs confmap.ResolverSettings, catalog func() (*partition.Catalog, error)) *cobra.Command {
+	var uris []string
+	var out string
+	c := &cobra.Command{
+		Use:   "partition --config FILE --out DIR",
+		Short: "Writes the Go half (DIR/go.yaml) and the Rust half (DIR/rust.yaml) of a config",
+		Args:  cobra.ExactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(uris) == 0 {
+				return errors.New("--config is required")
+			}
+			if out == "" {
+				return errors.New("--out is required")
+			}
+			rs.URIs = uris
+			if rs.DefaultScheme == "" {
+				rs.DefaultScheme = "env"
+			}
+			resolver, err := confmap.NewResolver(rs)
+			if err != nil {
+				return err
+			}
+			conf, err := resolver.Resolve(context.Background())
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", strings.Join(uris, ", "), err)
+			}
+			cat, err := catalog()
+			if err != nil {
+				return err
+			}
+			res, err := partition.Partition(conf.ToStringMap(), cat, PartitionOptions())
+			if err != nil {
+				return err
+			}
+			if err := partition.WriteFiles(res, out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/go.yaml", out)
+			if res.Rust != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), " and %s/rust.yaml (%d bridges)", out, len(res.Bridges))
+			} else {
+				fmt.Fprint(cmd.OutOrStdout(), " (all-Go config: no Rust half, no subprocess)")
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	c.Flags().StringArrayVar(&uris, "config", nil, "config URI or file (repeatable, merged in order)")
+	c.Flags().StringVar(&out, "out", "", "directory to write go.yaml and rust.yaml into")
+	return c
+}
+
+func goModule(f otelcol.Factories, kind partition.Kind, typ string) string {
+	switch kind {
+	case partition.KindReceiver:
+		return moduleOf(f.ReceiverModules, typ)
+	case partition.KindProcessor:
+		return moduleOf(f.ProcessorModules, typ)
+	case partition.KindExporter:
+		return moduleOf(f.ExporterModules, typ)
+	case partition.KindConnector:
+		return moduleOf(f.ConnectorModules, typ)
+	case partition.KindExtension:
+		return moduleOf(f.ExtensionModules, typ)
+	}
+	return ""
+}
+
+func moduleOf[K fmt.Stringer](m map[K]string, typ string) string {
+	for k, v := range m {
+		if k.String() == typ {
+			return v
+		}
+	}
+	return ""
+}

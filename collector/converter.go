@@ -1,0 +1,99 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"go.opentelemetry.io/collector/confmap"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
+	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
+)
+
+// NewConverterFactory returns the confmap converter that splits the user's
+// config into the Go half (which replaces the config the collector sees) and
+// the Rust half (handed to the subprocess extension inside the Go half).
+// Running as a converter means every config source the collector supports
+// (files, env, yaml:, http:, several --config merged) is partitioned alike.
+func NewConverterFactory(catalog func() (*partition.Catalog, error)) confmap.ConverterFactory {
+	return confmap.NewConverterFactory(func(set confmap.ConverterSettings) confmap.Converter {
+		return &converter{catalog: catalog, logger: set.Logger}
+	})
+}
+
+type converter struct {
+	catalog func() (*partition.Catalog, error)
+	logger  *zap.Logger
+}
+
+func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
+	cat, err := c.catalog()
+	if err != nil {
+		return err
+	}
+	res, err := partition.Partition(conf.ToStringMap(), cat, PartitionOptions())
+	if err != nil {
+		return err
+	}
+	goHalf := res.Go
+	if res.Rust != nil {
+		if err := injectSubprocess(goHalf, res); err != nil {
+			return err
+		}
+		if c.logger != nil {
+			c.logger.Info("Config partitioned: Rust components run in a supervised otelcol-rust child",
+				zap.Int("bridges", len(res.Bridges)), zap.String("runtime_dir", runtimedir.Path()))
+		}
+	}
+	for _, k := range conf.AllKeys() {
+		conf.Delete(k)
+	}
+	return conf.Merge(confmap.NewFromStringMap(goHalf))
+}
+
+// PartitionOptions are the partitioner options for this process: sockets in
+// the private runtime dir, over the transport the platform table gives.
+func PartitionOptions() partition.Options {
+	transport := "unix"
+	if p, ok := platforms.Lookup(runtime.GOOS, runtime.GOARCH); ok && p.Transport != "" {
+		transport = p.Transport
+	}
+	return partition.Options{SocketDir: runtimedir.Path(), Transport: transport, TCPAddr: freeLoopbackAddr}
+}
+
+// injectSubprocess adds the subprocess extension (keeping any settings the
+// user gave it) with the Rust half and where to run it.
+func injectSubprocess(goHalf map[string]any, res *partition.Result) error {
+	exts, _ := goHalf["extensions"].(map[string]any)
+	if exts == nil {
+		exts = map[string]any{}
+		goHalf["extensions"] = exts
+	}
+	id := subprocessext.Type.String()
+	cfg, _ := exts[id].(map[string]any)
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	cfg["rust_config"] = res.Rust
+	cfg["runtime_dir"] = runtimedir.Path()
+	cfg["health_endpoint"] = res.HealthEndpoint
+	exts[id] = cfg
+
+	svc, _ := goHalf["service"].(map[string]any)
+	if svc == nil {
+		return fmt.Errorf("config has no service section")
+	}
+	list, _ := svc["extensions"].([]any)
+	for _, e := range list {
+		if e == id {
+			return nil
+		}
+	}
+	// First, so that the child is up before any Go component that needs it.
+	svc["extensions"] = append([]any{id}, list...)
+	return nil
+}

@@ -1,0 +1,108 @@
+package subprocessext
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config of the rust_subprocess extension. RustConfig, RuntimeDir and
+// HealthEndpoint are filled in by the partitioning converter; the rest are
+// operator settings (the extension can be listed in the user's config to set them).
+type Config struct {
+	// Mode: auto | embedded | subprocess (see collector.SelectMode).
+	Mode string `mapstructure:"mode"`
+
+	RustConfig     map[string]any `mapstructure:"rust_config"`
+	RuntimeDir     string         `mapstructure:"runtime_dir"`
+	HealthEndpoint string         `mapstructure:"health_endpoint"`
+
+	// Extraction of the embedded binary: auto (sealed memfd, else disk) | memfd | disk.
+	Extract  string `mapstructure:"extract"`
+	CacheDir string `mapstructure:"cache_dir"`
+
+	StartTimeout  time.Duration `mapstructure:"start_timeout"`
+	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
+
+	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
+	Restart     RestartConfig     `mapstructure:"restart"`
+
+	// validate is swapped by tests; it runs `otelcol-rust validate` on the Rust half.
+	validate func(*Config) error
+}
+
+// HealthCheckConfig is a Kubernetes-style probe of the child's gRPC health service.
+type HealthCheckConfig struct {
+	Period           time.Duration `mapstructure:"period"`
+	Timeout          time.Duration `mapstructure:"timeout"`
+	FailureThreshold int           `mapstructure:"failure_threshold"`
+}
+
+// RestartConfig is the crash/unhealthy restart policy.
+type RestartConfig struct {
+	InitialBackoff time.Duration `mapstructure:"initial_backoff"`
+	MaxBackoff     time.Duration `mapstructure:"max_backoff"`
+	Multiplier     float64       `mapstructure:"multiplier"`
+	Jitter         float64       `mapstructure:"jitter"`
+	ResetAfter     time.Duration `mapstructure:"reset_after"`
+	MaxRestarts    int           `mapstructure:"max_restarts"`
+	Window         time.Duration `mapstructure:"window"`
+}
+
+func createDefaultConfig() *Config {
+	return &Config{
+		Mode:          "auto",
+		Extract:       "auto",
+		StartTimeout:  30 * time.Second,
+		ShutdownGrace: 10 * time.Second,
+		HealthCheck:   HealthCheckConfig{Period: 5 * time.Second, Timeout: 2 * time.Second, FailureThreshold: 3},
+		Restart: RestartConfig{
+			InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
+			Multiplier: 2, Jitter: 0.2, ResetAfter: time.Minute, MaxRestarts: 5, Window: 5 * time.Minute,
+		},
+	}
+}
+
+// Validate checks the settings and, when there is a Rust half, validates it
+// with the embedded otelcol-rust: a bad Rust half must fail `validate` and
+// startup before any component of either half starts.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Extract {
+	case "auto", "memfd", "disk":
+	default:
+		errs = append(errs, fmt.Errorf("extract: %q is not one of auto, memfd, disk", c.Extract))
+	}
+	for name, d := range map[string]time.Duration{
+		"start_timeout": c.StartTimeout, "shutdown_grace": c.ShutdownGrace,
+		"health_check.period": c.HealthCheck.Period, "health_check.timeout": c.HealthCheck.Timeout,
+		"restart.initial_backoff": c.Restart.InitialBackoff, "restart.max_backoff": c.Restart.MaxBackoff,
+	} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be positive, got %s", name, d))
+		}
+	}
+	if c.HealthCheck.FailureThreshold < 1 {
+		errs = append(errs, fmt.Errorf("health_check.failure_threshold: must be at least 1"))
+	}
+	if c.Restart.Multiplier < 1 {
+		errs = append(errs, fmt.Errorf("restart.multiplier: must be at least 1"))
+	}
+	if c.Restart.Jitter < 0 || c.Restart.Jitter > 1 {
+		errs = append(errs, fmt.Errorf("restart.jitter: must be within [0, 1]"))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if c.RustConfig == nil {
+		return nil // listed by the user but nothing runs in Rust: the extension idles.
+	}
+	if c.RuntimeDir == "" || c.HealthEndpoint == "" {
+		return errors.New("rust_config is set but runtime_dir/health_endpoint are not: these are set by the partitioning converter, not by hand")
+	}
+	v := c.validate
+	if v == nil {
+		v = validateRustHalf
+	}
+	return v(c)
+}

@@ -1,0 +1,151 @@
+package subprocessext
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/extension"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustexe"
+	"github.com/otelcol-hybrid/otelcol-hybrid/supervisor"
+)
+
+type subprocessExtension struct {
+	cfg *Config
+	set extension.Settings
+
+	mu   sync.Mutex
+	sup  *supervisor.Supervisor
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newExtension(set extension.Settings, cfg *Config) *subprocessExtension {
+	return &subprocessExtension{cfg: cfg, set: set}
+}
+
+func (e *subprocessExtension) Start(ctx context.Context, host component.Host) error {
+	if e.cfg.RustConfig == nil {
+		e.set.Logger.Info("No Rust component in the config: no subprocess started")
+		return nil
+	}
+	if _, err := mode.Select(e.cfg.Mode, mode.CgoEnabled); err != nil {
+		return err
+	}
+	dir := e.cfg.RuntimeDir
+	for _, stale := range runtimedir.SweepStale(dir) {
+		e.set.Logger.Info("Removed the runtime dir of a dead otelcol-hybrid process", zap.String("dir", stale))
+	}
+	if err := runtimedir.Create(dir); err != nil {
+		return err
+	}
+	sup, err := e.newSupervisor(ctx, host, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return err
+	}
+	if err := sup.Start(ctx); err != nil {
+		_ = sup.Shutdown(context.Background())
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("starting otelcol-rust: %w", err)
+	}
+	e.mu.Lock()
+	e.sup = sup
+	e.stop, e.done = make(chan struct{}), make(chan struct{})
+	e.mu.Unlock()
+	go e.watchFatal(host, sup)
+	return nil
+}
+
+func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.Host, dir string) (*supervisor.Supervisor, error) {
+	exe, err := rustexe.Get(ctx, e.cfg.rustexeOptions())
+	if err != nil {
+		return nil, err
+	}
+	data, err := e.cfg.rustYAML()
+	if err != nil {
+		return nil, err
+	}
+	cfgFile := filepath.Join(dir, "rust.yaml")
+	if err := os.WriteFile(cfgFile, data, 0o600); err != nil {
+		return nil, fmt.Errorf("writing the Rust half: %w", err)
+	}
+	e.set.Logger.Info("Starting otelcol-rust", zap.String("executable", exe.Path),
+		zap.String("version", exe.Version), zap.String("config", cfgFile), zap.String("health", e.cfg.HealthEndpoint))
+	c := e.cfg
+	return supervisor.New(supervisor.Config{
+		Path:           exe.Path,
+		Args:           []string{"--config", cfgFile, "--exit-with-parent", "--exit-on-stdin-eof"},
+		ConfigFile:     cfgFile,
+		Dir:            dir,
+		HealthEndpoint: c.HealthEndpoint,
+		StartTimeout:   c.StartTimeout,
+		ShutdownGrace:  c.ShutdownGrace,
+		Probe: supervisor.ProbeConfig{
+			Period: c.HealthCheck.Period, Timeout: c.HealthCheck.Timeout, FailureThreshold: c.HealthCheck.FailureThreshold,
+		},
+		Restart: supervisor.RestartPolicy{
+			InitialBackoff: c.Restart.InitialBackoff, MaxBackoff: c.Restart.MaxBackoff,
+			Multiplier: c.Restart.Multiplier, Jitter: c.Restart.Jitter, ResetAfter: c.Restart.ResetAfter,
+			MaxRestarts: c.Restart.MaxRestarts, Window: c.Restart.Window,
+		},
+		Logger:        e.set.Logger,
+		MeterProvider: e.set.MeterProvider,
+		OnStatus:      func(st supervisor.Status) { reportStatus(host, st) },
+	})
+}
+
+// reportStatus maps the child's state onto the collector's component status,
+// so health endpoints and status watchers see the Rust half like any component.
+func reportStatus(host component.Host, st supervisor.Status) {
+	switch st.State {
+	case supervisor.Ready:
+		componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+	case supervisor.Unhealthy, supervisor.Restarting:
+		err := st.Err
+		if err == nil {
+			err = fmt.Errorf("otelcol-rust is %s", st.State)
+		}
+		componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+	}
+}
+
+// watchFatal turns a crash loop into a fatal status, which stops the collector:
+// running on without the Rust half would accept data it cannot deliver.
+func (e *subprocessExtension) watchFatal(host component.Host, sup *supervisor.Supervisor) {
+	defer close(e.done)
+	select {
+	case err := <-sup.Fatal():
+		if err != nil {
+			e.set.Logger.Error("otelcol-rust failed permanently", zap.Error(err))
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+		}
+	case <-e.stop:
+	}
+}
+
+func (e *subprocessExtension) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	sup, stop, done := e.sup, e.stop, e.done
+	e.sup = nil
+	e.mu.Unlock()
+	if sup == nil {
+		return nil
+	}
+	close(stop)
+	<-done
+	err := sup.Shutdown(ctx)
+	if rmErr := os.RemoveAll(e.cfg.RuntimeDir); rmErr != nil {
+		err = errors.Join(err, rmErr)
+	}
+	return err
+}
