@@ -26,6 +26,9 @@ const OverrideEnv = "OTELCOL_HYBRID_RUST_BIN"
 // extracted to disk.
 const CacheDirEnv = "OTELCOL_HYBRID_CACHE_DIR"
 
+// ExtractEnv overrides Options.Mode: auto, memfd or disk.
+const ExtractEnv = "OTELCOL_HYBRID_EXTRACT"
+
 // Options choose how the embedded binary is placed.
 type Options struct {
 	CacheDir string       // "" = extract's default search
@@ -62,6 +65,17 @@ func Get(ctx context.Context, opts Options) (*Exe, error) {
 		}
 		cached = &Exe{Path: abs, Version: "override", Override: true}
 		return cached, nil
+	}
+	switch os.Getenv(ExtractEnv) {
+	case "memfd":
+		opts.Mode = extract.ModeMemfd
+	case "disk":
+		opts.Mode = extract.ModeDisk
+	case "auto":
+		opts.Mode = extract.ModeAuto
+	case "":
+	default:
+		return nil, fmt.Errorf("%s=%q: want auto, memfd or disk", ExtractEnv, os.Getenv(ExtractEnv))
 	}
 	m, blob, err := embedbin.Collector()
 	if err != nil {

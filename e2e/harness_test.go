@@ -1,0 +1,261 @@
+// Package e2e runs the real otelcol-hybrid binary (with its embedded
+// otelcol-rust) against real clients and a real OTLP backend. `make test`
+// builds the binaries and points these tests at them through the environment.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary returns the path in env var name, or skips: `make test` always sets
+// these, a bare `go test ./...` has not built the binaries.
+func binary(t *testing.T, name string) string {
+	t.Helper()
+	p := os.Getenv(name)
+	if p == "" {
+		t.Skipf("%s is not set: run through `make test`, which builds the binaries", name)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s=%s: %v", name, p, err)
+	}
+	return p
+}
+
+// freePort reserves a loopback port for a receiver in a test config.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// shortTempDir is a temp dir with a short path: bridge sockets live under it
+// and unix socket paths are limited to ~104 bytes.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// syncBuffer collects a process's output and lets tests wait for a line.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// hybrid is one running otelcol-hybrid process.
+type hybrid struct {
+	t          *testing.T
+	cmd        *exec.Cmd
+	out        *syncBuffer
+	runtimeDir string // base dir for per-process runtime dirs
+	cacheDir   string
+	exited     chan struct{}
+	waitErr    error
+}
+
+type hybridOpts struct {
+	env  []string
+	args []string
+}
+
+// startHybrid writes config to a file and runs otelcol-hybrid on it.
+func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
+	t.Helper()
+	bin := binary(t, "OTELCOL_HYBRID_BIN")
+	dir := shortTempDir(t)
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := &hybrid{t: t, out: &syncBuffer{}, runtimeDir: filepath.Join(dir, "run"), cacheDir: filepath.Join(dir, "cache"), exited: make(chan struct{})}
+	if err := os.Mkdir(h.runtimeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"--config", cfgPath}, o.args...)
+	h.cmd = exec.Command(bin, args...)
+	h.cmd.Env = append(os.Environ(),
+		"OTELCOL_HYBRID_RUNTIME_DIR="+h.runtimeDir,
+		"OTELCOL_HYBRID_CACHE_DIR="+h.cacheDir,
+		"TMPDIR="+dir,
+	)
+	h.cmd.Env = append(h.cmd.Env, o.env...)
+	h.cmd.Stdout, h.cmd.Stderr = h.out, h.out
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.waitErr = h.cmd.Wait(); close(h.exited) }()
+	t.Cleanup(func() {
+		h.cmd.Process.Kill()
+		<-h.exited
+		// Reap a child the parent could not stop (the test failed): never leak processes.
+		for _, pid := range childPIDs(h.cmd.Process.Pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if t.Failed() {
+			t.Logf("otelcol-hybrid output:\n%s", tail(h.out.String(), 80))
+		}
+	})
+	return h
+}
+
+// waitReady waits for the collector's "Everything is ready" line.
+func (h *hybrid) waitReady() {
+	h.t.Helper()
+	h.waitFor("Everything is ready", 90*time.Second)
+}
+
+func (h *hybrid) waitFor(substr string, timeout time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(h.out.String(), substr) {
+			return
+		}
+		select {
+		case <-h.exited:
+			h.t.Fatalf("otelcol-hybrid exited (%v) before logging %q:\n%s", h.waitErr, substr, tail(h.out.String(), 60))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	h.t.Fatalf("timed out waiting for %q:\n%s", substr, tail(h.out.String(), 60))
+}
+
+// wait waits for exit and returns the exit code.
+func (h *hybrid) wait(timeout time.Duration) int {
+	h.t.Helper()
+	select {
+	case <-h.exited:
+	case <-time.After(timeout):
+		h.t.Fatalf("otelcol-hybrid did not exit within %s:\n%s", timeout, tail(h.out.String(), 60))
+	}
+	if h.waitErr == nil {
+		return 0
+	}
+	if ee, ok := h.waitErr.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	h.t.Fatalf("wait: %v", h.waitErr)
+	return -1
+}
+
+// rustChild returns the pid of the otelcol-rust child (polling until there is one).
+func (h *hybrid) rustChild(timeout time.Duration) int {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if pids := childPIDs(h.cmd.Process.Pid); len(pids) == 1 {
+			return pids[0]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatalf("no single otelcol-rust child of pid %d: %v", h.cmd.Process.Pid, childPIDs(h.cmd.Process.Pid))
+	return 0
+}
+
+// childPIDs lists the live (non-zombie) children of pid from /proc.
+func childPIDs(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command: state ppid ...
+		rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+		f := strings.Fields(rest)
+		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func processGone(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+	return strings.HasPrefix(rest, "Z")
+}
+
+// eventually polls cond until it holds or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+// run runs a client command (telemetrygen, grpc-health-probe) to completion.
+func run(t *testing.T, timeout time.Duration, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, tail(out.String(), 30))
+	}
+	return out.String()
+}
+
+func tail(s string, lines int) string {
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
+	var all []string
+	for sc.Scan() {
+		all = append(all, sc.Text())
+	}
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
+
+var _ = io.Discard
