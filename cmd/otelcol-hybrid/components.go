@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
 )
 
@@ -29,6 +30,7 @@ func components() (otelcol.Factories, error) {
 	if f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
 		zpagesextension.NewFactory(),
 		subprocessext.NewFactory(),
+		bridgectxext.NewFactory(),
 	); err != nil {
 		return otelcol.Factories{}, err
 	}
@@ -69,6 +71,7 @@ func components() (otelcol.Factories, error) {
 	f.ExtensionModules = map[component.Type]string{
 		zpagesextension.NewFactory().Type(): core + "extension/zpagesextension v0.162.0",
 		subprocessext.NewFactory().Type():   "github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext",
+		bridgectxext.NewFactory().Type():    "github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext",
 	}
 	f.ConnectorModules = map[component.Type]string{forwardconnector.NewFactory().Type(): core + "connector/forwardconnector v0.162.0"}
 	return f, nil

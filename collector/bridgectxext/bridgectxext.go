@@ -1,0 +1,116 @@
+// Package bridgectxext is the gRPC client middleware of the Go bridge
+// exporters. It carries the request context the Go receiver saw across the
+// process boundary, per the Phase 5 design:
+//   - every client.Metadata key and all its values (include_metadata on the
+//     receiver puts them there) become outgoing gRPC metadata;
+//   - `:authority` and `user-agent` cannot be sent as ordinary metadata (gRPC
+//     sets its own), so they travel as x-otelcol-hybrid-authority /
+//     x-otelcol-hybrid-user-agent and the Rust receiver restores them;
+//   - the W3C trace context of the request becomes `traceparent`/`tracestate`.
+//
+// Deadlines need nothing: gRPC sends the context deadline as grpc-timeout.
+// Static credentials would not do: PerRPCCredentials carries one value per key.
+package bridgectxext
+
+import (
+	"context"
+	"strings"
+
+	"go.opentelemetry.io/collector/client"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensionmiddleware"
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// Type is the extension's type name; the partitioner references it from every
+// Go bridge exporter's `middlewares`.
+var Type = component.MustNewType("bridge_context")
+
+// Header names for the values gRPC reserves for itself.
+const (
+	AuthorityHeader = "x-otelcol-hybrid-authority"
+	UserAgentHeader = "x-otelcol-hybrid-user-agent"
+)
+
+// NewFactory returns the bridge_context extension factory.
+func NewFactory() extension.Factory {
+	return extension.NewFactory(Type,
+		func() component.Config { return &struct{}{} },
+		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
+			return middleware{}, nil
+		},
+		component.StabilityLevelAlpha)
+}
+
+type middleware struct{}
+
+var _ extensionmiddleware.GRPCClient = middleware{}
+
+func (middleware) Start(context.Context, component.Host) error { return nil }
+func (middleware) Shutdown(context.Context) error              { return nil }
+
+func (middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, error) {
+	return []grpc.DialOption{grpc.WithUnaryInterceptor(unaryInterceptor)}, nil
+}
+
+func unaryInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	return invoker(Outgoing(ctx), method, req, reply, cc, opts...)
+}
+
+// reserved are keys gRPC owns on the wire; forwarding them would be refused
+// or silently replaced.
+var reserved = map[string]bool{
+	"content-type": true, "te": true, "grpc-timeout": true, "grpc-encoding": true,
+	"grpc-accept-encoding": true, "grpc-message-type": true, "grpc-status": true,
+	"grpc-message": true, "grpc-status-details-bin": true, "connection": true,
+	"host": true, ":path": true, ":method": true, ":scheme": true,
+}
+
+// Outgoing returns ctx with the request's client metadata and trace context
+// appended to its outgoing gRPC metadata.
+func Outgoing(ctx context.Context) context.Context {
+	out, _ := metadata.FromOutgoingContext(ctx)
+	out = out.Copy()
+	info := client.FromContext(ctx)
+	for key := range info.Metadata.Keys() {
+		k := strings.ToLower(key)
+		vals := info.Metadata.Get(key)
+		switch {
+		case k == ":authority":
+			k = AuthorityHeader
+		case k == "user-agent":
+			k = UserAgentHeader
+		case reserved[k] || strings.HasPrefix(k, ":"):
+			continue
+		}
+		// Metadata the exporter set itself (static headers) wins over the
+		// caller's: it is operator configuration.
+		if _, set := out[k]; set {
+			continue
+		}
+		out[k] = append([]string(nil), vals...)
+	}
+	propagation.TraceContext{}.Inject(ctx, metadataCarrier(out))
+	return metadata.NewOutgoingContext(ctx, out)
+}
+
+// metadataCarrier adapts gRPC metadata to the propagation API.
+type metadataCarrier metadata.MD
+
+func (c metadataCarrier) Get(key string) string {
+	if v := metadata.MD(c).Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+func (c metadataCarrier) Set(key, value string) { metadata.MD(c).Set(key, value) }
+func (c metadataCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	return keys
+}

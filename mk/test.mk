@@ -1,0 +1,46 @@
+# Tests, the quickstart and the Rust component catalog.
+
+BIN := $(ROOT)/bin
+FUZZTIME ?= 15s
+
+# Environment the Go tests use to find the real binaries and clients.
+TEST_ENV := OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_BIN=$(BIN)/otelcol-rust \
+	TELEMETRYGEN_BIN=$(TELEMETRYGEN) GRPC_HEALTH_PROBE_BIN=$(GRPC_HEALTH_PROBE)
+
+.PHONY: test test-rust test-go fuzz-short run rust-catalog check-rust-catalog
+
+test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, short fuzzing
+	$(MAKE) --no-print-directory check-rust-catalog
+	$(MAKE) --no-print-directory test-rust
+	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory fuzz-short
+
+test-rust:
+	cd rust && cargo clippy --workspace --all-targets --locked -- -D warnings
+	cd rust && cargo test --workspace --locked
+
+test-go:
+	go vet ./...
+	$(TEST_ENV) go test -count=1 -timeout 20m ./...
+
+fuzz-short: ## short fuzzing runs of every fuzz target
+	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(FUZZTIME) ./partition/
+	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./embedbin/
+
+run: build $(TELEMETRYGEN) ## build everything and run examples/quickstart.yaml
+	@echo "otelcol-hybrid is starting on localhost:4317; in another shell send data with:"
+	@echo "  $(TELEMETRYGEN) metrics --otlp-insecure --metrics 5 --otlp-metric-name up"
+	@echo "  $(TELEMETRYGEN) metrics --otlp-insecure --metrics 5 --otlp-metric-name requests_total"
+	$(BIN)/otelcol-hybrid --config $(ROOT)/examples/quickstart.yaml
+
+# collector/rust_components.json is what `otelcol-rust components` says, kept
+# in the tree so the catalog is known without extracting the binary.
+rust-catalog: $(BIN)/otelcol-rust
+	{ printf '{\n  "generated_by": "make rust-catalog (bin/otelcol-rust components); do not edit",\n  "components": '; \
+	  $(BIN)/otelcol-rust components; printf '\n}\n'; } > collector/rust_components.json.tmp
+	mv collector/rust_components.json.tmp collector/rust_components.json
+
+check-rust-catalog: $(BIN)/otelcol-rust
+	@$(BIN)/otelcol-rust components > /tmp/.rust-catalog.$$$$ && \
+	go run ./collector/internal/catalogcheck collector/rust_components.json /tmp/.rust-catalog.$$$$; \
+	rc=$$?; rm -f /tmp/.rust-catalog.$$$$; exit $$rc
