@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/otelcol"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
@@ -65,32 +66,19 @@ func GoComponents(f otelcol.Factories) []partition.ComponentInfo {
 	// Map keys include deprecated aliases (otlp_grpc/otlp): both are valid
 	// names in a config, so both go into the catalog.
 	for typ, r := range f.Receivers {
-		add(partition.KindReceiver, typ, r.TracesStability(), r.MetricsStability(), r.LogsStability())
+		add(partition.Receiver, typ, r.TracesStability(), r.MetricsStability(), r.LogsStability())
 	}
 	for typ, p := range f.Processors {
-		add(partition.KindProcessor, typ, p.TracesStability(), p.MetricsStability(), p.LogsStability())
+		add(partition.Processor, typ, p.TracesStability(), p.MetricsStability(), p.LogsStability())
 	}
 	for typ, e := range f.Exporters {
-		add(partition.KindExporter, typ, e.TracesStability(), e.MetricsStability(), e.LogsStability())
+		add(partition.Exporter, typ, e.TracesStability(), e.MetricsStability(), e.LogsStability())
 	}
 	for typ, c := range f.Connectors {
-		// A connector is usable for a signal when it can receive it.
-		any := func(a, b, c component.StabilityLevel) component.StabilityLevel {
-			for _, l := range []component.StabilityLevel{a, b, c} {
-				if l != component.StabilityLevelUndefined {
-					return l
-				}
-			}
-			return component.StabilityLevelUndefined
-		}
-		add(partition.KindConnector, typ,
-			any(c.TracesToTracesStability(), c.TracesToMetricsStability(), c.TracesToLogsStability()),
-			any(c.MetricsToTracesStability(), c.MetricsToMetricsStability(), c.MetricsToLogsStability()),
-			any(c.LogsToTracesStability(), c.LogsToMetricsStability(), c.LogsToLogsStability()))
+		out = append(out, connectorInfo(typ, c))
 	}
-	for typ, e := range f.Extensions {
-		out = append(out, partition.ComponentInfo{Kind: partition.KindExtension, Type: typ.String(), Runtime: partition.Go})
-		_ = e
+	for typ := range f.Extensions {
+		out = append(out, partition.ComponentInfo{Kind: partition.Extension, Type: typ.String(), Runtime: partition.Go})
 	}
 	return out
 }
@@ -103,4 +91,31 @@ func NewCatalog(f otelcol.Factories) (*partition.Catalog, error) {
 		return nil, err
 	}
 	return partition.NewCatalog(GoComponents(f), rust)
+}
+
+// connectorInfo lists the signal pairs a connector supports, so the
+// partitioner can check pipelines joined through it (e.g. spans → metrics).
+func connectorInfo(typ component.Type, c connector.Factory) partition.ComponentInfo {
+	info := partition.ComponentInfo{Kind: partition.Connector, Type: typ.String(), Runtime: partition.Go}
+	seen := map[string]bool{}
+	for _, p := range []struct {
+		from, to string
+		lvl      component.StabilityLevel
+	}{
+		{"traces", "traces", c.TracesToTracesStability()}, {"traces", "metrics", c.TracesToMetricsStability()}, {"traces", "logs", c.TracesToLogsStability()},
+		{"metrics", "traces", c.MetricsToTracesStability()}, {"metrics", "metrics", c.MetricsToMetricsStability()}, {"metrics", "logs", c.MetricsToLogsStability()},
+		{"logs", "traces", c.LogsToTracesStability()}, {"logs", "metrics", c.LogsToMetricsStability()}, {"logs", "logs", c.LogsToLogsStability()},
+	} {
+		if p.lvl == component.StabilityLevelUndefined {
+			continue
+		}
+		info.ConnectorPairs = append(info.ConnectorPairs, p.from+"->"+p.to)
+		for _, s := range []string{p.from, p.to} {
+			if !seen[s] {
+				seen[s] = true
+				info.Signals = append(info.Signals, s)
+			}
+		}
+	}
+	return info
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/otelcol"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
@@ -131,6 +133,17 @@ func newPartitionCommand(rs confmap.ResolverSettings, catalog func() (*partition
 			if err != nil {
 				return err
 			}
+			if res.Rust != nil {
+				// go.yaml stays a config the Go collector accepts; the
+				// rust_subprocess extension that carries rust.yaml is added
+				// by the converter at run time.
+				if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
+					return err
+				}
+			}
+			if err := os.MkdirAll(out, 0o700); err != nil {
+				return err
+			}
 			if err := partition.WriteFiles(res, out); err != nil {
 				return err
 			}
@@ -151,21 +164,24 @@ func newPartitionCommand(rs confmap.ResolverSettings, catalog func() (*partition
 
 func goModule(f otelcol.Factories, kind partition.Kind, typ string) string {
 	switch kind {
-	case partition.KindReceiver:
+	case partition.Receiver:
 		return moduleOf(f.ReceiverModules, typ)
-	case partition.KindProcessor:
+	case partition.Processor:
 		return moduleOf(f.ProcessorModules, typ)
-	case partition.KindExporter:
+	case partition.Exporter:
 		return moduleOf(f.ExporterModules, typ)
-	case partition.KindConnector:
+	case partition.Connector:
 		return moduleOf(f.ConnectorModules, typ)
-	case partition.KindExtension:
+	case partition.Extension:
 		return moduleOf(f.ExtensionModules, typ)
 	}
 	return ""
 }
 
-func moduleOf[K fmt.Stringer](m map[K]string, typ string) string {
+func moduleOf[K interface {
+	comparable
+	fmt.Stringer
+}](m map[K]string, typ string) string {
 	for k, v := range m {
 		if k.String() == typ {
 			return v

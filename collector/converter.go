@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
@@ -41,7 +42,14 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	}
 	goHalf := res.Go
 	if res.Rust != nil {
-		if err := injectSubprocess(goHalf, res); err != nil {
+		if err := injectExtension(goHalf, bridgectxext.Type.String(), nil); err != nil {
+			return err
+		}
+		if err := injectExtension(goHalf, subprocessext.Type.String(), map[string]any{
+			"rust_config":     res.Rust,
+			"runtime_dir":     runtimedir.Path(),
+			"health_endpoint": res.HealthEndpoint,
+		}); err != nil {
 			return err
 		}
 		if c.logger != nil {
@@ -62,25 +70,28 @@ func PartitionOptions() partition.Options {
 	if p, ok := platforms.Lookup(runtime.GOOS, runtime.GOARCH); ok && p.Transport != "" {
 		transport = p.Transport
 	}
-	return partition.Options{SocketDir: runtimedir.Path(), Transport: transport, TCPAddr: freeLoopbackAddr}
+	return partition.Options{
+		SocketDir: runtimedir.Path(), Transport: transport, TCPAddr: freeLoopbackAddr,
+		GOOS: runtime.GOOS, GoBridgeMiddleware: bridgectxext.Type.String(),
+	}
 }
 
-// injectSubprocess adds the subprocess extension (keeping any settings the
-// user gave it) with the Rust half and where to run it.
-func injectSubprocess(goHalf map[string]any, res *partition.Result) error {
+// injectExtension makes sure extension id is defined (keeping any settings the
+// user gave it, with set overriding) and enabled, ahead of the user's extensions
+// so that it starts before any component that relies on it.
+func injectExtension(goHalf map[string]any, id string, set map[string]any) error {
 	exts, _ := goHalf["extensions"].(map[string]any)
 	if exts == nil {
 		exts = map[string]any{}
 		goHalf["extensions"] = exts
 	}
-	id := subprocessext.Type.String()
 	cfg, _ := exts[id].(map[string]any)
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
-	cfg["rust_config"] = res.Rust
-	cfg["runtime_dir"] = runtimedir.Path()
-	cfg["health_endpoint"] = res.HealthEndpoint
+	for k, v := range set {
+		cfg[k] = v
+	}
 	exts[id] = cfg
 
 	svc, _ := goHalf["service"].(map[string]any)
@@ -93,7 +104,6 @@ func injectSubprocess(goHalf map[string]any, res *partition.Result) error {
 			return nil
 		}
 	}
-	// First, so that the child is up before any Go component that needs it.
 	svc["extensions"] = append([]any{id}, list...)
 	return nil
 }

@@ -26,6 +26,8 @@ test-go:
 fuzz-short: ## short fuzzing runs of every fuzz target
 	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(FUZZTIME) ./partition/
 	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./embedbin/
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./extract/
+	go test -run '^$$' -fuzz '^FuzzArtifactValidate$$' -fuzztime $(FUZZTIME) ./extract/
 
 run: build $(TELEMETRYGEN) ## build everything and run examples/quickstart.yaml
 	@echo "otelcol-hybrid is starting on localhost:4317; in another shell send data with:"

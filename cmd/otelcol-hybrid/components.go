@@ -74,5 +74,16 @@ func components() (otelcol.Factories, error) {
 		bridgectxext.NewFactory().Type():    "github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext",
 	}
 	f.ConnectorModules = map[component.Type]string{forwardconnector.NewFactory().Type(): core + "connector/forwardconnector v0.162.0"}
+	f.ExporterModules = withAliases(f.Exporters, f.ExporterModules)
 	return f, nil
+}
+
+// withAliases gives a deprecated alias (otlp for otlp_grpc) its factory's module.
+func withAliases[T component.Factory](factories map[component.Type]T, modules map[component.Type]string) map[component.Type]string {
+	for typ, f := range factories {
+		if _, ok := modules[typ]; !ok {
+			modules[typ] = modules[f.Type()]
+		}
+	}
+	return modules
 }

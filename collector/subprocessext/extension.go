@@ -108,9 +108,9 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 // so health endpoints and status watchers see the Rust half like any component.
 func reportStatus(host component.Host, st supervisor.Status) {
 	switch st.State {
-	case supervisor.Ready:
+	case supervisor.StateReady:
 		componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
-	case supervisor.Unhealthy, supervisor.Restarting:
+	case supervisor.StateUnhealthy, supervisor.StateRestarting:
 		err := st.Err
 		if err == nil {
 			err = fmt.Errorf("otelcol-rust is %s", st.State)

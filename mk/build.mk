@@ -1,0 +1,98 @@
+# Build, embed and release. Entry points:
+#   make rust                        bin/otelcol-rust (host, glibc 2.17 floor)
+#   make blobs PLATFORMS=host|all|"linux/amd64 darwin/arm64" [STRICT=1]
+#                                    cross-build + zstd + manifest + embedbin/zz_embed_*.go
+#   make build                       bin/otelcol-hybrid (host, with its blob) + bin/otelcol-rust
+#   make release-snapshot            goreleaser snapshot for the platforms buildable here
+#   make release                     full release: every platform or a loud failure
+#   make check-reproducible check-glibc check-embed check-dist goreleaser-check
+
+PLATFORMS ?= host
+# STRICT=1: a requested platform that cannot be built is an error, not a skip.
+STRICT ?=
+
+# Reproducible builds take their time from the last commit, never the clock
+# (0 in a repository without commits).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+HOST_KEY   := $(shell go env GOOS)_$(shell go env GOARCH)
+RUST_OUT   := build/rust
+RUSTCROSS  := go run ./scripts/rustcross
+EMBEDGEN   := go run ./scripts/embedgen
+# Same flags as .goreleaser.yaml, so bin/ measures what a release ships.
+# require_blob makes a binary without its embedded collector fail to compile.
+GO_BUILD_FLAGS := -trimpath -tags=require_blob -ldflags=-s\ -w
+
+.PHONY: rust blobs build clean-blobs release-snapshot release goreleaser-config \
+	goreleaser-check check-reproducible check-glibc check-embed check-dist sizes
+
+rust: $(CARGO_ZIGBUILD)
+	nice $(RUSTCROSS) -platforms host -out $(RUST_OUT)
+	@mkdir -p bin && cp $(RUST_OUT)/$(HOST_KEY)/otelcol-rust bin/otelcol-rust.tmp && mv bin/otelcol-rust.tmp bin/otelcol-rust
+
+blobs: $(CARGO_ZIGBUILD)
+	nice $(RUSTCROSS) -platforms "$(PLATFORMS)" $(if $(STRICT),-strict) -out $(RUST_OUT)
+	$(EMBEDGEN) -platforms @$(RUST_OUT)/built.txt -in $(RUST_OUT) -out embedbin -version "$$(cat $(RUST_OUT)/version.txt)"
+
+# The host binary needs the host blob whatever else PLATFORMS asks for.
+build: override PLATFORMS += host
+build: blobs
+	@mkdir -p bin && cp $(RUST_OUT)/$(HOST_KEY)/otelcol-rust bin/otelcol-rust.tmp && mv bin/otelcol-rust.tmp bin/otelcol-rust
+	CGO_ENABLED=0 nice go build $(GO_BUILD_FLAGS) -o bin/otelcol-hybrid ./cmd/otelcol-hybrid
+
+clean-blobs:
+	rm -rf embedbin/blobs embedbin/zz_embed_*.go $(RUST_OUT)
+
+# --- release -----------------------------------------------------------------
+
+# .goreleaser.yaml is generated from platforms/ (a test keeps it in sync).
+goreleaser-config:
+	go run ./scripts/goreleasergen > .goreleaser.yaml.tmp && mv .goreleaser.yaml.tmp .goreleaser.yaml
+
+goreleaser-check: $(GORELEASER)
+	goreleaser check
+
+# SBOMs need syft, which no registry reachable here ships: generated only
+# when it is on PATH (HYBRID_SBOM tells .goreleaser.yaml).
+SBOM_ENV = $$(if command -v syft >/dev/null; then echo HYBRID_SBOM=1; else echo "release: syft not on PATH, no SBOMs" >&2; fi)
+
+# Snapshot: only the platforms whose Rust std is installed (the others are
+# reported, one line each); goreleaser skips the Go builds of the rest.
+release-snapshot: $(GORELEASER) $(CARGO_ZIGBUILD)
+	buildable="$$($(RUSTCROSS) -platforms all -list)" && echo "release-snapshot: platforms $$buildable" && \
+	env HYBRID_PLATFORMS="$$buildable" $(SBOM_ENV) nice goreleaser release --snapshot --clean
+	$(MAKE) --no-print-directory check-dist
+
+# Full release: HYBRID_PLATFORMS unset means "all", built strictly.
+release: $(GORELEASER) $(CARGO_ZIGBUILD)
+	env $(SBOM_ENV) goreleaser release --clean
+
+# --- checks ------------------------------------------------------------------
+
+check-glibc: rust
+	scripts/check-glibc.sh bin/otelcol-rust 2.17
+
+check-embed: build
+	go run ./scripts/embedcheck -binary bin/otelcol-hybrid -embedbin embedbin
+
+check-dist:
+	scripts/check-dist.sh dist
+
+# Two builds in two target dirs (the regular one and build/repro/target) must
+# give byte-identical blobs and manifests.
+check-reproducible: blobs
+	nice $(RUSTCROSS) -platforms "$(PLATFORMS)" -out build/repro/rust -target-dir build/repro/target
+	$(EMBEDGEN) -platforms @build/repro/rust/built.txt -in build/repro/rust -out build/repro/embedbin -version "$$(cat build/repro/rust/version.txt)"
+	for p in $$(cat build/repro/rust/built.txt); do k=$${p/\//_}; \
+	  for f in otelcol-rust.zst manifest.json; do \
+	    cmp embedbin/blobs/$$k/$$f build/repro/embedbin/blobs/$$k/$$f || { echo "check-reproducible: $$k/$$f differs between two builds" >&2; exit 1; }; \
+	  done; echo "check-reproducible: $$p blob and manifest byte-identical ($$(sha256sum < embedbin/blobs/$$k/otelcol-rust.zst | cut -c1-16))"; done
+
+# Sizes for the README: raw/compressed collector and what the embed adds.
+# The blob-less build deletes the generated file through a -overlay (mapped
+# to ""), without touching the work tree.
+sizes: build
+	printf '{"Replace":{"%s":""}}' "$(ROOT)/embedbin/zz_embed_$(HOST_KEY).go" > build/noblob-overlay.json
+	CGO_ENABLED=0 nice go build -trimpath -ldflags='-s -w' -overlay build/noblob-overlay.json -o build/otelcol-hybrid-noblob ./cmd/otelcol-hybrid
+	scripts/sizes.sh embedbin/blobs/$(HOST_KEY)/manifest.json bin/otelcol-hybrid build/otelcol-hybrid-noblob

@@ -1,0 +1,168 @@
+package partition
+
+// buildGoHalf is the user's config with Rust components removed, bridge ends
+// added and service.pipelines replaced by the Go parts. Everything else
+// (extensions, service.telemetry, service.extensions, unknown keys) is copied
+// untouched. Unused Go components stay, as the collector would keep them.
+func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, opts Options) map[string]any {
+	half := deepCopy(uc.raw).(map[string]any)
+	sections := map[Kind]map[string]any{}
+	feeding := receiversFeedingBridges(plans)
+	for _, kind := range pipelineKinds {
+		sec := map[string]any{}
+		for id, c := range uc.components[kind] {
+			r := ref{kind: kind, id: id}
+			if infos[r].Runtime != Go {
+				continue
+			}
+			cfg := deepCopy(c.cfg)
+			if feeding[r] {
+				cfg = setIncludeMetadata(id.typ, cfg)
+			}
+			sec[id.String()] = cfg
+		}
+		sections[kind] = sec
+	}
+	pipes := map[string]any{}
+	for _, pl := range plans {
+		for _, pt := range pl.parts {
+			if pt.rt != Go {
+				continue
+			}
+			var recvs, exps []string
+			for _, l := range pt.in {
+				b := bridges[pl.bridges[l]]
+				id := compID{goBridgeReceiverType, b.Name}.String()
+				sections[Receiver][id] = goBridgeReceiverConfig(address{target: b.Endpoint, path: b.SocketPath})
+				recvs = append(recvs, id)
+			}
+			for _, l := range pt.out {
+				b := bridges[pl.bridges[l]]
+				id := compID{goBridgeExporterType, b.Name}.String()
+				sections[Exporter][id] = goBridgeExporterConfig(address{target: b.Endpoint, path: b.SocketPath}, opts)
+				exps = append(exps, id)
+			}
+			pipes[pt.name] = pipelineMap(pt, func(r ref) string { return r.id.String() }, recvs, exps)
+		}
+	}
+	for kind, sec := range sections {
+		if len(sec) == 0 {
+			delete(half, kind.section())
+		} else {
+			half[kind.section()] = sec
+		}
+	}
+	if len(plans) > 0 {
+		// An all-Rust config leaves this empty; the Go collector then needs
+		// the service.AllowNoPipelines feature gate (the caller's business).
+		service, _ := half["service"].(map[string]any)
+		service["pipelines"] = pipes
+	}
+	return half
+}
+
+// buildRustHalf holds only Rust components under their native names, the
+// bridge ends, and the health_check extension the supervisor polls. Unused
+// Rust components go here too (a Rust half exists only when some pipeline
+// uses Rust; otherwise they are dropped, see doc.go).
+func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, opts Options, health address) map[string]any {
+	nativeID := func(r ref) string { return r.id.withType(infos[r].native()).String() }
+	sections := map[Kind]map[string]any{}
+	for _, kind := range []Kind{Receiver, Processor, Exporter} {
+		sec := map[string]any{}
+		for id, c := range uc.components[kind] {
+			r := ref{kind: kind, id: id}
+			if infos[r].Runtime == Rust {
+				sec[nativeID(r)] = deepCopy(c.cfg)
+			}
+		}
+		sections[kind] = sec
+	}
+	pipes := map[string]any{}
+	for _, pl := range plans {
+		for _, pt := range pl.parts {
+			if pt.rt != Rust {
+				continue
+			}
+			var recvs, exps []string
+			for _, l := range pt.in {
+				b := bridges[pl.bridges[l]]
+				id := compID{rustBridgeReceiverType, b.Name}.String()
+				sections[Receiver][id] = rustBridgeReceiverConfig(address{target: b.Endpoint, path: b.SocketPath})
+				recvs = append(recvs, id)
+			}
+			for _, l := range pt.out {
+				b := bridges[pl.bridges[l]]
+				id := compID{rustBridgeExporterType, b.Name}.String()
+				sections[Exporter][id] = rustBridgeExporterConfig(address{target: b.Endpoint, path: b.SocketPath}, opts)
+				exps = append(exps, id)
+			}
+			pipes[pt.name] = pipelineMap(pt, nativeID, recvs, exps)
+		}
+	}
+	half := map[string]any{
+		"extensions": map[string]any{"health_check": rustHealthConfig(health)},
+		"service": map[string]any{
+			"extensions": []any{"health_check"},
+			"pipelines":  pipes,
+		},
+	}
+	for kind, sec := range sections {
+		if len(sec) > 0 {
+			half[kind.section()] = sec
+		}
+	}
+	return half
+}
+
+// pipelineMap writes one part as a collector pipeline: the user's components
+// in the user's order, then the bridge ends.
+func pipelineMap(pt *part, id func(ref) string, bridgeRecvs, bridgeExps []string) map[string]any {
+	list := func(refs []ref, extra []string) []any {
+		out := make([]any, 0, len(refs)+len(extra))
+		for _, r := range refs {
+			out = append(out, id(r))
+		}
+		for _, e := range extra {
+			out = append(out, e)
+		}
+		return out
+	}
+	m := map[string]any{
+		"receivers": list(pt.receivers, bridgeRecvs),
+		"exporters": list(pt.exporters, bridgeExps),
+	}
+	if len(pt.processors) > 0 {
+		m["processors"] = list(pt.processors, nil)
+	}
+	return m
+}
+
+// deepCopy copies the maps and lists confmap/YAML produce, so neither half
+// shares mutable state with the user's config or with the other half.
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = deepCopy(x)
+		}
+		return out
+	case map[any]any:
+		out := make(map[any]any, len(t))
+		for k, x := range t {
+			out[k] = deepCopy(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = deepCopy(x)
+		}
+		return out
+	case []string:
+		return append([]string(nil), t...)
+	default:
+		return v
+	}
+}

@@ -1,0 +1,92 @@
+package partition
+
+import "fmt"
+
+// The component types a bridge is made of. They are the stock OTLP
+// components of each runtime, so operators can read the generated configs.
+const (
+	goBridgeExporterType   = "otlp_grpc" // Go otlpexporter's v0.162 type ("otlp" is its deprecated alias)
+	goBridgeReceiverType   = "otlp"      // Go otlpreceiver
+	rustBridgeReceiverType = "otlp"      // native Rust otlp receiver
+	rustBridgeExporterType = "otlp_rust" // native Rust OTLP/gRPC client
+)
+
+// bridgeName is the component name shared by both ends of bridge n.
+func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
+
+// goBridgeExporterConfig is THE place deciding how Go sends over a bridge.
+// The hop must be invisible to Phase 5 semantics:
+//   - tls.insecure: the socket lives in a 0700 directory only we can reach.
+//   - compression none: gzip on a local socket only burns CPU on both sides.
+//   - timeout: see DefaultBridgeTimeout.
+//   - retry_on_failure on: rides out a Rust child restart.
+//   - sending_queue on with wait_for_result, so that the sender still gets
+//     the downstream result (permanent vs retryable errors, backpressure)
+//     while the queue bounds concurrency; batching off so requests of
+//     different clients are never merged and keep their own metadata.
+//
+//   - middlewares: opts.GoBridgeMiddleware forwards client metadata (all
+//     values of every key) and trace context; the Go OTLP exporter does not.
+func goBridgeExporterConfig(a address, opts Options) map[string]any {
+	cfg := map[string]any{
+		"endpoint":    a.target,
+		"tls":         map[string]any{"insecure": true},
+		"compression": "none",
+		"timeout":     opts.BridgeTimeout.String(),
+		"retry_on_failure": map[string]any{
+			"enabled": true,
+		},
+		"sending_queue": map[string]any{
+			"enabled":         true,
+			"wait_for_result": true,
+			"batch":           map[string]any{"enabled": false},
+		},
+	}
+	if opts.GoBridgeMiddleware != "" {
+		cfg["middlewares"] = []any{map[string]any{"id": opts.GoBridgeMiddleware}}
+	}
+	return cfg
+}
+
+// goBridgeReceiverMaxRecvMiB matches the Rust otlp receiver's default, so a
+// request the Rust half accepted is never refused when it comes back to Go
+// (the Go receiver's own default is 4 MiB).
+const goBridgeReceiverMaxRecvMiB = 64
+
+// goBridgeReceiverConfig is the Go end of a Rust → Go bridge.
+func goBridgeReceiverConfig(a address) map[string]any {
+	grpc := map[string]any{
+		"endpoint":              a.target,
+		"include_metadata":      true, // the Rust exporter forwards client metadata as headers
+		"max_recv_msg_size_mib": goBridgeReceiverMaxRecvMiB,
+	}
+	if a.path != "" {
+		grpc["endpoint"] = a.path
+		grpc["transport"] = "unix"
+	}
+	return map[string]any{"protocols": map[string]any{"grpc": grpc}}
+}
+
+// rustBridgeReceiverConfig is the Rust end of a Go → Rust bridge.
+func rustBridgeReceiverConfig(a address) map[string]any {
+	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{"endpoint": a.target}}}
+}
+
+// rustBridgeExporterConfig is the Rust end of a Rust → Go bridge; same
+// reasoning as goBridgeExporterConfig. forward_metadata ["*"] forwards every
+// client metadata key (docs/interfaces.md).
+func rustBridgeExporterConfig(a address, opts Options) map[string]any {
+	return map[string]any{
+		"endpoint":         a.target,
+		"tls":              map[string]any{"insecure": true},
+		"compression":      "none",
+		"timeout":          opts.BridgeTimeout.String(),
+		"forward_metadata": []any{"*"},
+		"retry_on_failure": map[string]any{"enabled": true},
+	}
+}
+
+// rustHealthConfig is the Rust half's readiness endpoint (grpc.health.v1).
+func rustHealthConfig(a address) map[string]any {
+	return map[string]any{"endpoint": a.target}
+}

@@ -1,0 +1,62 @@
+// Package partition splits one user collector config into a Go half and a
+// Rust half joined by OTLP/gRPC bridges (seeds/phase6 "Service Graph
+// Partitioning"). It is pure and deterministic: same input, same bytes out;
+// the only I/O is WriteFiles.
+//
+// # Names
+//
+// The user writes user-facing types from the Catalog (a Rust type whose
+// native name a Go type of the same kind owns is exposed as "rust_<native>").
+// The Rust half is written with native types: rust_otlp/in → otlp/in.
+//
+// # How a pipeline is cut (split.go)
+//
+// Each user pipeline is cut into parts, each a pipeline of one runtime: the
+// processor chain in maximal same-runtime segments, plus an entry part for
+// receivers of the other runtime and an exit part for exporters of the other
+// runtime. Consecutive parts are joined by a bridge: exporter
+// otlp_grpc/bridge_<N> (Go) or otlp_rust/bridge_<N> (Rust) on one side,
+// receiver otlp/bridge_<N> on the other. In each half the first part keeps
+// the user's pipeline id; later parts are "<id>.part<k>" (k = position in
+// flow order over both halves). Receivers and exporters shared between
+// pipelines stay shared; connectors (Go only) stay in the Go parts, so the
+// collector's own fan-out/fan-in through them is unchanged. The property
+// test checks that every user path (signal, receiver, processors…, exporter,
+// through connectors) exists exactly once in the composed halves.
+//
+// # One socket per crossing, not one socket with routing
+//
+// Every bridge has its own listener (b<N>.sock, or a loopback port):
+//   - Routing is by construction: a bridge receiver sits in exactly one
+//     pipeline, so data can only enter the right downstream part. A shared
+//     socket would need a routing key in request metadata and a routing
+//     component on both sides, neither of which stock OTLP components have;
+//     one misrouted or duplicated request is silent data loss.
+//   - Both ends stay stock, operator-readable otlp components.
+//   - Backpressure, retries and errors of one crossing never block another.
+//
+// The cost is one file descriptor and one listener per crossing, small next
+// to the pipelines themselves.
+//
+// # Bridge settings (bridges.go)
+//
+// goBridgeExporterConfig is the one place deciding how Go sends over a
+// bridge (queue + retry on, wait_for_result, no batching, timeout, no
+// compression, insecure local transport). Go receivers whose data reaches a
+// Go → Rust bridge get include_metadata: true in each configured protocol
+// unless the user set it; Rust exporters forward all metadata
+// (forward_metadata: ["*"]); Go bridge receivers include metadata.
+//
+// # What each half contains
+//
+//   - Go half: the user's config untouched except: Rust components removed,
+//     bridge ends added, service.pipelines replaced by the Go parts. Unused Go
+//     components stay (as the collector keeps them). An all-Rust config gives
+//     an empty service.pipelines (the collector needs the
+//     service.AllowNoPipelines feature gate to run it).
+//   - Rust half: Rust components (native names), bridge ends, and
+//     extensions.health_check on h.sock with service.extensions
+//     [health_check]. It exists only when some pipeline uses a Rust
+//     component; then unused Rust components go there too, otherwise they are
+//     dropped (no child process just to hold unused components).
+package partition

@@ -1,0 +1,95 @@
+package partition
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FuzzPartition feeds arbitrary YAML: Partition must never panic, its errors
+// are one non-empty line, and whatever it accepts must pass the same
+// composition property as the random valid configs.
+//
+//	go test ./partition -run '^$' -fuzz FuzzPartition -fuzztime 30s
+func FuzzPartition(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/*/input.yaml")
+	for _, in := range inputs {
+		if b, err := os.ReadFile(in); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		"", "null", "[]", "service: 3", "service: {pipelines: []}",
+		"receivers: {1: 2}\nservice: {pipelines: {traces: {receivers: [1], exporters: [x]}}}",
+		"receivers: {' otlp ': }\nexporters: {debug: }\nservice: {pipelines: {' traces / a ': {receivers: [otlp], exporters: ['debug ']}}}",
+		"receivers: {otlp: , 'otlp ': }",
+		"service: {pipelines: {\"traces/\\n\": {receivers: [\"a\\nb\"]}}}",
+	} {
+		f.Add([]byte(s))
+	}
+	cat := testCatalog(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var user map[string]any
+		if yaml.Unmarshal(data, &user) != nil {
+			return
+		}
+		res, err := Partition(user, cat, testOptions())
+		if err != nil {
+			if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error is not one line: %q", msg)
+			}
+			return
+		}
+		if _, _, err := res.YAML(); err != nil {
+			t.Fatalf("YAML: %v", err)
+		}
+		if err := checkComposition(normalizedForCheck(user), res, cat); err != nil {
+			t.Fatalf("accepted config breaks composition: %v", err)
+		}
+	})
+}
+
+// normalizedForCheck re-keys the user's config the way the collector (and
+// the partitioner) reads ids, trimming spaces, so the checker compares like
+// with like.
+func normalizedForCheck(user map[string]any) map[string]any {
+	out := deepCopy(user).(map[string]any)
+	for _, k := range pipelineKinds {
+		sec, ok := out[k.section()].(map[string]any)
+		if !ok {
+			continue
+		}
+		norm := map[string]any{}
+		for id, v := range sec {
+			if cid, err := parseCompID(id); err == nil {
+				norm[cid.String()] = v
+			}
+		}
+		out[k.section()] = norm
+	}
+	service, _ := out["service"].(map[string]any)
+	pipes, _ := service["pipelines"].(map[string]any)
+	norm := map[string]any{}
+	for id, v := range pipes {
+		pid, _ := parsePipeID(id)
+		pm, _ := v.(map[string]any)
+		np := map[string]any{}
+		for field, l := range pm {
+			items, _ := asStringList(l, "")
+			var ids []any
+			for _, it := range items {
+				cid, _ := parseCompID(it)
+				ids = append(ids, cid.String())
+			}
+			np[field] = ids
+		}
+		norm[pid.String()] = np
+	}
+	if service != nil {
+		service["pipelines"] = norm
+	}
+	return out
+}
