@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/featuregate"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.yaml.in/yaml/v3"
 
@@ -35,6 +36,12 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 	rs.ConverterFactories = append(rs.ConverterFactories, NewConverterFactory(catalog))
 	set.ConverterModules = append(set.ConverterModules, "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
 
+	// An all-Rust config leaves the Go half with no pipeline of its own (only
+	// the extension running the child); the partitioner itself refuses a user
+	// config without pipelines, so this gate only admits that case.
+	if err := featuregate.GlobalRegistry().Set("service.AllowNoPipelines", true); err != nil {
+		panic(err)
+	}
 	cmd := otelcol.NewCommand(set)
 	for _, c := range cmd.Commands() {
 		if c.Name() == "components" {

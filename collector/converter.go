@@ -36,7 +36,11 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	if err != nil {
 		return err
 	}
-	res, err := partition.Partition(conf.ToStringMap(), cat, PartitionOptions())
+	user := conf.ToStringMap()
+	if err := requirePipelines(user); err != nil {
+		return err
+	}
+	res, err := partition.Partition(user, cat, PartitionOptions())
 	if err != nil {
 		return err
 	}
@@ -61,6 +65,17 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 		conf.Delete(k)
 	}
 	return conf.Merge(confmap.NewFromStringMap(goHalf))
+}
+
+// requirePipelines keeps the collector's own rule for the user's config: the
+// service.AllowNoPipelines gate we turn on is meant only for the Go half of an
+// all-Rust config, never for a config that runs nothing.
+func requirePipelines(user map[string]any) error {
+	svc, _ := user["service"].(map[string]any)
+	if p, _ := svc["pipelines"].(map[string]any); len(p) == 0 {
+		return fmt.Errorf("service::pipelines: service must have at least one pipeline")
+	}
+	return nil
 }
 
 // PartitionOptions are the partitioner options for this process: sockets in

@@ -21,14 +21,14 @@ import (
 type backend struct {
 	Addr string
 
-	mu        sync.Mutex
-	points    map[string]int // metric name → data points
-	spans     map[string]int // span name → spans
-	logs      map[string]int // log body → records
-	seqSeen   map[int64]int  // "seq" attribute → times seen
-	metadata  []metadata.MD
-	failNext  func() error // optional: error to return instead of accepting
-	srv       *grpc.Server
+	mu       sync.Mutex
+	points   map[string]int // metric name → data points
+	spans    map[string]int // span name → spans
+	logs     map[string]int // log body → records
+	seqSeen  map[int64]int  // "seq" attribute → times seen
+	metadata []metadata.MD
+	failNext func() error // optional: error to return instead of accepting
+	srv      *grpc.Server
 }
 
 func startBackend(t *testing.T) *backend {
@@ -41,9 +41,9 @@ func startBackend(t *testing.T) *backend {
 		Addr: l.Addr().String(), points: map[string]int{}, spans: map[string]int{},
 		logs: map[string]int{}, seqSeen: map[int64]int{}, srv: grpc.NewServer(),
 	}
-	pmetricotlp.RegisterGRPCServer(b.srv, metricsSvc{b: b})
-	ptraceotlp.RegisterGRPCServer(b.srv, tracesSvc{b: b})
-	plogotlp.RegisterGRPCServer(b.srv, logsSvc{b: b})
+	pmetricotlp.RegisterGRPCServer(b.srv, &metricsSvc{b: b})
+	ptraceotlp.RegisterGRPCServer(b.srv, &tracesSvc{b: b})
+	plogotlp.RegisterGRPCServer(b.srv, &logsSvc{b: b})
 	go func() { _ = b.srv.Serve(l) }()
 	t.Cleanup(b.srv.Stop)
 	return b
@@ -123,7 +123,7 @@ type metricsSvc struct {
 	b *backend
 }
 
-func (s metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+func (s *metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	if err := s.b.record(ctx); err != nil {
@@ -182,7 +182,7 @@ type tracesSvc struct {
 	b *backend
 }
 
-func (s tracesSvc) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+func (s *tracesSvc) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	if err := s.b.record(ctx); err != nil {
@@ -206,7 +206,7 @@ type logsSvc struct {
 	b *backend
 }
 
-func (s logsSvc) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+func (s *logsSvc) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	if err := s.b.record(ctx); err != nil {
