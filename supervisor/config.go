@@ -1,0 +1,160 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+)
+
+// Config describes one supervised child process. Zero durations and counts
+// take the defaults documented on each field.
+type Config struct {
+	// Path is the executable to run (for example the one extract/ placed).
+	Path string
+	// Args are the arguments after the program name.
+	Args []string
+	// Env is the child's whole environment. Nothing is inherited from the
+	// parent: a nil or empty Env gives the child an empty environment.
+	Env []string
+
+	// ConfigFile is a file the child reads. It must not be readable by group
+	// or others (0600) on unix. It is removed on Shutdown.
+	ConfigFile string
+	// Dir is the private runtime dir (0700) holding sockets; the child runs
+	// with Dir as its working directory and every *.sock in it is removed on
+	// Shutdown. Optional.
+	Dir string
+	// HealthEndpoint is where the child serves grpc.health.v1:
+	// "unix:///abs/path.sock" or a loopback "127.0.0.1:PORT" / "[::1]:PORT".
+	HealthEndpoint string
+
+	// StartTimeout bounds spawn → SERVING. Default 30s.
+	StartTimeout time.Duration
+	// Probe drives the periodic health check once the child is ready.
+	Probe ProbeConfig
+	// Restart governs what happens after a crash or failed health.
+	Restart RestartPolicy
+	// ShutdownGrace is the time between SIGTERM and SIGKILL. Default 15s,
+	// above otelcol-rust's default service.shutdown_timeout of 10s.
+	ShutdownGrace time.Duration
+
+	// Logger receives the supervisor's own messages; the child's output is
+	// re-emitted under Logger.Named("rust"). Default: no-op.
+	Logger *zap.Logger
+	// MeterProvider, when set, gets state/restart/exit instruments.
+	MeterProvider metric.MeterProvider
+	// OnStatus, when set, is called on every state change, in order, from a
+	// dedicated goroutine (it may call any Supervisor method).
+	OnStatus func(Status)
+	// CleanupPaths are extra files removed on Shutdown.
+	CleanupPaths []string
+}
+
+// ProbeConfig mirrors Kubernetes probes: every Period a Check with Timeout;
+// FailureThreshold consecutive failures make the child unhealthy enough to
+// restart.
+type ProbeConfig struct {
+	Period           time.Duration // default 5s
+	Timeout          time.Duration // default 1s
+	FailureThreshold int           // default 3
+}
+
+// RestartPolicy is a capped exponential backoff with jitter plus a crash-loop
+// breaker.
+type RestartPolicy struct {
+	InitialBackoff time.Duration // default 500ms
+	MaxBackoff     time.Duration // default 30s
+	Multiplier     float64       // default 2
+	Jitter         float64       // fraction in [0,1]; default 0.2
+	// ResetAfter is how long a child must stay ready before the backoff
+	// returns to InitialBackoff. Default 60s.
+	ResetAfter time.Duration
+	// MaxRestarts within Window is allowed; one more failure is fatal.
+	// Default 5. Negative: never restart (the first failure is fatal).
+	MaxRestarts int
+	Window      time.Duration // default 5m
+}
+
+func (c Config) withDefaults() Config {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	setDur(&c.StartTimeout, 30*time.Second)
+	setDur(&c.ShutdownGrace, 15*time.Second)
+	setDur(&c.Probe.Period, 5*time.Second)
+	setDur(&c.Probe.Timeout, time.Second)
+	if c.Probe.FailureThreshold <= 0 {
+		c.Probe.FailureThreshold = 3
+	}
+	r := &c.Restart
+	setDur(&r.InitialBackoff, 500*time.Millisecond)
+	setDur(&r.MaxBackoff, 30*time.Second)
+	setDur(&r.ResetAfter, time.Minute)
+	setDur(&r.Window, 5*time.Minute)
+	if r.Multiplier < 1 {
+		r.Multiplier = 2
+	}
+	if r.Jitter <= 0 || r.Jitter > 1 {
+		r.Jitter = 0.2
+	}
+	if r.MaxRestarts == 0 {
+		r.MaxRestarts = 5
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Env == nil {
+		// os/exec inherits the parent environment when Env is nil.
+		c.Env = []string{}
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.Path == "" {
+		return errors.New("supervisor: Config.Path is empty")
+	}
+	if !filepath.IsAbs(c.Path) {
+		return fmt.Errorf("supervisor: Config.Path %q is not absolute", c.Path)
+	}
+	if _, err := parseEndpoint(c.HealthEndpoint); err != nil {
+		return err
+	}
+	return nil
+}
+
+// endpoint is a parsed HealthEndpoint.
+type endpoint struct {
+	network string // "unix" or "tcp"
+	address string // socket path or host:port
+}
+
+func parseEndpoint(s string) (endpoint, error) {
+	if s == "" {
+		return endpoint{}, errors.New("supervisor: Config.HealthEndpoint is empty")
+	}
+	if path, ok := strings.CutPrefix(s, "unix://"); ok {
+		if !filepath.IsAbs(path) {
+			return endpoint{}, fmt.Errorf("supervisor: health endpoint %q: want unix:///absolute/path", s)
+		}
+		return endpoint{network: "unix", address: path}, nil
+	}
+	host, _, err := net.SplitHostPort(s)
+	if err != nil {
+		return endpoint{}, fmt.Errorf("supervisor: health endpoint %q: want unix:///path or 127.0.0.1:PORT: %v", s, err)
+	}
+	// TCP carries no peer credentials, so only loopback keeps the health
+	// answer from being forged by another machine.
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return endpoint{}, fmt.Errorf("supervisor: health endpoint %q is not a loopback IP address", s)
+	}
+	return endpoint{network: "tcp", address: s}, nil
+}

@@ -1,0 +1,297 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// run owns every child for the supervisor's life: the first start (reported
+// on result), then monitoring and restarts until Shutdown or a crash loop.
+func (s *Supervisor) run(startCtx context.Context, result chan<- error) {
+	defer s.teardown()
+
+	ctx, cancel := s.stopContext(startCtx)
+	c, hc, err := s.launch(ctx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.Canceled) && s.stopping() {
+			err = errors.New("supervisor: Shutdown called during Start")
+		}
+		s.setState(StateFailed, err)
+		result <- err
+		return
+	}
+	result <- nil
+
+	tracker := newRestartTracker(s.cfg.Restart)
+	for {
+		readyAt := time.Now()
+		reason := s.supervise(c, hc)
+		if s.stopping() {
+			s.stopChild(c)
+			return
+		}
+		if reason != nil { // unhealthy: the child is alive but useless
+			s.log.Warn("restarting unhealthy rust child", zap.Int("pid", c.pid), zap.Error(reason))
+			c.stop(s.cfg.ShutdownGrace, s.killNow)
+			if s.stopping() { // Shutdown came while it was stopping
+				s.recordExit(c)
+				return
+			}
+		}
+		<-c.done
+		failure := s.reportExit(c, reason)
+
+		readyFor := time.Since(readyAt)
+		for {
+			delay, err := tracker.next(time.Now(), readyFor)
+			readyFor = 0
+			if err != nil {
+				err = fmt.Errorf("%w (last failure: %v)", err, failure)
+				s.log.Error("rust child crash loop; not restarting", zap.Error(err))
+				s.setState(StateFailed, err)
+				s.fatal <- err
+				return
+			}
+			s.setState(StateRestarting, failure)
+			select {
+			case <-s.stopCh:
+				return
+			case <-time.After(delay):
+			}
+			s.update(func(st *Status) { st.Restarts++ })
+			ctx, cancel := s.stopContext(context.Background())
+			c, hc, err = s.launch(ctx)
+			cancel()
+			if err == nil {
+				break
+			}
+			if s.stopping() {
+				return
+			}
+			failure = err
+			s.log.Error("rust child restart failed", zap.Error(err))
+		}
+	}
+}
+
+// stopContext is parent, also canceled when Shutdown begins.
+func (s *Supervisor) stopContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-s.stopCh:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// launch spawns a child and waits until it is SERVING. On failure the child
+// is gone when it returns.
+func (s *Supervisor) launch(ctx context.Context) (*child, *healthClient, error) {
+	s.setState(StateStarting, nil)
+	if s.ep.network == "unix" {
+		removeStaleSocket(s.ep.address)
+	}
+	logs := &childLog{log: s.rustLog, tail: newRingBuffer(crashTailBytes)}
+	c, err := spawnChild(&s.cfg, logs)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.update(func(st *Status) { st.PID = c.pid })
+	s.log.Info("rust child started", zap.Int("pid", c.pid), zap.String("path", s.cfg.Path))
+
+	hc, err := newHealthClient(s.ep, c.pid)
+	if err == nil {
+		err = s.waitReady(ctx, c, hc)
+		if err != nil {
+			hc.close()
+		}
+	}
+	if err != nil {
+		if s.stopping() {
+			c.stop(s.cfg.ShutdownGrace, s.killNow)
+		} else {
+			c.kill() // it failed to start; no grace owed
+			<-c.done
+		}
+		s.recordExit(c)
+		return nil, nil, err
+	}
+	s.setState(StateReady, nil)
+	s.log.Info("rust child ready", zap.Int("pid", c.pid), zap.Duration("startup", time.Since(c.started)))
+	return c, hc, nil
+}
+
+// waitReady polls Check until SERVING, the child exits, the start timeout
+// passes, a peer-credential check fails, or ctx ends.
+func (s *Supervisor) waitReady(ctx context.Context, c *child, hc *healthClient) error {
+	deadlineAt := time.Now().Add(s.cfg.StartTimeout)
+	deadline := time.NewTimer(s.cfg.StartTimeout)
+	defer deadline.Stop()
+	interval := 5 * time.Millisecond
+	for {
+		var err error
+		if s.ep.network == "unix" && !socketExists(s.ep.address) {
+			// Dialing a socket that does not exist yet only makes gRPC log
+			// connection warnings into the operator's log; a stat is free.
+			err = fmt.Errorf("socket %s not created yet", s.ep.address)
+		} else {
+			timeout := max(min(s.cfg.Probe.Timeout, time.Until(deadlineAt)), time.Millisecond)
+			if err = hc.check(ctx, timeout); err == nil {
+				return nil
+			}
+		}
+		if rej := hc.peerRejected(); rej != nil {
+			return rej
+		}
+		select {
+		case <-c.done:
+			_ = c.waitOutput(time.Second)
+			return fmt.Errorf("supervisor: child pid %d %s before it was ready%s", c.pid, c.exit, stderrSuffix(c))
+		case <-deadline.C:
+			return fmt.Errorf("supervisor: child pid %d not SERVING after %s (%v)%s", c.pid, s.cfg.StartTimeout, err, stderrSuffix(c))
+		case <-ctx.Done():
+			return fmt.Errorf("supervisor: start of child pid %d abandoned: %w", c.pid, ctx.Err())
+		case <-time.After(interval):
+		}
+		// Startup time is user-visible: keep polling fast.
+		interval = min(interval*2, 50*time.Millisecond)
+	}
+}
+
+func socketExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
+}
+
+// supervise probes a ready child until it exits (nil), Shutdown begins
+// (nil), or FailureThreshold probes in a row fail (the last probe error).
+func (s *Supervisor) supervise(c *child, hc *healthClient) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer hc.close()
+
+	// Watch hears NOT_SERVING as soon as the child says it; keep only the
+	// latest word so a chatty stream never blocks.
+	heard := make(chan bool, 1)
+	go hc.watch(ctx, s.cfg.Probe.Period, func(serving bool) {
+		select {
+		case <-heard:
+		default:
+		}
+		heard <- serving
+	})
+
+	p := s.cfg.Probe
+	ticker := time.NewTicker(p.Period)
+	defer ticker.Stop()
+	failures := 0
+	probe := func() error {
+		err := hc.check(ctx, p.Timeout)
+		if s.stopping() {
+			return nil
+		}
+		if err == nil {
+			failures = 0
+			s.setStateIf(StateUnhealthy, StateReady)
+			return nil
+		}
+		failures++
+		s.log.Warn("rust child health probe failed", zap.Int("pid", c.pid),
+			zap.Int("failures", failures), zap.Int("threshold", p.FailureThreshold), zap.Error(err))
+		s.setState(StateUnhealthy, err)
+		if failures >= p.FailureThreshold {
+			return err
+		}
+		return nil
+	}
+	for {
+		select {
+		case <-s.stopCh:
+			return nil
+		case <-c.done:
+			return nil
+		case serving := <-heard:
+			if serving || s.stopping() {
+				continue
+			}
+			s.setState(StateUnhealthy, errors.New("health watch: NOT_SERVING"))
+			if err := probe(); err != nil {
+				return err
+			}
+			ticker.Reset(p.Period)
+		case <-ticker.C:
+			if err := probe(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Supervisor) setStateIf(from, to State) {
+	s.mu.Lock()
+	is := s.st.State == from
+	s.mu.Unlock()
+	if is {
+		s.setState(to, nil)
+	}
+}
+
+// stopChild is the Shutdown path for the current child.
+func (s *Supervisor) stopChild(c *child) {
+	s.log.Info("stopping rust child", zap.Int("pid", c.pid), zap.Duration("grace", s.cfg.ShutdownGrace))
+	c.stop(s.cfg.ShutdownGrace, s.killNow)
+	s.recordExit(c)
+	s.log.Info("rust child stopped", zap.Int("pid", c.pid), zap.Stringer("exit", c.exit))
+}
+
+// reportExit records an unexpected exit and writes the crash report.
+func (s *Supervisor) reportExit(c *child, unhealthy error) error {
+	if !c.waitOutput(time.Second) {
+		s.log.Debug("rust child output still open after its exit", zap.Int("pid", c.pid))
+	}
+	s.recordExit(c)
+	failure := fmt.Errorf("child pid %d %s", c.pid, c.exit)
+	if unhealthy != nil {
+		failure = fmt.Errorf("child pid %d unhealthy (%v), then %s", c.pid, unhealthy, c.exit)
+	}
+	s.log.Error("rust child exited unexpectedly",
+		zap.Int("pid", c.pid),
+		zap.Int("exit_code", c.exit.code),
+		zap.String("signal", c.exit.signal),
+		zap.Duration("uptime", time.Since(c.started)),
+		zap.NamedError("cause", unhealthy),
+		zap.String("output_tail", c.log.tail.String()))
+	return failure
+}
+
+func (s *Supervisor) recordExit(c *child) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.LastExitCode = c.exit.code
+	s.st.LastSignal = c.exit.signal
+	s.st.PID = 0
+}
+
+// stderrSuffix renders the child's last output lines for a one-line error.
+func stderrSuffix(c *child) string {
+	lines := c.log.tail.LastLines(10)
+	if len(lines) == 0 {
+		return "; no output"
+	}
+	for i, l := range lines {
+		if len(l) > 300 {
+			lines[i] = l[:300] + "…"
+		}
+	}
+	return "; last output: " + strings.Join(lines, " | ")
+}
