@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRustCollectorAsANewUserWouldRunIt runs bin/otelcol-rust on its own:
+// an otlp receiver on a unix socket, advanced_filter dropping `up` and
+// `scrape_*`, the OTLP exporter to a real backend; telemetrygen sends over the
+// socket, grpc-health-probe sees SERVING, SIGTERM exits 0 within 5 s.
+func TestRustCollectorAsANewUserWouldRunIt(t *testing.T) {
+	rustBin := binary(t, "OTELCOL_RUST_BIN")
+	tg := binary(t, "TELEMETRYGEN_BIN")
+	probe := binary(t, "GRPC_HEALTH_PROBE_BIN")
+	be := startBackend(t)
+	dir := shortTempDir(t)
+	sock := filepath.Join(dir, "in.sock")
+	cfg := filepath.Join(dir, "rust.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: unix://%s
+processors:
+  advanced_filter:
+    drop_metrics: ["up", "scrape_*"]
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+service:
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [advanced_filter]
+      exporters: [otlp_rust]
+`, sock, be.Addr)), 0o600)
+
+	out := &syncBuffer{}
+	cmd := exec.Command(rustBin, "--config", cfg)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	eventually(t, 30*time.Second, "SERVING from grpc-health-probe", func() bool {
+		return exec.Command(probe, "-addr", "unix://"+sock).Run() == nil
+	})
+	if got := run(t, 10*time.Second, probe, "-addr", "unix://"+sock); !strings.Contains(got, "SERVING") {
+		t.Fatalf("grpc-health-probe: %s", got)
+	}
+	for _, name := range []string{"up", "scrape_samples_scraped", "http_requests_total"} {
+		run(t, time.Minute, tg, "metrics", "--otlp-endpoint", "unix://"+sock, "--otlp-insecure",
+			"--metrics", "25", "--rate", "0", "--otlp-metric-name", name)
+	}
+	// The receiver answers only after the exporter delivered: telemetrygen
+	// has returned, so every kept point is already at the backend.
+	if got := be.Points("http_requests_total"); got != 25 {
+		t.Errorf("http_requests_total: %d points, want 25", got)
+	}
+	for _, dropped := range []string{"up", "scrape_samples_scraped"} {
+		if got := be.Points(dropped); got != 0 {
+			t.Errorf("%s: %d points, want 0", dropped, got)
+		}
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, tail(out.String(), 20))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still running 5 s after SIGTERM:\n%s", tail(out.String(), 20))
+	}
+	t.Logf("exited 0 %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket %s left behind", sock)
+	}
+}

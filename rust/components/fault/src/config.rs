@@ -1,0 +1,194 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
+use otelcol_core::config::{FieldError, parse_component_config};
+use otelcol_core::glob::NameMatcher;
+use otelcol_core::{Payload, ProcessingError, duration};
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Permanent,
+    Retryable,
+    Cancelled,
+    Timeout,
+    ResourceExhausted,
+    Configuration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    error: Option<ErrorKind>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    retry_after: Option<Duration>,
+    message: Option<String>,
+    every_nth: Option<u64>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    delay: Option<Duration>,
+    #[serde(default)]
+    metric_names: Vec<String>,
+    #[serde(default)]
+    span_names: Vec<String>,
+    #[serde(default)]
+    resource_attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+/// Which items trigger the error: any match in the batch fails the request.
+#[derive(Debug)]
+pub struct Selector {
+    metric_names: NameMatcher,
+    span_names: NameMatcher,
+    resource_attributes: BTreeMap<String, String>,
+    attributes: BTreeMap<String, String>,
+}
+
+fn has_attr(attrs: &[KeyValue], want: &BTreeMap<String, String>) -> bool {
+    attrs.iter().any(|kv| {
+        want.get(&kv.key).is_some_and(
+            |v| matches!(kv.value.as_ref().and_then(|a| a.value.as_ref()), Some(Value::StringValue(s)) if s == v),
+        )
+    })
+}
+
+impl Selector {
+    pub fn matches(&self, data: &Payload) -> bool {
+        let (ra, a) = (&self.resource_attributes, &self.attributes);
+        match data {
+            Payload::Metrics(r) => r.resource_metrics.iter().any(|rm| {
+                rm.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
+                    || rm
+                        .scope_metrics
+                        .iter()
+                        .flat_map(|s| &s.metrics)
+                        .any(|m| self.metric_names.matches(&m.name) || (!a.is_empty() && has_attr(&m.metadata, a)))
+            }),
+            Payload::Traces(r) => r.resource_spans.iter().any(|rs| {
+                rs.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
+                    || rs
+                        .scope_spans
+                        .iter()
+                        .flat_map(|s| &s.spans)
+                        .any(|sp| self.span_names.matches(&sp.name) || has_attr(&sp.attributes, a))
+            }),
+            Payload::Logs(r) => r.resource_logs.iter().any(|rl| {
+                rl.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
+                    || rl
+                        .scope_logs
+                        .iter()
+                        .flat_map(|s| &s.log_records)
+                        .any(|l| has_attr(&l.attributes, a))
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FaultConfig {
+    pub error: Option<ErrorKind>,
+    pub retry_after: Option<Duration>,
+    pub message: String,
+    pub every_nth: Option<u64>,
+    pub delay: Option<Duration>,
+    pub selector: Option<Selector>,
+}
+
+impl FaultConfig {
+    pub fn make_error(&self) -> ProcessingError {
+        let message = self.message.clone();
+        match self.error.expect("make_error only called when an error is configured") {
+            ErrorKind::Permanent => ProcessingError::Permanent { message, code: None },
+            ErrorKind::Retryable => ProcessingError::Retryable { message, code: None },
+            ErrorKind::Cancelled => ProcessingError::Cancelled { message },
+            ErrorKind::Timeout => ProcessingError::Timeout { message },
+            ErrorKind::ResourceExhausted => ProcessingError::ResourceExhausted {
+                message,
+                retry_after: self.retry_after,
+            },
+            ErrorKind::Configuration => ProcessingError::Configuration { message },
+        }
+    }
+}
+
+pub(crate) fn parse(value: serde_yaml::Value) -> Result<FaultConfig, FieldError> {
+    let raw: RawConfig = parse_component_config(value)?;
+    let names =
+        |field: &str, v: &[String]| NameMatcher::new(v).map_err(|(i, e)| FieldError::new(format!("{field}[{i}]"), e));
+    let metric_names = names("metric_names", &raw.metric_names)?;
+    let span_names = names("span_names", &raw.span_names)?;
+    if raw.every_nth == Some(0) {
+        return Err(FieldError::new("every_nth", "must be at least 1"));
+    }
+    if raw.retry_after.is_some() && raw.error != Some(ErrorKind::ResourceExhausted) {
+        return Err(FieldError::new(
+            "retry_after",
+            "only applies to error: resource_exhausted",
+        ));
+    }
+    let selector = (!metric_names.is_empty()
+        || !span_names.is_empty()
+        || !raw.resource_attributes.is_empty()
+        || !raw.attributes.is_empty())
+    .then_some(Selector {
+        metric_names,
+        span_names,
+        resource_attributes: raw.resource_attributes,
+        attributes: raw.attributes,
+    });
+    if raw.error.is_none() && (selector.is_some() || raw.every_nth.is_some()) {
+        return Err(FieldError::new("error", "required when selectors or every_nth are set"));
+    }
+    if raw.error.is_none() && raw.delay.is_none() {
+        return Err(FieldError::new("", "set at least one of error or delay"));
+    }
+    Ok(FaultConfig {
+        error: raw.error,
+        retry_after: raw.retry_after,
+        message: raw
+            .message
+            .unwrap_or_else(|| "injected by the fault processor".to_string()),
+        every_nth: raw.every_nth,
+        delay: raw.delay,
+        selector,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(yaml: &str) -> Result<FaultConfig, FieldError> {
+        parse(serde_yaml::from_str(yaml).unwrap())
+    }
+
+    #[test]
+    fn rejects_inconsistent_settings_with_paths() {
+        assert_eq!(p("{error: retryable, every_nth: 0}").err().unwrap().path, "every_nth");
+        assert_eq!(
+            p("{error: permanent, retry_after: 1s}").err().unwrap().path,
+            "retry_after"
+        );
+        assert_eq!(p("{metric_names: [x]}").err().unwrap().path, "error");
+        assert_eq!(p("{error: boom}").err().unwrap().path, "error");
+        assert_eq!(
+            p("{error: permanent, metric_names: [\"a[\"]}").err().unwrap().path,
+            "metric_names[0]"
+        );
+        assert!(p("{}").is_err(), "a fault that does nothing is a mistake");
+    }
+
+    #[test]
+    fn builds_the_configured_error() {
+        let c = p("{error: resource_exhausted, retry_after: 3s, message: busy}").unwrap();
+        let e = c.make_error();
+        assert_eq!(
+            (e.kind(), e.message(), e.retry_after()),
+            ("resource_exhausted", "busy", Some(Duration::from_secs(3)))
+        );
+        assert_eq!(p("{delay: 1s}").unwrap().delay, Some(Duration::from_secs(1)));
+    }
+}

@@ -1,0 +1,154 @@
+//! The three OTLP gRPC services, all funnelled into one request path that
+//! builds the RequestContext and runs the pipeline under it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsService;
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::MetricsService;
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService;
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use otelcol_core::grpc_layers::Authority;
+use otelcol_core::{ClientMetadata, Consumer, Payload, ProcessingError, RequestContext, TraceContext};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+/// tonic's own grpc-timeout enforcement answers `Cancelled`; we finish this much
+/// earlier so the caller gets our `DeadlineExceeded` instead.
+const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
+
+#[derive(Clone)]
+pub(crate) struct Handler {
+    pub receiver: Arc<str>,
+    pub consumer: Arc<dyn Consumer>,
+    /// Counts in-flight export RPCs so shutdown knows when draining is done.
+    pub tracker: TaskTracker,
+}
+
+impl Handler {
+    async fn handle(&self, req: Request<Payload>) -> Result<(), Status> {
+        let (md, ext, data) = req.into_parts();
+        let mut metadata = ClientMetadata::from_grpc(&md);
+        if let Some(Authority(a)) = ext.get::<Authority>() {
+            metadata.append(":authority", a.clone());
+        }
+        metadata.restore_bridged();
+        let trace = metadata
+            .first("traceparent")
+            .and_then(|tp| TraceContext::parse(tp, metadata.first("tracestate")));
+        let deadline = metadata
+            .first("grpc-timeout")
+            .and_then(parse_grpc_timeout)
+            .map(|t| Instant::now() + t.saturating_sub(DEADLINE_MARGIN));
+        let ctx = RequestContext {
+            deadline,
+            cancel: CancellationToken::new(),
+            metadata,
+            trace,
+        };
+
+        let span = tracing::info_span!(
+            "request",
+            receiver = %self.receiver,
+            signal = %data.signal(),
+            trace_id = tracing::field::Empty
+        );
+        if let Some(t) = &ctx.trace {
+            span.record("trace_id", t.trace_id_hex());
+        }
+        // The pipeline runs in its own task so that, when the RPC future is dropped
+        // (client cancel / stream reset), the drop guard fires the token and the
+        // pipeline observes the cancellation instead of vanishing mid-await.
+        let _cancel_on_drop = ctx.cancel.clone().drop_guard();
+        let consumer = self.consumer.clone();
+        let items = data.item_count();
+        let work = async move {
+            let r = ctx.run(consumer.consume(&ctx, data)).await;
+            match &r {
+                Ok(()) => tracing::debug!(items, "request accepted"),
+                Err(e) => tracing::warn!(items, error = %e, code = ?e.grpc_code(), "request failed"),
+            }
+            r
+        };
+        match self.tracker.spawn(work.instrument(span)).await {
+            Ok(r) => r.map_err(|e: ProcessingError| e.to_status()),
+            Err(join) => {
+                tracing::error!(receiver = %self.receiver, error = %join, "pipeline task failed");
+                Err(ProcessingError::permanent("pipeline task failed").to_status())
+            }
+        }
+    }
+}
+
+/// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
+pub(crate) fn parse_grpc_timeout(v: &str) -> Option<Duration> {
+    if v.len() < 2 || v.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = v.split_at(v.len() - 1);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[tonic::async_trait]
+impl TraceService for Handler {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        self.handle(request.map(Payload::Traces)).await?;
+        Ok(Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Handler {
+    async fn export(
+        &self,
+        request: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        self.handle(request.map(Payload::Metrics)).await?;
+        Ok(Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Handler {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        self.handle(request.map(Payload::Logs)).await?;
+        Ok(Response::new(ExportLogsServiceResponse::default()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_units() {
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_grpc_timeout("100u"), Some(Duration::from_micros(100)));
+        assert_eq!(parse_grpc_timeout("99999999n"), Some(Duration::from_nanos(99_999_999)));
+        for bad in ["", "S", "5", "5x", "123456789S", "-1S"] {
+            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
+        }
+    }
+}

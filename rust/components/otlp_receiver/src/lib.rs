@@ -1,0 +1,30 @@
+//! Receiver `otlp`: OTLP/gRPC (traces, metrics, logs) on `unix:///path` or
+//! `host:port`, with grpc.health.v1 on the same listener. Each RPC is answered
+//! only after the pipelines finished with the data (delivered or dropped on
+//! purpose), with the pipeline's ProcessingError mapped to the gRPC status.
+
+mod config;
+mod handler;
+mod receiver;
+
+use std::sync::Arc;
+
+use otelcol_core::config::FieldError;
+use otelcol_core::registry::{RECEIVERS, ReceiverFactory};
+use otelcol_core::{ComponentId, Receiver, Signal};
+
+pub use config::OtlpReceiverConfig;
+pub use receiver::OtlpReceiver;
+
+#[otelcol_core::linkme::distributed_slice(RECEIVERS)]
+#[linkme(crate = otelcol_core::linkme)]
+static OTLP: ReceiverFactory = ReceiverFactory {
+    type_name: "otlp",
+    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
+    create,
+};
+
+fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Receiver>, FieldError> {
+    let cfg = config::parse(value)?;
+    Ok(Arc::new(OtlpReceiver::new(id.clone(), cfg)))
+}

@@ -1,0 +1,308 @@
+//! The export path: one attempt per loop turn, bounded by `timeout` and the
+//! request's own deadline; retry decisions follow the Go otlpexporter.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::uri::PathAndQuery;
+use hyper_util::rt::TokioIo;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
+use prost::Message;
+use tokio::net::UnixStream;
+use tokio::time::Instant;
+use tonic::codec::CompressionEncoding;
+use tonic::metadata::MetadataMap;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+
+use crate::codec::PreEncoded;
+use crate::config::{Compression, OtlpRustConfig, Target};
+use crate::retry::Backoff;
+
+const MAX_RESPONSE_SIZE: usize = 64 << 20;
+
+pub struct OtlpRustExporter {
+    id: ComponentId,
+    cfg: OtlpRustConfig,
+    // Built in start(): a lazy channel needs the runtime, validate has none running.
+    channel: OnceLock<Channel>,
+}
+
+impl OtlpRustExporter {
+    pub fn new(id: ComponentId, cfg: OtlpRustConfig) -> Self {
+        OtlpRustExporter {
+            id,
+            cfg,
+            channel: OnceLock::new(),
+        }
+    }
+
+    fn connect_lazy(&self) -> Result<Channel, String> {
+        match &self.cfg.target {
+            Target::Unix(path) => {
+                let path = path.clone();
+                // The authority of a unix-socket connection, as grpc-go sends it.
+                let ep = Endpoint::from_static("http://localhost");
+                Ok(ep.connect_with_connector_lazy(tower::service_fn(move |_: http::Uri| {
+                    let path = path.clone();
+                    async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+                })))
+            }
+            Target::Http(uri) => Ok(Endpoint::from_shared(uri.clone())
+                .map_err(|e| format!("endpoint {uri}: {e}"))?
+                .tcp_nodelay(true)
+                .connect_lazy()),
+        }
+    }
+
+    fn metadata(&self, ctx: &RequestContext) -> MetadataMap {
+        let mut md = MetadataMap::new();
+        for (k, v) in &self.cfg.headers {
+            md.insert(k.clone(), v.clone());
+        }
+        if self.cfg.forward_all_metadata {
+            for (k, values) in ctx.metadata.iter() {
+                let Some(key) = otelcol_core::context::bridge_outgoing_key(k) else {
+                    continue;
+                };
+                if md.contains_key(key.as_str()) {
+                    continue; // static headers are operator configuration and win
+                }
+                for v in values {
+                    if let Ok(v) = v.parse() {
+                        md.append(key.clone(), v);
+                    }
+                }
+            }
+        }
+        for key in &self.cfg.forward_metadata {
+            for v in ctx.metadata.get(key.as_str()) {
+                if let Ok(v) = v.parse() {
+                    md.append(key.clone(), v);
+                }
+            }
+        }
+        if let Some(t) = &ctx.trace
+            && !md.contains_key("traceparent")
+        {
+            if let Ok(v) = t.traceparent().parse() {
+                md.insert("traceparent", v);
+            }
+            if !t.trace_state.is_empty()
+                && let Ok(v) = t.trace_state.parse()
+            {
+                md.insert("tracestate", v);
+            }
+        }
+        md
+    }
+
+    async fn attempt(
+        &self,
+        ch: Channel,
+        ctx: &RequestContext,
+        body: &Encoded,
+        timeout: Duration,
+    ) -> Result<(), Status> {
+        // Accept gzip responses always: grpc-go servers answer in the
+        // request's encoding, so a gzip request gets a gzip response.
+        let mut grpc = tonic::client::Grpc::new(ch)
+            .max_decoding_message_size(MAX_RESPONSE_SIZE)
+            .accept_compressed(CompressionEncoding::Gzip);
+        if self.cfg.compression == Compression::Gzip {
+            grpc = grpc.send_compressed(CompressionEncoding::Gzip);
+        }
+        // Not ready = not connected: retryable like any connectivity problem.
+        grpc.ready()
+            .await
+            .map_err(|e| Status::unavailable(format!("{}: not ready: {e}", self.id)))?;
+        let mut req = Request::from_parts(self.metadata(ctx), Default::default(), body.bytes.clone());
+        // Tells the backend how long we wait (grpc-timeout), like grpc-go does.
+        req.set_timeout(timeout);
+        let path = PathAndQuery::from_static(body.signal.path);
+        let (rejected, message) = match body.signal.signal {
+            Signal::Traces => {
+                let r = grpc
+                    .unary(req, path, PreEncoded::<ExportTraceServiceResponse>::default())
+                    .await?
+                    .into_inner();
+                r.partial_success
+                    .map(|p| (p.rejected_spans, p.error_message))
+                    .unwrap_or_default()
+            }
+            Signal::Metrics => {
+                let r = grpc
+                    .unary(req, path, PreEncoded::<ExportMetricsServiceResponse>::default())
+                    .await?
+                    .into_inner();
+                r.partial_success
+                    .map(|p| (p.rejected_data_points, p.error_message))
+                    .unwrap_or_default()
+            }
+            Signal::Logs => {
+                let r = grpc
+                    .unary(req, path, PreEncoded::<ExportLogsServiceResponse>::default())
+                    .await?
+                    .into_inner();
+                r.partial_success
+                    .map(|p| (p.rejected_log_records, p.error_message))
+                    .unwrap_or_default()
+            }
+        };
+        if rejected > 0 || !message.is_empty() {
+            tracing::warn!(exporter = %self.id, rejected, %message, "backend partially rejected the data");
+        }
+        Ok(())
+    }
+}
+
+struct SignalPath {
+    signal: Signal,
+    path: &'static str,
+}
+
+const TRACES: SignalPath = SignalPath {
+    signal: Signal::Traces,
+    path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+};
+const METRICS: SignalPath = SignalPath {
+    signal: Signal::Metrics,
+    path: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+};
+const LOGS: SignalPath = SignalPath {
+    signal: Signal::Logs,
+    path: "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+};
+
+/// A request body encoded once, resent as is on every attempt.
+struct Encoded {
+    signal: &'static SignalPath,
+    bytes: Bytes,
+}
+
+impl Encoded {
+    fn new(data: &Payload) -> Encoded {
+        let (signal, bytes) = match data {
+            Payload::Traces(r) => (&TRACES, r.encode_to_vec()),
+            Payload::Metrics(r) => (&METRICS, r.encode_to_vec()),
+            Payload::Logs(r) => (&LOGS, r.encode_to_vec()),
+        };
+        Encoded {
+            signal,
+            bytes: Bytes::from(bytes),
+        }
+    }
+}
+
+#[async_trait]
+impl Exporter for OtlpRustExporter {
+    async fn start(&self) -> Result<(), String> {
+        let ch = self.connect_lazy()?;
+        let _ = self.channel.set(ch);
+        Ok(())
+    }
+
+    async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let ch = self
+            .channel
+            .get()
+            .ok_or_else(|| ProcessingError::retryable(format!("{}: not started", self.id)))?;
+        let body = Encoded::new(&data);
+        drop(data);
+        let started = Instant::now();
+        let mut backoff = Backoff::new(&self.cfg.retry);
+        let mut attempt_no = 0u32;
+        loop {
+            attempt_no += 1;
+            let timeout = ctx.remaining().map_or(self.cfg.timeout, |r| r.min(self.cfg.timeout));
+            // Request cancellation/deadline end the export at once, without retry.
+            let outcome = ctx
+                .run(async {
+                    let sent = tokio::time::timeout(timeout, self.attempt(ch.clone(), ctx, &body, timeout)).await;
+                    Ok(match sent {
+                        Ok(r) => r,
+                        Err(_) => Err(Status::deadline_exceeded(format!("no answer within {timeout:?}"))),
+                    })
+                })
+                .await?;
+            let status = match outcome {
+                Ok(()) => return Ok(()),
+                Err(s) => s,
+            };
+            let err = ProcessingError::from_status(&status);
+            if !self.cfg.retry.enabled || err.is_permanent() {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, not retryable");
+                return Err(err);
+            }
+            let mut delay = backoff.next_delay();
+            if let Some(server_says) = err.retry_after() {
+                delay = delay.max(server_says);
+            }
+            let max_elapsed = self.cfg.retry.max_elapsed_time;
+            if !max_elapsed.is_zero() && started.elapsed() + delay > max_elapsed {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, retry budget exhausted");
+                return Err(err);
+            }
+            if ctx.remaining().is_some_and(|left| delay >= left) {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, next retry would pass the request deadline");
+                return Err(err);
+            }
+            tracing::info!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, retrying");
+            ctx.sleep(delay).await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+
+    #[tokio::test]
+    async fn unreachable_backend_is_retryable_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "endpoint: unix://{}/nobody.sock\nretry_on_failure: {{enabled: false}}",
+            dir.path().display()
+        );
+        let cfg = crate::config::parse(serde_yaml::from_str(&yaml).unwrap()).unwrap();
+        let e = OtlpRustExporter::new(ComponentId::parse("otlp_rust").unwrap(), cfg);
+        e.start().await.unwrap();
+        let err = e
+            .export(
+                &RequestContext::background(),
+                Payload::Metrics(ExportMetricsServiceRequest::default()),
+            )
+            .await
+            .unwrap_err();
+        assert!(!err.is_permanent(), "{err}");
+        assert_eq!(err.grpc_code(), tonic::Code::Unavailable, "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_request_stops_retrying_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "endpoint: unix://{}/nobody.sock\nretry_on_failure: {{initial_interval: 10s}}",
+            dir.path().display()
+        );
+        let cfg = crate::config::parse(serde_yaml::from_str(&yaml).unwrap()).unwrap();
+        let e = OtlpRustExporter::new(ComponentId::parse("otlp_rust").unwrap(), cfg);
+        e.start().await.unwrap();
+        let ctx = RequestContext::background();
+        let token = ctx.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            token.cancel();
+        });
+        let err = e
+            .export(&ctx, Payload::Metrics(ExportMetricsServiceRequest::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "cancelled", "{err}");
+    }
+}

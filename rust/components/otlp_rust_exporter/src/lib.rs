@@ -1,0 +1,30 @@
+//! Exporter `otlp_rust`: an OTLP/gRPC client (named so it cannot collide with
+//! the Go collector's `otlp`/`otlp_grpc`). Retries only retryable outcomes,
+//! honours the backend's RetryInfo, never waits past the request deadline, and
+//! returns the final backend outcome as a ProcessingError to the caller.
+
+mod codec;
+mod config;
+mod exporter;
+mod retry;
+
+use std::sync::Arc;
+
+use otelcol_core::config::FieldError;
+use otelcol_core::registry::{EXPORTERS, ExporterFactory};
+use otelcol_core::{ComponentId, Exporter, Signal};
+
+pub use config::{Compression, OtlpRustConfig, RetryConfig, Target};
+pub use exporter::OtlpRustExporter;
+
+#[otelcol_core::linkme::distributed_slice(EXPORTERS)]
+#[linkme(crate = otelcol_core::linkme)]
+static OTLP_RUST: ExporterFactory = ExporterFactory {
+    type_name: "otlp_rust",
+    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
+    create,
+};
+
+fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Exporter>, FieldError> {
+    Ok(Arc::new(OtlpRustExporter::new(id.clone(), config::parse(value)?)))
+}

@@ -1,0 +1,130 @@
+//! The traits every component implements and the identifiers that name them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::context::RequestContext;
+use crate::error::ProcessingError;
+use crate::health::HealthState;
+use crate::payload::Payload;
+
+/// The three OTLP signals a pipeline can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Signal {
+    Traces,
+    Metrics,
+    Logs,
+}
+
+impl Signal {
+    pub const ALL: &'static [Signal] = &[Signal::Traces, Signal::Metrics, Signal::Logs];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Metrics => "metrics",
+            Signal::Logs => "logs",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Signal> {
+        Signal::ALL.iter().copied().find(|sig| sig.as_str() == s)
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A component id as written in the config: `type[/name]`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ComponentId {
+    full: String,
+    type_len: usize,
+}
+
+impl ComponentId {
+    /// Parses `type[/name]`; the type must be non-empty and made of `[A-Za-z0-9_]`.
+    pub fn parse(s: &str) -> Result<ComponentId, String> {
+        let (ty, name) = match s.split_once('/') {
+            Some((t, n)) => (t, Some(n)),
+            None => (s, None),
+        };
+        if ty.is_empty() || !ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "invalid component id {s:?}: the type must be non-empty and contain only letters, digits and '_'"
+            ));
+        }
+        if name == Some("") {
+            return Err(format!("invalid component id {s:?}: empty name after '/'"));
+        }
+        Ok(ComponentId {
+            full: s.to_string(),
+            type_len: ty.len(),
+        })
+    }
+
+    pub fn type_name(&self) -> &str {
+        &self.full[..self.type_len]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+}
+
+impl fmt::Display for ComponentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full)
+    }
+}
+
+/// Anything that accepts a batch: a pipeline, or the fan-out to several pipelines.
+#[async_trait]
+pub trait Consumer: Send + Sync {
+    /// Returns only once the data was delivered downstream or permanently dropped,
+    /// so a receiver can answer its caller with the real outcome.
+    async fn consume(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError>;
+}
+
+#[async_trait]
+pub trait Processor: Send + Sync {
+    /// `Ok(None)` means everything was dropped on purpose: the request is acknowledged
+    /// without reaching the exporters.
+    async fn process(&self, ctx: &RequestContext, data: Payload) -> Result<Option<Payload>, ProcessingError>;
+}
+
+#[async_trait]
+pub trait Exporter: Send + Sync {
+    /// Opens files, channels…; a failure is a runtime failure of the collector.
+    async fn start(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError>;
+
+    /// Flushes whatever is buffered; called after every receiver has drained.
+    async fn shutdown(&self) {}
+}
+
+/// What a receiver gets when it starts: where to send each signal, and the
+/// shared health state to serve on its listeners.
+#[derive(Clone)]
+pub struct ReceiverHost {
+    pub consumers: BTreeMap<Signal, Arc<dyn Consumer>>,
+    pub health: HealthState,
+}
+
+#[async_trait]
+pub trait Receiver: Send + Sync {
+    /// Binds and starts serving; returns once the listener is bound.
+    async fn start(&self, host: ReceiverHost) -> Result<(), String>;
+
+    /// Stops accepting and waits for in-flight requests; the caller bounds the wait.
+    async fn shutdown(&self);
+}

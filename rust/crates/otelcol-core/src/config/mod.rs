@@ -1,0 +1,32 @@
+//! The collector config: same shape as the Go collector's, strict (unknown
+//! fields are errors) and every error names its path.
+
+mod error;
+mod model;
+mod validate;
+
+pub use error::{ConfigError, FieldError, parse_component_config};
+pub use model::{HealthCheckConfig, PipelineSpec};
+pub use validate::{Created, LoadedConfig};
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+/// Reads, parses and validates `path`, creating (not starting) every component.
+pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        path: String::new(),
+        message: format!("cannot read: {e}"),
+    })?;
+    load_str(&file, &text)
+}
+
+/// Same as [`load_file`] for text already in memory; `file` names it in errors.
+pub fn load_str(file: &str, text: &str) -> Result<LoadedConfig, ConfigError> {
+    let raw = model::parse(text).map_err(|e| e.in_file(file))?;
+    validate::build(raw).map_err(|e| e.in_file(file))
+}

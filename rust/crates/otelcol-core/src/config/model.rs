@@ -1,0 +1,96 @@
+//! The raw YAML model; component bodies stay `serde_yaml::Value` until their
+//! factory parses them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::error::FieldError;
+use crate::duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub receivers: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub processors: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub exporters: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub extensions: ExtensionsConfig,
+    pub service: ServiceConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExtensionsConfig {
+    pub health_check: Option<HealthCheckConfig>,
+}
+
+/// `extensions.health_check`: grpc.health.v1 on its own listener.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckConfig {
+    pub endpoint: String,
+}
+
+fn default_shutdown_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServiceConfig {
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    #[serde(default)]
+    pub pipelines: BTreeMap<String, RawPipeline>,
+    #[serde(default = "default_shutdown_timeout", deserialize_with = "duration::deserialize")]
+    pub shutdown_timeout: Duration,
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TelemetryConfig {
+    #[serde(default)]
+    pub logs: LogsConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogsConfig {
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPipeline {
+    #[serde(default)]
+    pub receivers: Vec<String>,
+    #[serde(default)]
+    pub processors: Vec<String>,
+    #[serde(default)]
+    pub exporters: Vec<String>,
+}
+
+/// A validated pipeline: `traces|metrics|logs[/name]` and its component ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PipelineSpec {
+    pub name: String,
+    pub signal: crate::component::Signal,
+    pub receivers: Vec<String>,
+    pub processors: Vec<String>,
+    pub exporters: Vec<String>,
+}
+
+pub(crate) fn parse(text: &str) -> Result<RawConfig, FieldError> {
+    if text.trim().is_empty() {
+        return Err(FieldError::new("", "config is empty"));
+    }
+    let de = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(FieldError::from_serde)
+}

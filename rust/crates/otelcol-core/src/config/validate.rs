@@ -1,0 +1,197 @@
+//! From the raw model to a validated config with every component created:
+//! unknown types, undefined references, unsupported signals and empty
+//! pipelines are reported with the pipeline and component they concern.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::error::FieldError;
+use super::model::{HealthCheckConfig, PipelineSpec, RawConfig};
+use crate::component::{ComponentId, Exporter, Processor, Receiver, Signal};
+use crate::endpoint::ListenAddr;
+use crate::registry::{self, Factory, Kind};
+
+pub struct Created<T: ?Sized> {
+    pub id: ComponentId,
+    pub signals: &'static [Signal],
+    pub component: Arc<T>,
+}
+
+/// A config that passed validation, its components created but not started.
+pub struct LoadedConfig {
+    pub receivers: BTreeMap<String, Created<dyn Receiver>>,
+    pub processors: BTreeMap<String, Created<dyn Processor>>,
+    pub exporters: BTreeMap<String, Created<dyn Exporter>>,
+    pub pipelines: Vec<PipelineSpec>,
+    /// Set only when the extension is both defined and listed in `service.extensions`.
+    pub health_check: Option<(HealthCheckConfig, ListenAddr)>,
+    pub shutdown_timeout: Duration,
+    pub log_level: Option<String>,
+}
+
+fn create_all<T: ?Sized>(
+    section: &str,
+    kind: Kind,
+    slice: &'static [Factory<T>],
+    values: BTreeMap<String, serde_yaml::Value>,
+) -> Result<BTreeMap<String, Created<T>>, FieldError> {
+    let mut out = BTreeMap::new();
+    for (key, value) in values {
+        let at = format!("{section}.{key}");
+        let id = ComponentId::parse(&key).map_err(|e| FieldError::new(&at, e))?;
+        let Some(factory) = registry::find(slice, id.type_name()) else {
+            let mut known: Vec<&str> = slice.iter().map(|f| f.type_name).collect();
+            known.sort();
+            return Err(FieldError::new(
+                &at,
+                format!(
+                    "unknown {} type {:?} (known: {})",
+                    kind.as_str(),
+                    id.type_name(),
+                    known.join(", ")
+                ),
+            ));
+        };
+        let component = (factory.create)(&id, value).map_err(|e| e.under(&at))?;
+        out.insert(
+            key,
+            Created {
+                id,
+                signals: factory.signals,
+                component,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn check_refs<T: ?Sized>(
+    at: &str,
+    kind: Kind,
+    signal: Signal,
+    refs: &[String],
+    defined: &BTreeMap<String, Created<T>>,
+    required: bool,
+) -> Result<(), FieldError> {
+    if required && refs.is_empty() {
+        return Err(FieldError::new(at, format!("pipeline has no {}s", kind.as_str())));
+    }
+    for (i, r) in refs.iter().enumerate() {
+        let item = format!("{at}[{i}]");
+        let Some(c) = defined.get(r) else {
+            return Err(FieldError::new(item, format!("{} {r:?} is not defined", kind.as_str())));
+        };
+        if !c.signals.contains(&signal) {
+            return Err(FieldError::new(
+                item,
+                format!("{} {r:?} does not support {signal}", kind.as_str()),
+            ));
+        }
+        if refs[..i].contains(r) {
+            return Err(FieldError::new(
+                item,
+                format!("{} {r:?} is listed twice", kind.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
+    let receivers = create_all("receivers", Kind::Receiver, &registry::RECEIVERS, raw.receivers)?;
+    let processors = create_all("processors", Kind::Processor, &registry::PROCESSORS, raw.processors)?;
+    let exporters = create_all("exporters", Kind::Exporter, &registry::EXPORTERS, raw.exporters)?;
+
+    let health_def = match raw.extensions.health_check {
+        Some(hc) => {
+            let addr =
+                ListenAddr::parse(&hc.endpoint).map_err(|e| FieldError::new("extensions.health_check.endpoint", e))?;
+            Some((hc, addr))
+        }
+        None => None,
+    };
+    let mut health_check = None;
+    for (i, ext) in raw.service.extensions.iter().enumerate() {
+        match (ext.as_str(), &health_def) {
+            ("health_check", Some(def)) => health_check = Some(def.clone()),
+            _ => {
+                return Err(FieldError::new(
+                    format!("service.extensions[{i}]"),
+                    format!("extension {ext:?} is not defined (only health_check is supported)"),
+                ));
+            }
+        }
+    }
+
+    if raw.service.pipelines.is_empty() {
+        return Err(FieldError::new("service.pipelines", "no pipelines defined"));
+    }
+    let mut pipelines = Vec::new();
+    for (name, p) in raw.service.pipelines {
+        let at = format!("service.pipelines.{name}");
+        let signal_part = name.split('/').next().unwrap_or_default();
+        let signal = Signal::parse(signal_part).ok_or_else(|| {
+            FieldError::new(
+                &at,
+                format!("unknown signal {signal_part:?} (expected traces, metrics or logs)"),
+            )
+        })?;
+        if name.ends_with('/') {
+            return Err(FieldError::new(&at, "empty pipeline name after '/'"));
+        }
+        check_refs(
+            &format!("{at}.receivers"),
+            Kind::Receiver,
+            signal,
+            &p.receivers,
+            &receivers,
+            true,
+        )?;
+        check_refs(
+            &format!("{at}.processors"),
+            Kind::Processor,
+            signal,
+            &p.processors,
+            &processors,
+            false,
+        )?;
+        check_refs(
+            &format!("{at}.exporters"),
+            Kind::Exporter,
+            signal,
+            &p.exporters,
+            &exporters,
+            true,
+        )?;
+        pipelines.push(PipelineSpec {
+            name,
+            signal,
+            receivers: p.receivers,
+            processors: p.processors,
+            exporters: p.exporters,
+        });
+    }
+
+    let log_level = match &raw.service.telemetry.logs.level {
+        Some(level) => Some(
+            crate::logging::normalize_level(level)
+                .map_err(|e| FieldError::new("service.telemetry.logs.level", e))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    if raw.service.shutdown_timeout.is_zero() {
+        return Err(FieldError::new("service.shutdown_timeout", "must be greater than zero"));
+    }
+
+    Ok(LoadedConfig {
+        receivers,
+        processors,
+        exporters,
+        pipelines,
+        health_check,
+        shutdown_timeout: raw.service.shutdown_timeout,
+        log_level,
+    })
+}

@@ -1,0 +1,55 @@
+//! The `health_check` extension: grpc.health.v1 alone on its own listener,
+//! answering from the same [`HealthState`] as the otlp receivers.
+
+use std::path::PathBuf;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::endpoint::{ListenAddr, Listener};
+use crate::health::HealthState;
+
+pub struct HealthCheckServer {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+    socket: Option<PathBuf>,
+}
+
+impl HealthCheckServer {
+    pub async fn start(addr: &ListenAddr, health: &HealthState) -> Result<HealthCheckServer, String> {
+        let listener = Listener::bind(addr)
+            .await
+            .map_err(|e| format!("extensions.health_check: cannot listen on {addr}: {e}"))?;
+        let socket = listener.socket_path().map(PathBuf::from);
+        let where_ = listener.local_description();
+        let stop = CancellationToken::new();
+        let router = tonic::transport::Server::builder().add_service(health.service());
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) = router
+                .serve_with_incoming_shutdown(listener.into_incoming(), stopped.cancelled_owned())
+                .await
+            {
+                tracing::error!(extension = "health_check", error = %e, "health server failed");
+            }
+        });
+        tracing::info!(extension = "health_check", endpoint = %where_, "health check listening");
+        Ok(HealthCheckServer { stop, task, socket })
+    }
+
+    /// Stops last, so NOT_SERVING stays observable for the whole drain.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        // Watch streams would keep a graceful stop waiting forever: bound it.
+        let mut task = self.task;
+        if tokio::time::timeout(std::time::Duration::from_millis(500), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+        if let Some(p) = self.socket {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! JSON logs on stderr, one object per line, so the Go parent can re-emit them:
+//! `{"timestamp","level","target","message", …fields, "span":{…}}`.
+
+use tracing_subscriber::EnvFilter;
+
+/// `level` is `service.telemetry.logs.level` (debug|info|warn|error); the
+/// `OTELCOL_RUST_LOG` env var, when set, overrides it with a full filter.
+pub fn init(level: Option<&str>) {
+    let filter = std::env::var("OTELCOL_RUST_LOG")
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(level.unwrap_or("info")));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(true)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Maps `service.telemetry.logs.level` (the Go collector's zap levels, any
+/// case) to a tracing level; zap's levels above error become error.
+pub fn normalize_level(level: &str) -> Result<&'static str, String> {
+    match level.to_ascii_lowercase().as_str() {
+        "debug" => Ok("debug"),
+        "info" => Ok("info"),
+        "warn" => Ok("warn"),
+        "error" | "dpanic" | "panic" | "fatal" => Ok("error"),
+        _ => Err(format!(
+            "invalid log level {level:?} (expected debug, info, warn or error)"
+        )),
+    }
+}

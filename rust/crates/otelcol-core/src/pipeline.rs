@@ -1,0 +1,96 @@
+//! The pipeline runtime: a direct async call chain receiver → processors →
+//! exporters (joined), so backpressure is natural and a receiver only answers
+//! once every exporter has finished.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::future::join_all;
+
+use crate::component::{ComponentId, Consumer, Exporter, Processor};
+use crate::context::RequestContext;
+use crate::error::ProcessingError;
+use crate::payload::Payload;
+
+pub struct Pipeline {
+    pub name: String,
+    pub processors: Vec<(ComponentId, Arc<dyn Processor>)>,
+    pub exporters: Vec<(ComponentId, Arc<dyn Exporter>)>,
+}
+
+#[async_trait]
+impl Consumer for Pipeline {
+    async fn consume(&self, ctx: &RequestContext, mut data: Payload) -> Result<(), ProcessingError> {
+        for (id, p) in &self.processors {
+            match p.process(ctx, data).await {
+                Ok(Some(d)) => data = d,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    tracing::debug!(pipeline = %self.name, processor = %id, error = %e, "processor rejected data");
+                    return Err(e);
+                }
+            }
+        }
+        let last = self.exporters.len().saturating_sub(1);
+        let mut pending = Vec::with_capacity(self.exporters.len());
+        let mut data = Some(data);
+        for (i, (id, e)) in self.exporters.iter().enumerate() {
+            // The last exporter takes the batch itself: one clone fewer.
+            let d = if i == last {
+                data.take().expect("data kept for the last exporter")
+            } else {
+                data.clone().expect("data kept")
+            };
+            pending.push(async move { (id, e.export(ctx, d).await) });
+        }
+        let results = join_all(pending).await;
+        let errors = results
+            .into_iter()
+            .filter_map(|(id, r)| {
+                r.err().inspect(|e| {
+                    tracing::warn!(pipeline = %self.name, exporter = %id, error = %e, "export failed");
+                })
+            })
+            .collect();
+        combine(errors)
+    }
+}
+
+/// Fan-out from one receiver to every pipeline of the same signal.
+pub struct Fanout(pub Vec<Arc<dyn Consumer>>);
+
+#[async_trait]
+impl Consumer for Fanout {
+    async fn consume(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        if let [only] = self.0.as_slice() {
+            return only.consume(ctx, data).await;
+        }
+        let results = join_all(self.0.iter().map(|c| c.consume(ctx, data.clone()))).await;
+        combine(results.into_iter().filter_map(Result::err).collect())
+    }
+}
+
+/// Several failures make one answer. A retryable failure wins over a permanent
+/// one: retrying may duplicate data in the branches that succeeded, but never
+/// drops it in the branch that could still deliver.
+pub fn combine(mut errors: Vec<ProcessingError>) -> Result<(), ProcessingError> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let pos = errors.iter().position(|e| !e.is_permanent()).unwrap_or(0);
+    Err(errors.swap_remove(pos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combine_prefers_retryable() {
+        assert!(combine(vec![]).is_ok());
+        let e = combine(vec![ProcessingError::permanent("p"), ProcessingError::retryable("r")]).unwrap_err();
+        assert_eq!(e.kind(), "retryable");
+        let e = combine(vec![ProcessingError::permanent("p")]).unwrap_err();
+        assert_eq!(e.kind(), "permanent");
+    }
+}

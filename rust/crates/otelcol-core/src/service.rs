@@ -1,0 +1,144 @@
+//! Service lifecycle: start exporters → health listener → receivers → SERVING;
+//! shutdown: NOT_SERVING → receivers drain → exporters flush → health listener.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::join_all;
+
+use crate::component::{ComponentId, Consumer, Exporter, Receiver, ReceiverHost, Signal};
+use crate::config::LoadedConfig;
+use crate::health::HealthState;
+use crate::health_check::HealthCheckServer;
+use crate::pipeline::{Fanout, Pipeline};
+
+pub struct Service {
+    cfg: LoadedConfig,
+    health: HealthState,
+    health_server: Option<HealthCheckServer>,
+    receivers: Vec<(ComponentId, Arc<dyn Receiver>)>,
+    exporters: Vec<(ComponentId, Arc<dyn Exporter>)>,
+}
+
+impl Service {
+    pub async fn new(cfg: LoadedConfig) -> Service {
+        Service {
+            cfg,
+            health: HealthState::new().await,
+            health_server: None,
+            receivers: vec![],
+            exporters: vec![],
+        }
+    }
+
+    pub fn health(&self) -> &HealthState {
+        &self.health
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.cfg.shutdown_timeout
+    }
+
+    /// Starts everything the pipelines use; SERVING once all of it runs.
+    /// Components started before a failure are left for [`Service::shutdown`].
+    pub async fn start(&mut self) -> Result<(), String> {
+        let used = |f: fn(&crate::config::PipelineSpec) -> &Vec<String>| {
+            let mut ids: Vec<String> = self.cfg.pipelines.iter().flat_map(|p| f(p).iter().cloned()).collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        for key in used(|p| &p.exporters) {
+            let e = &self.cfg.exporters[&key];
+            e.component
+                .start()
+                .await
+                .map_err(|err| format!("exporters.{key}: {err}"))?;
+            self.exporters.push((e.id.clone(), e.component.clone()));
+        }
+
+        if let Some((_, addr)) = &self.cfg.health_check {
+            self.health_server = Some(HealthCheckServer::start(addr, &self.health).await?);
+        }
+
+        let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<dyn Consumer>>>> = BTreeMap::new();
+        for spec in &self.cfg.pipelines {
+            let pipeline: Arc<dyn Consumer> = Arc::new(Pipeline {
+                name: spec.name.clone(),
+                processors: spec
+                    .processors
+                    .iter()
+                    .map(|k| {
+                        (
+                            self.cfg.processors[k].id.clone(),
+                            self.cfg.processors[k].component.clone(),
+                        )
+                    })
+                    .collect(),
+                exporters: spec
+                    .exporters
+                    .iter()
+                    .map(|k| {
+                        (
+                            self.cfg.exporters[k].id.clone(),
+                            self.cfg.exporters[k].component.clone(),
+                        )
+                    })
+                    .collect(),
+            });
+            for r in &spec.receivers {
+                per_receiver
+                    .entry(r.clone())
+                    .or_default()
+                    .entry(spec.signal)
+                    .or_default()
+                    .push(pipeline.clone());
+            }
+        }
+        for (key, signals) in per_receiver {
+            let consumers = signals
+                .into_iter()
+                .map(|(sig, list)| {
+                    let c: Arc<dyn Consumer> = if list.len() == 1 {
+                        list.into_iter().next().unwrap()
+                    } else {
+                        Arc::new(Fanout(list))
+                    };
+                    (sig, c)
+                })
+                .collect();
+            let r = &self.cfg.receivers[&key];
+            let host = ReceiverHost {
+                consumers,
+                health: self.health.clone(),
+            };
+            r.component
+                .start(host)
+                .await
+                .map_err(|err| format!("receivers.{key}: {err}"))?;
+            self.receivers.push((r.id.clone(), r.component.clone()));
+        }
+        self.health.set_serving().await;
+        tracing::info!(pipelines = self.cfg.pipelines.len(), "everything is ready, serving");
+        Ok(())
+    }
+
+    /// Returns false when draining did not finish within `service.shutdown_timeout`.
+    pub async fn shutdown(self) -> bool {
+        self.health.set_not_serving().await;
+        tracing::info!(timeout = ?self.cfg.shutdown_timeout, "shutting down: draining in-flight requests");
+        let drain = async {
+            join_all(self.receivers.iter().map(|(_, r)| r.shutdown())).await;
+            join_all(self.exporters.iter().map(|(_, e)| e.shutdown())).await;
+        };
+        let clean = tokio::time::timeout(self.cfg.shutdown_timeout, drain).await.is_ok();
+        if !clean {
+            tracing::error!(timeout = ?self.cfg.shutdown_timeout, "shutdown timed out; in-flight requests were abandoned");
+        }
+        if let Some(h) = self.health_server {
+            h.stop().await;
+        }
+        clean
+    }
+}

@@ -1,0 +1,242 @@
+//! Throughput of receive → advanced_filter → otlp_rust export, over unix
+//! sockets, in data points per second per collector core, on 10k-point batches.
+//!
+//! Runs the real `otelcol-rust` binary (this build's, or `OTELCOL_RUST_BIN`)
+//! between an in-process load generator and an in-process OTLP sink, and reads
+//! the collector's CPU time from /proc so the result is per core, independent
+//! of how many cores the machine lends it. Prints one JSON line on stdout.
+//!
+//! Knobs (env): BENCH_BATCHES (default 300), BENCH_CONCURRENCY (default 4).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::TokioIo;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{
+    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status};
+
+const METRICS_PER_BATCH: usize = 1000;
+const POINTS_PER_METRIC: usize = 10;
+const BATCH_POINTS: usize = METRICS_PER_BATCH * POINTS_PER_METRIC;
+
+fn env_usize(k: &str, default: usize) -> usize {
+    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// 10k points; every 20th metric is `up` or `scrape_*` and gets dropped.
+fn batch() -> (ExportMetricsServiceRequest, usize) {
+    let mut kept = 0;
+    let metrics = (0..METRICS_PER_BATCH)
+        .map(|i| {
+            let name = match i % 40 {
+                0 => "up".to_string(),
+                20 => format!("scrape_duration_seconds_{i}"),
+                _ => {
+                    kept += POINTS_PER_METRIC;
+                    format!("http_server_requests_total_{i}")
+                }
+            };
+            let attrs = vec![KeyValue {
+                key: "route".into(),
+                value: Some(AnyValue {
+                    value: Some(any_value::Value::StringValue(format!("/api/v1/items/{}", i % 17))),
+                }),
+                ..Default::default()
+            }];
+            Metric {
+                name,
+                unit: "1".into(),
+                data: Some(metric::Data::Gauge(Gauge {
+                    data_points: (0..POINTS_PER_METRIC)
+                        .map(|p| NumberDataPoint {
+                            attributes: attrs.clone(),
+                            time_unix_nano: 1_700_000_000_000_000_000 + p as u64,
+                            value: Some(number_data_point::Value::AsDouble(p as f64)),
+                            ..Default::default()
+                        })
+                        .collect(),
+                })),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let resource = Resource {
+        attributes: vec![KeyValue {
+            key: "service.name".into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue("bench".into())),
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let req = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            resource: Some(resource),
+            scope_metrics: vec![ScopeMetrics {
+                metrics,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    (req, kept)
+}
+
+#[derive(Clone, Default)]
+struct Sink(Arc<AtomicU64>);
+
+#[tonic::async_trait]
+impl MetricsService for Sink {
+    async fn export(
+        &self,
+        req: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        let n: usize = req
+            .get_ref()
+            .resource_metrics
+            .iter()
+            .flat_map(|r| &r.scope_metrics)
+            .flat_map(|s| &s.metrics)
+            .map(|m| match &m.data {
+                Some(metric::Data::Gauge(g)) => g.data_points.len(),
+                _ => 0,
+            })
+            .sum();
+        self.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(Response::new(Default::default()))
+    }
+}
+
+fn channel(path: &Path) -> Channel {
+    let path = path.to_path_buf();
+    Endpoint::from_static("http://localhost").connect_with_connector_lazy(tower::service_fn(move |_: http::Uri| {
+        let path = path.clone();
+        async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+    }))
+}
+
+/// utime + stime of `pid`, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc stat");
+    let rest = stat.rsplit_once(')').expect("stat format").1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After ")": state is field 0, utime field 11, stime field 12.
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let batches = env_usize("BENCH_BATCHES", 300);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 4).max(1);
+    let bin = std::env::var("OTELCOL_RUST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_otelcol-rust").to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let sink = Sink::default();
+    let listener = tokio::net::UnixListener::bind(d.join("sink.sock")).unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(MetricsServiceServer::new(sink.clone()).max_decoding_message_size(256 << 20))
+            .serve_with_incoming(tokio_stream::wrappers::UnixListenerStream::new(listener)),
+    );
+
+    let cfg = format!(
+        r#"
+receivers:
+  otlp: {{protocols: {{grpc: {{endpoint: "unix://{d}/in.sock"}}}}}}
+processors:
+  advanced_filter: {{drop_metrics: [up, "scrape_*"]}}
+exporters:
+  otlp_rust: {{endpoint: "unix://{d}/sink.sock", compression: none}}
+service:
+  telemetry: {{logs: {{level: warn}}}}
+  pipelines:
+    metrics: {{receivers: [otlp], processors: [advanced_filter], exporters: [otlp_rust]}}
+"#,
+        d = d.display()
+    );
+    let cfg_path: PathBuf = d.join("bench.yaml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let mut child = Command::new(&bin)
+        .arg("--config")
+        .arg(&cfg_path)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn collector");
+
+    let in_sock = d.join("in.sock");
+    let client = MetricsServiceClient::new(channel(&in_sock)).max_encoding_message_size(256 << 20);
+    let (req, kept_per_batch) = batch();
+    let until = Instant::now() + Duration::from_secs(30);
+    while client.clone().export(req.clone()).await.is_err() {
+        assert!(Instant::now() < until, "collector did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..20 {
+        client.clone().export(req.clone()).await.expect("warm-up");
+    }
+    sink.0.store(0, Ordering::SeqCst);
+
+    let cpu0 = cpu_seconds(child.id());
+    let t0 = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (mut client, req, next) = (client.clone(), req.clone(), next.clone());
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < batches as u64 {
+                    client.export(req.clone()).await.expect("export");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(child.id()) - cpu0;
+
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+
+    let points_in = (batches * BATCH_POINTS) as f64;
+    let exported = sink.0.load(Ordering::SeqCst);
+    let expected = (batches * kept_per_batch) as u64;
+    assert_eq!(exported, expected, "the sink must get exactly the non-dropped points");
+    assert!(status.success(), "collector exit: {status}");
+    println!(
+        "{}",
+        serde_json::json!({
+            "benchmark": "otelcol_rust_receive_filter_export",
+            "transport": "unix",
+            "batch_points": BATCH_POINTS,
+            "batches": batches,
+            "concurrency": concurrency,
+            "points_in": points_in as u64,
+            "points_exported": exported,
+            "wall_seconds": (wall * 1000.0).round() / 1000.0,
+            "collector_cpu_seconds": (cpu * 1000.0).round() / 1000.0,
+            "points_per_sec": (points_in / wall).round(),
+            "points_per_core_second": if cpu > 0.0 { (points_in / cpu).round() } else { 0.0 },
+        })
+    );
+}

@@ -1,0 +1,102 @@
+//! Command line parsing (small enough not to need a parser crate).
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof]
+       otelcol-rust validate --config FILE
+       otelcol-rust components
+       otelcol-rust --version";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Run {
+        config: PathBuf,
+        exit_with_parent: bool,
+        exit_on_stdin_eof: bool,
+    },
+    Validate {
+        config: PathBuf,
+    },
+    Components,
+    Version,
+    Help,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter().peekable();
+    let sub = match args.peek().map(String::as_str) {
+        Some("validate") | Some("components") => args.next(),
+        _ => None,
+    };
+    let mut config = None;
+    let (mut exit_with_parent, mut exit_on_stdin_eof) = (false, false);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--version" | "-v" => return Ok(Command::Version),
+            "--help" | "-h" => return Ok(Command::Help),
+            "--config" => config = Some(args.next().ok_or("--config needs a file")?),
+            s if s.starts_with("--config=") => config = Some(s["--config=".len()..].to_string()),
+            "--exit-with-parent" if sub.is_none() => exit_with_parent = true,
+            "--exit-on-stdin-eof" if sub.is_none() => exit_on_stdin_eof = true,
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    match sub.as_deref() {
+        Some("components") if config.is_none() => Ok(Command::Components),
+        Some("components") => Err("components takes no --config".to_string()),
+        Some(_) => Ok(Command::Validate {
+            config: config.ok_or("validate needs --config FILE")?.into(),
+        }),
+        None => Ok(Command::Run {
+            config: config.ok_or("--config FILE is required")?.into(),
+            exit_with_parent,
+            exit_on_stdin_eof,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Command, String> {
+        parse(s.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(
+            p("--config c.yaml --exit-with-parent").unwrap(),
+            Command::Run {
+                config: "c.yaml".into(),
+                exit_with_parent: true,
+                exit_on_stdin_eof: false
+            }
+        );
+        assert_eq!(
+            p("--exit-on-stdin-eof --config=c.yaml").unwrap(),
+            Command::Run {
+                config: "c.yaml".into(),
+                exit_with_parent: false,
+                exit_on_stdin_eof: true
+            }
+        );
+        assert_eq!(
+            p("validate --config c.yaml").unwrap(),
+            Command::Validate {
+                config: "c.yaml".into()
+            }
+        );
+        assert_eq!(p("components").unwrap(), Command::Components);
+        assert_eq!(p("--version").unwrap(), Command::Version);
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        assert!(p("").is_err());
+        assert!(p("validate").is_err());
+        assert!(p("--config").is_err());
+        assert!(p("--config c --bogus").is_err());
+        assert!(p("validate --config c --exit-with-parent").is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! `otelcol-rust`: the Rust collector run as a supervised child of otelcol-hybrid.
+
+mod cli;
+mod stop_signal;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+// Linking a component crate registers it (linkme); nothing else is needed.
+use otelcol_advanced_filter as _;
+use otelcol_debug_exporter as _;
+use otelcol_fault as _;
+use otelcol_file_exporter as _;
+use otelcol_otlp_receiver as _;
+use otelcol_otlp_rust_exporter as _;
+
+use otelcol_core::config::{self, LoadedConfig};
+use otelcol_core::service::Service;
+use otelcol_core::{logging, registry};
+
+use cli::Command;
+use stop_signal::StopWatchers;
+
+const EXIT_RUNTIME_FAILURE: u8 = 1;
+const EXIT_CONFIG_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cmd = match cli::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("otelcol-rust: {e}\n{}", cli::USAGE);
+            return ExitCode::from(EXIT_CONFIG_ERROR);
+        }
+    };
+    match cmd {
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("otelcol-rust {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Components => {
+            println!(
+                "{}",
+                serde_json::to_string(&registry::list()).expect("component list serializes")
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Validate { config } => with_runtime(async move {
+            match load(&config) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
+        }),
+        Command::Run {
+            config,
+            exit_with_parent,
+            exit_on_stdin_eof,
+        } => with_runtime(run(config, exit_with_parent, exit_on_stdin_eof)),
+    }
+}
+
+fn with_runtime(f: impl Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => {
+            let code = rt.block_on(f);
+            // Do not wait for stray blocking threads (e.g. the stdin reader).
+            rt.shutdown_timeout(std::time::Duration::from_millis(200));
+            code
+        }
+        Err(e) => {
+            eprintln!("otelcol-rust: cannot start the async runtime: {e}");
+            ExitCode::from(EXIT_RUNTIME_FAILURE)
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<LoadedConfig, ExitCode> {
+    config::load_file(path).map_err(|e| {
+        eprintln!("otelcol-rust: config error: {e}");
+        ExitCode::from(EXIT_CONFIG_ERROR)
+    })
+}
+
+async fn run(config: std::path::PathBuf, exit_with_parent: bool, exit_on_stdin_eof: bool) -> ExitCode {
+    let cfg = match load(&config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    logging::init(cfg.log_level.as_deref());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config.display(), pid = std::process::id(), "otelcol-rust starting");
+
+    let mut stop = match StopWatchers::install(exit_with_parent, exit_on_stdin_eof) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot install stop watchers");
+            return ExitCode::from(EXIT_RUNTIME_FAILURE);
+        }
+    };
+    let mut service = Service::new(cfg).await;
+    if let Err(e) = service.start().await {
+        tracing::error!(error = %e, "start failed");
+        service.shutdown().await;
+        return ExitCode::from(EXIT_RUNTIME_FAILURE);
+    }
+    let reason = stop.next().await;
+    tracing::info!(reason, "shutdown requested");
+    let clean = tokio::select! {
+        clean = service.shutdown() => clean,
+        again = stop.next() => {
+            tracing::error!(reason = again, "second stop request during shutdown; exiting now");
+            false
+        }
+    };
+    tracing::info!(clean, "otelcol-rust stopped");
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_RUNTIME_FAILURE)
+    }
+}
