@@ -60,6 +60,8 @@ func (s *Supervisor) run(startCtx context.Context, result chan<- error) {
 				return
 			}
 			s.setState(StateRestarting, failure)
+			s.log.Info("restarting rust child", zap.Duration("backoff", delay),
+				zap.Int("restart", s.Status().Restarts+1), zap.NamedError("after", failure))
 			select {
 			case <-s.stopCh:
 				return
