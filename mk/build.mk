@@ -5,7 +5,8 @@
 #   make build                       bin/otelcol-hybrid (host, with its blob) + bin/otelcol-rust
 #   make release-snapshot            goreleaser snapshot for the platforms buildable here
 #   make release                     full release: every platform or a loud failure
-#   make check-reproducible check-glibc check-embed check-dist goreleaser-check
+#   make check-release               = check-glibc check-embed check-reproducible
+#                                      goreleaser-check release-snapshot (+ check-dist)
 
 PLATFORMS ?= host
 # STRICT=1: a requested platform that cannot be built is an error, not a skip.
@@ -25,7 +26,7 @@ EMBEDGEN   := go run ./scripts/embedgen
 GO_BUILD_FLAGS := -trimpath -tags=require_blob -ldflags=-s\ -w
 
 .PHONY: rust blobs build clean-blobs release-snapshot release goreleaser-config \
-	goreleaser-check check-reproducible check-glibc check-embed check-dist sizes
+	goreleaser-check check-reproducible check-glibc check-embed check-dist sizes check-release
 
 rust: $(CARGO_ZIGBUILD)
 	nice $(RUSTCROSS) -platforms host -out $(RUST_OUT)
@@ -69,6 +70,10 @@ release: $(GORELEASER) $(CARGO_ZIGBUILD)
 	env $(SBOM_ENV) goreleaser release --clean
 
 # --- checks ------------------------------------------------------------------
+
+# Everything issue-level about packaging, for CI: about one extra Rust release
+# build (check-reproducible) plus a goreleaser snapshot.
+check-release: check-glibc check-embed check-reproducible goreleaser-check release-snapshot
 
 check-glibc: rust
 	scripts/check-glibc.sh bin/otelcol-rust 2.17

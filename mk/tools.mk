@@ -1,4 +1,3 @@
-# GoReleaser v2.15.1: v2.18 needs Go 1.27; v2.16/v2.17 need go-msix (via nfpm), which the module proxy here refuses (403).
 # Build and test tools, pinned and installed into $(ROOT)/.tools (gitignored).
 # Each tool is a file target: installed once, reused afterwards, re-installed
 # only when its pin below changes (the stamp file name carries the version).
@@ -10,6 +9,7 @@ TOOLS_VENV     := $(TOOLS_DIR)/venv
 
 ZIGLANG_VERSION        := 0.15.2
 CARGO_ZIGBUILD_VERSION := 0.24.1
+# GoReleaser v2.15.1: v2.18 needs Go 1.27; v2.16/v2.17 need go-msix (via nfpm), which the module proxy here refuses (403).
 GORELEASER_VERSION     := v2.15.1
 TELEMETRYGEN_VERSION   := v0.161.0
 GRPC_HEALTH_PROBE_VERSION := v0.4.61
@@ -49,9 +49,11 @@ $(ZIG): $(call TOOLS_STAMP,ziglang,$(ZIGLANG_VERSION))
 	test -x "$$zigbin" && printf '#!/bin/sh\nexec "%s" "$$@"\n' "$$zigbin" > $@.tmp
 	chmod +x $@.tmp && mv $@.tmp $@
 
+# A shim, not a symlink: make would see the (older) venv file's mtime through
+# a symlink and re-run this rule every time.
 $(CARGO_ZIGBUILD): $(call TOOLS_STAMP,cargo-zigbuild,$(CARGO_ZIGBUILD_VERSION)) $(ZIG)
-	ln -sf $(TOOLS_VENV)/bin/cargo-zigbuild $@
-	@touch -h $@
+	printf '#!/bin/sh\nexec "%s" "$$@"\n' '$(TOOLS_VENV)/bin/cargo-zigbuild' > $@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
 
 # Go tools: `go install` with GOBIN pointing into .tools/bin. GOFLAGS is cleared
 # so a -mod=vendor or -buildvcs setting of the caller can't break the install.
