@@ -87,7 +87,12 @@ func Get(ctx context.Context, opts Options) (*Exe, error) {
 		RawSHA256:        m.RawSHA256,
 		CompressedSize:   m.CompressedSize,
 		RawSize:          m.RawSize,
-	}, blob, extract.Options{Dir: opts.CacheDir, EnvVar: CacheDirEnv, Mode: opts.Mode})
+	}, blob, extract.Options{
+		Dir: opts.CacheDir, EnvVar: CacheDirEnv, Mode: opts.Mode,
+		// The window the blob was compressed with is all the decoder needs:
+		// a larger one in a tampered blob is refused, not allocated.
+		MaxDecoderMemory: uint64(m.ZstdWindowSize),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded otelcol-rust %s: %w", m.Version, err)
 	}
