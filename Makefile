@@ -9,4 +9,7 @@ SHELL := /bin/bash
 ROOT := $(abspath .)
 export PATH := $(ROOT)/.tools/bin:$(PATH)
 
-include mk/*.mk
+# tools.mk first: the other fragments name its tool paths in prerequisites,
+# which make expands as it reads them.
+include mk/tools.mk
+include $(filter-out mk/tools.mk,$(sort $(wildcard mk/*.mk)))

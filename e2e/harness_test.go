@@ -27,6 +27,9 @@ func binary(t *testing.T, name string) string {
 	t.Helper()
 	p := os.Getenv(name)
 	if p == "" {
+		if os.Getenv("E2E_REQUIRED") != "" {
+			t.Fatalf("%s is not set but E2E_REQUIRED is: the Makefile lost track of a binary", name)
+		}
 		t.Skipf("%s is not set: run through `make test`, which builds the binaries", name)
 	}
 	if _, err := os.Stat(p); err != nil {

@@ -4,16 +4,18 @@ BIN := $(ROOT)/bin
 FUZZTIME ?= 15s
 
 # Environment the Go tests use to find the real binaries and clients.
-TEST_ENV := OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_BIN=$(BIN)/otelcol-rust \
+# E2E_REQUIRED turns a missing binary into a failure instead of a skip.
+TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_BIN=$(BIN)/otelcol-rust \
 	TELEMETRYGEN_BIN=$(TELEMETRYGEN) GRPC_HEALTH_PROBE_BIN=$(GRPC_HEALTH_PROBE)
 
 .PHONY: test test-rust test-go fuzz-short run rust-catalog check-rust-catalog
 
-test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, short fuzzing
+test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, fuzzing, release checks
 	$(MAKE) --no-print-directory check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory fuzz-short
+	$(MAKE) --no-print-directory check-release
 
 test-rust:
 	cd rust && cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -81,6 +81,9 @@ func TestParentKilledChildDies(t *testing.T) {
 func TestRealCollectorDiesWithParent(t *testing.T) {
 	bin := os.Getenv("OTELCOL_RUST_BIN")
 	if bin == "" {
+		if os.Getenv("E2E_REQUIRED") != "" {
+			t.Fatal("OTELCOL_RUST_BIN is not set but E2E_REQUIRED is")
+		}
 		t.Skip("OTELCOL_RUST_BIN is not set; `make test` sets it to the built otelcol-rust")
 	}
 	bin, err := filepath.Abs(bin)

@@ -20,6 +20,9 @@ func realHarness(t *testing.T, config func(dir string) string) *harness {
 	t.Helper()
 	bin := os.Getenv("OTELCOL_RUST_BIN")
 	if bin == "" {
+		if os.Getenv("E2E_REQUIRED") != "" {
+			t.Fatal("OTELCOL_RUST_BIN is not set but E2E_REQUIRED is")
+		}
 		t.Skip("OTELCOL_RUST_BIN is not set; `make test` sets it to the built otelcol-rust")
 	}
 	bin, err := filepath.Abs(bin)
