@@ -175,6 +175,18 @@ func (h *hybrid) wait(timeout time.Duration) int {
 	return -1
 }
 
+// stopGracefully sends SIGTERM (what systemd and Ctrl-C do) and requires a
+// clean exit 0 within timeout: graceful stop drains both halves.
+func (h *hybrid) stopGracefully(timeout time.Duration) {
+	h.t.Helper()
+	if err := h.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		h.t.Fatalf("SIGTERM: %v", err)
+	}
+	if code := h.wait(timeout); code != 0 {
+		h.t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+}
+
 // rustChild returns the pid of the otelcol-rust child (polling until there is one).
 func (h *hybrid) rustChild(timeout time.Duration) int {
 	h.t.Helper()

@@ -144,10 +144,7 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 	wg.Wait()
 
 	// Graceful stop drains the bridge exporter's queue into the new child.
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(90 * time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	h.stopGracefully(90 * time.Second)
 	var lost []int64
 	acked.Range(func(k, _ any) bool {
 		if be.seqCount(k.(int64)) == 0 {
@@ -190,10 +187,7 @@ func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 		t.Fatalf("want bridge + health sockets in %s, found %d", rd, socks)
 	}
 	start := time.Now()
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(30 * time.Second); code != 0 {
-		t.Fatalf("parent exit code %d", code)
-	}
+	h.stopGracefully(30 * time.Second)
 	t.Logf("parent exited %s after SIGTERM", time.Since(start))
 	eventually(t, 5*time.Second, "child gone", func() bool { return processGone(child) })
 	if !strings.Contains(h.out.String(), "exit") {
@@ -321,10 +315,7 @@ service:%s
 	if left, _ := os.ReadDir(h.runtimeDir); len(left) != 0 {
 		t.Fatalf("all-Go config made a runtime dir: %v", left)
 	}
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(30 * time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	h.stopGracefully(30 * time.Second)
 }
 
 // TestValidateMixedConfigLeavesNothingAccessible: `validate` checks both

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -69,10 +68,7 @@ service:%s
 
 	eventually(t, time.Minute, "40 keep_me points at the backend", func() bool { return be.Points("keep_me") == 40 })
 	// Drain everything in flight before asserting what must be absent.
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(60 * time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	h.stopGracefully(60 * time.Second)
 	if got := be.Points("keep_me"); got != 40 {
 		t.Errorf("keep_me: %d points, want 40", got)
 	}
@@ -126,10 +122,7 @@ service:%s
 	h.waitReady()
 	sendMetrics(t, in, "from_rust", 60)
 	eventually(t, time.Minute, "60 points through Rust → Go", func() bool { return be.Points("from_rust") == 60 })
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(60 * time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	h.stopGracefully(60 * time.Second)
 	if got := be.Points("from_rust"); got != 60 {
 		t.Errorf("from_rust: %d, want 60", got)
 	}
@@ -166,10 +159,7 @@ service:%s
 	sendMetrics(t, in, "up", 30)
 	sendMetrics(t, in, "twice", 30)
 	eventually(t, time.Minute, "30 points crossing twice", func() bool { return be.Points("twice") == 30 })
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	if code := h.wait(60 * time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
+	h.stopGracefully(60 * time.Second)
 	if got := be.Points("up"); got != 0 {
 		t.Errorf("up: %d points, want 0", got)
 	}
