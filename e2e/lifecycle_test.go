@@ -404,3 +404,20 @@ func (b *backend) seqCount(s int64) int {
 	defer b.mu.Unlock()
 	return b.seqSeen[s]
 }
+
+// TestParentKill9TakesChildDown: SIGKILL of otelcol-hybrid (no chance to clean
+// up) still takes otelcol-rust down within a second (Pdeathsig, plus the
+// child's own stdin-EOF / parent-pid check).
+func TestParentKill9TakesChildDown(t *testing.T) {
+	be := startBackend(t)
+	h := startHybrid(t, fmt.Sprintf(passThroughConfig, freePort(t), be.Addr, quietTelemetry), hybridOpts{})
+	h.waitReady()
+	child := h.rustChild(10 * time.Second)
+	killed := time.Now()
+	if err := h.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(10 * time.Second)
+	eventually(t, time.Second, "the child to die with its parent", func() bool { return processGone(child) })
+	t.Logf("child gone %s after the parent's SIGKILL", time.Since(killed).Round(time.Millisecond))
+}
