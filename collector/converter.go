@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap"
@@ -40,7 +41,11 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	if err := requirePipelines(user); err != nil {
 		return err
 	}
-	res, err := partition.Partition(user, cat, PartitionOptions())
+	opts := PartitionOptions()
+	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
+		return err
+	}
+	res, err := partition.Partition(user, cat, opts)
 	if err != nil {
 		return err
 	}
@@ -76,6 +81,37 @@ func requirePipelines(user map[string]any) error {
 		return fmt.Errorf("service::pipelines: service must have at least one pipeline")
 	}
 	return nil
+}
+
+// userBridgeTimeout is the operator's extensions.rust_subprocess.bridge_timeout
+// (0 when unset: the partitioner's default).
+func userBridgeTimeout(user map[string]any) (time.Duration, error) {
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	v, ok := ext["bridge_timeout"]
+	if !ok || v == nil {
+		return 0, nil
+	}
+	var d time.Duration
+	switch v := v.(type) {
+	case string:
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("extensions::%s::bridge_timeout: %w", subprocessext.Type, err)
+		}
+	case time.Duration:
+		d = v
+	case int:
+		d = time.Duration(v)
+	case int64:
+		d = time.Duration(v)
+	default:
+		return 0, fmt.Errorf("extensions::%s::bridge_timeout: %v is not a duration", subprocessext.Type, v)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, d)
+	}
+	return d, nil
 }
 
 // PartitionOptions are the partitioner options for this process: sockets in

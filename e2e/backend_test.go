@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -30,6 +31,21 @@ type backend struct {
 	metadata []metadata.MD
 	failNext func() error // optional: error to return instead of accepting
 	srv      *grpc.Server
+
+	// metricReqs records every metrics Export call (accepted or refused) and
+	// failMetric, when set, may refuse one: it gets the request's first metric
+	// name and the 1-based attempt number for that name.
+	metricReqs     []metricReq
+	metricAttempts map[string]int
+	failMetric     func(name string, attempt int) error
+}
+
+// metricReq is one metrics Export call as the backend saw it.
+type metricReq struct {
+	Name    string // first metric name in the request
+	MD      metadata.MD
+	At      time.Time
+	Refused error
 }
 
 func startBackend(t *testing.T) *backend {
@@ -130,6 +146,9 @@ func (s *metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) 
 	if err := s.b.record(ctx); err != nil {
 		return pmetricotlp.NewExportResponse(), err
 	}
+	if err := s.b.recordMetricReq(ctx, req); err != nil {
+		return pmetricotlp.NewExportResponse(), err
+	}
 	rms := req.Metrics().ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		sms := rms.At(i).ScopeMetrics()
@@ -224,4 +243,45 @@ func (s *logsSvc) Export(ctx context.Context, req plogotlp.ExportRequest) (plogo
 		}
 	}
 	return plogotlp.NewExportResponse(), nil
+}
+
+// recordMetricReq logs the call and applies failMetric (b.mu held).
+func (b *backend) recordMetricReq(ctx context.Context, req pmetricotlp.ExportRequest) error {
+	name := ""
+	if rms := req.Metrics().ResourceMetrics(); rms.Len() > 0 {
+		if sms := rms.At(0).ScopeMetrics(); sms.Len() > 0 && sms.At(0).Metrics().Len() > 0 {
+			name = sms.At(0).Metrics().At(0).Name()
+		}
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	r := metricReq{Name: name, MD: md.Copy(), At: time.Now()}
+	if b.failMetric != nil {
+		if b.metricAttempts == nil {
+			b.metricAttempts = map[string]int{}
+		}
+		b.metricAttempts[name]++
+		r.Refused = b.failMetric(name, b.metricAttempts[name])
+	}
+	b.metricReqs = append(b.metricReqs, r)
+	return r.Refused
+}
+
+// SetMetricFailure installs f (see backend.failMetric).
+func (b *backend) SetMetricFailure(f func(name string, attempt int) error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failMetric = f
+}
+
+// MetricReqs returns the metrics Export calls whose first metric is name.
+func (b *backend) MetricReqs(name string) []metricReq {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []metricReq
+	for _, r := range b.metricReqs {
+		if r.Name == name {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@
 #   make bench         build what it needs, run every benchmark, write bench/results/
 #                      {summary.json, REPORT.md, throughput.png, cpu.png} (~6-8 min on 2 cores)
 #   make bench-check   exit non-zero when a target in bench/results/summary.json is missed
+#   make bench-report  re-render REPORT.md + charts from summary.json (e.g. after editing bench/NOTES.md)
 # Knobs: BENCH_FLAGS="-dur 10s -rounds 2 -only native,hybrid ..." (see `hybench run -h`),
 #        RUST_BENCH=0 skips the Rust bench binary, BENCH_PERF=0 skips the perf profile.
 
@@ -14,7 +15,7 @@ BENCH_PERF ?= 1
 # Same Go flags as the product binary (mk/build.mk), so gocol is a fair baseline.
 BENCH_GO_FLAGS := -trimpath -ldflags=-s\ -w
 
-.PHONY: bench bench-check bench-tools bench-rust
+.PHONY: bench bench-check bench-report bench-tools bench-rust
 
 bench-tools:
 	@mkdir -p $(BENCH_BIN)
@@ -32,7 +33,7 @@ bench-rust:
 	@mkdir -p $(BENCH_OUT)
 	@rm -f $(BENCH_OUT)/rust_bench.txt
 	-if [ "$(RUST_BENCH)" = 1 ] && [ -f rust/otelcol-rust/benches/pipeline_throughput.rs ]; then \
-	  cd rust && nice timeout 600 cargo bench --locked -p otelcol-rust --bench pipeline_throughput 2>$(BENCH_OUT)/rust_bench.stderr > $(BENCH_OUT)/rust_bench.txt.tmp \
+	  cd rust && OTELCOL_RUST_BIN=$(ROOT)/bin/otelcol-rust nice timeout 900 cargo bench --locked -p otelcol-rust --bench pipeline_throughput 2>$(BENCH_OUT)/rust_bench.stderr > $(BENCH_OUT)/rust_bench.txt.tmp \
 	    && mv $(BENCH_OUT)/rust_bench.txt.tmp $(BENCH_OUT)/rust_bench.txt \
 	    || { echo "bench: Rust bench failed (see bench/results/rust_bench.stderr)" >&2; rm -f $(BENCH_OUT)/rust_bench.txt.tmp; }; fi
 
@@ -46,4 +47,9 @@ bench: build bench-tools
 
 bench-check:
 	@test -f $(BENCH_OUT)/summary.json || { echo "bench-check: no bench/results/summary.json: run make bench first" >&2; exit 2; }
-	cd $(BENCH_DIR) && nice go run ./cmd/hybench check -summary $(BENCH_OUT)/summary.json
+	cd $(BENCH_DIR) && CGO_ENABLED=0 nice go build -trimpath -o .bin/hybench ./cmd/hybench && .bin/hybench check -summary $(BENCH_OUT)/summary.json
+
+# Re-render REPORT.md and the charts from summary.json (after editing bench/NOTES.md).
+bench-report:
+	cd $(BENCH_DIR) && CGO_ENABLED=0 nice go build -trimpath -o .bin/hybench ./cmd/hybench && \
+	  HYBENCH_NOTES_FILE=$(BENCH_DIR)/NOTES.md .bin/hybench report -summary $(BENCH_OUT)/summary.json -out $(BENCH_OUT)

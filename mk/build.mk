@@ -19,7 +19,11 @@ export SOURCE_DATE_EPOCH
 
 HOST_KEY   := $(shell go env GOOS)_$(shell go env GOARCH)
 RUST_OUT   := build/rust
-RUSTCROSS  := go run ./scripts/rustcross
+# The embedded collector is the crate `make generate` derives from
+# cmd/otelcol-hybrid/builder-config.yaml (the same builder path every
+# distribution takes); it shares rust/target so dependencies build once.
+RUST_CRATE := build/otelcol-hybrid/rust/Cargo.toml
+RUSTCROSS  := go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target
 EMBEDGEN   := go run ./scripts/embedgen
 # Same flags as .goreleaser.yaml, so bin/ measures what a release ships.
 # require_blob makes a binary without its embedded collector fail to compile.
@@ -28,11 +32,11 @@ GO_BUILD_FLAGS := -trimpath -tags=require_blob -ldflags=-s\ -w
 .PHONY: rust blobs build clean-blobs release-snapshot release goreleaser-config \
 	goreleaser-check check-reproducible check-glibc check-embed check-dist sizes check-release
 
-rust: $(CARGO_ZIGBUILD)
+rust: $(CARGO_ZIGBUILD) generate
 	nice $(RUSTCROSS) -platforms host -out $(RUST_OUT)
 	@mkdir -p bin && cp $(RUST_OUT)/$(HOST_KEY)/otelcol-rust bin/otelcol-rust.tmp && mv bin/otelcol-rust.tmp bin/otelcol-rust
 
-blobs: $(CARGO_ZIGBUILD)
+blobs: $(CARGO_ZIGBUILD) generate
 	nice $(RUSTCROSS) -platforms "$(PLATFORMS)" $(if $(STRICT),-strict) -out $(RUST_OUT)
 	$(EMBEDGEN) -platforms @$(RUST_OUT)/built.txt -in $(RUST_OUT) -out embedbin -version "$$(cat $(RUST_OUT)/version.txt)"
 

@@ -11,11 +11,12 @@ TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_
 .PHONY: test test-rust test-go fuzz-short run rust-catalog check-rust-catalog
 
 test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, fuzzing, release checks
-	$(MAKE) --no-print-directory check-rust-catalog
+	$(MAKE) --no-print-directory check-generate check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory check-release
+	$(MAKE) --no-print-directory test-builder
 
 test-rust:
 	cd rust && cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -61,12 +61,17 @@ func unaryInterceptor(ctx context.Context, method string, req, reply any, cc *gr
 }
 
 // reserved are keys gRPC owns on the wire; forwarding them would be refused
-// or silently replaced.
+// or silently replaced. The HTTP framing and hop-by-hop headers an OTLP/HTTP
+// receiver puts into client.Metadata describe the caller's HTTP body, not the
+// bridge's gRPC stream: a forwarded content-length makes the Rust (h2) server
+// reset the stream with PROTOCOL_ERROR, so every OTLP/HTTP request failed.
 var reserved = map[string]bool{
 	"content-type": true, "te": true, "grpc-timeout": true, "grpc-encoding": true,
 	"grpc-accept-encoding": true, "grpc-message-type": true, "grpc-status": true,
 	"grpc-message": true, "grpc-status-details-bin": true, "connection": true,
 	"host": true, ":path": true, ":method": true, ":scheme": true,
+	"content-length": true, "content-encoding": true, "transfer-encoding": true,
+	"keep-alive": true, "proxy-connection": true, "upgrade": true, "trailer": true,
 }
 
 // Outgoing returns ctx with the request's client metadata and trace context
@@ -91,7 +96,7 @@ func Outgoing(ctx context.Context) context.Context {
 		if _, set := out[k]; set {
 			continue
 		}
-		out[k] = append([]string(nil), vals...)
+		out[k] = vals // Metadata.Get already returns a fresh copy
 	}
 	propagation.TraceContext{}.Inject(ctx, metadataCarrier(out))
 	return metadata.NewOutgoingContext(ctx, out)

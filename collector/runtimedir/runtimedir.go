@@ -9,14 +9,12 @@ package runtimedir
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // EnvVar overrides the base directory under which the per-process directory is made.
@@ -69,8 +67,8 @@ func Create(dir string) error {
 		if !fi.IsDir() || fi.Mode()&os.ModeSymlink != 0 {
 			return fmt.Errorf("runtime dir %s exists and is not a directory", dir)
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
-			return fmt.Errorf("runtime dir %s exists and is owned by uid %d, not %d", dir, st.Uid, os.Getuid())
+		if uid, ok := owner(fi); ok && uid != os.Getuid() {
+			return fmt.Errorf("runtime dir %s exists and is owned by uid %d, not %d", dir, uid, os.Getuid())
 		}
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("runtime dir %s: removing leftover: %w", dir, err)
@@ -109,7 +107,7 @@ func SweepStale(dir string) (removed []string) {
 		if err != nil {
 			continue
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+		if uid, ok := owner(fi); !ok || uid != os.Getuid() {
 			continue
 		}
 		if os.RemoveAll(full) == nil {
@@ -117,9 +115,4 @@ func SweepStale(dir string) (removed []string) {
 		}
 	}
 	return removed
-}
-
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

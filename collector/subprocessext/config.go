@@ -24,6 +24,12 @@ type Config struct {
 	StartTimeout  time.Duration `mapstructure:"start_timeout"`
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace"`
 
+	// BridgeTimeout bounds one export attempt over every bridge (the Go
+	// exporters' `timeout`, hence the grpc-timeout Rust sees, and the Rust
+	// bridge exporters' `timeout`); 0 = partition.DefaultBridgeTimeout. The
+	// partitioning converter reads it from the user's config.
+	BridgeTimeout time.Duration `mapstructure:"bridge_timeout"`
+
 	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
 	Restart     RestartConfig     `mapstructure:"restart"`
 
@@ -81,6 +87,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s: must be positive, got %s", name, d))
 		}
+	}
+	if c.BridgeTimeout < 0 {
+		errs = append(errs, fmt.Errorf("bridge_timeout: must not be negative, got %s", c.BridgeTimeout))
 	}
 	if c.HealthCheck.FailureThreshold < 1 {
 		errs = append(errs, fmt.Errorf("health_check.failure_threshold: must be at least 1"))

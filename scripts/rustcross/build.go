@@ -15,6 +15,11 @@ import (
 type builder struct {
 	manifest, workspace, bin, targetDir string
 	sysroot                             string
+	// checkout is the directory rustcross runs in (make runs it from the
+	// repository root). A generated workspace under build/ pulls component
+	// crates from rust/components by path: those sources are in the
+	// checkout, not under the workspace.
+	checkout string
 }
 
 func newBuilder(manifest, bin, targetDir string) (*builder, error) {
@@ -25,7 +30,11 @@ func newBuilder(manifest, bin, targetDir string) (*builder, error) {
 	if _, err := os.Stat(manifest); err != nil {
 		return nil, fmt.Errorf("rust workspace: %w", err)
 	}
-	b := &builder{manifest: manifest, workspace: filepath.Dir(manifest), bin: bin}
+	checkout, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{manifest: manifest, workspace: filepath.Dir(manifest), bin: bin, checkout: checkout}
 	if targetDir == "" {
 		targetDir = filepath.Join(b.workspace, "target")
 	}
@@ -89,11 +98,14 @@ func (b *builder) reproducibleEnv() []string {
 		home, _ := os.UserHomeDir()
 		cargoHome = filepath.Join(home, ".cargo")
 	}
-	flags := []string{
-		"--remap-path-prefix=" + root + "=/otelcol-hybrid",
-		"--remap-path-prefix=" + cargoHome + "=/cargo",
-		"--remap-path-prefix=" + b.targetDir + "=/target",
+	flags := []string{"--remap-path-prefix=" + b.checkout + "=/otelcol-hybrid"}
+	if root != b.checkout {
+		flags = append(flags, "--remap-path-prefix="+root+"=/otelcol-hybrid")
 	}
+	flags = append(flags,
+		"--remap-path-prefix="+cargoHome+"=/cargo",
+		"--remap-path-prefix="+b.targetDir+"=/target",
+	)
 	return []string{
 		"CARGO_ENCODED_RUSTFLAGS=" + strings.Join(flags, "\x1f"),
 		"RUSTFLAGS=",

@@ -37,7 +37,7 @@ func TestStdInstalled(t *testing.T) {
 // that contains it, or two target dirs would leave two different OUT_DIR paths
 // in the binary.
 func TestReproducibleEnv(t *testing.T) {
-	b := &builder{workspace: "/src/proj/rust", targetDir: "/src/proj/build/repro/target"}
+	b := &builder{workspace: "/src/proj/rust", targetDir: "/src/proj/build/repro/target", checkout: "/src/proj"}
 	t.Setenv("CARGO_HOME", "/home/u/.cargo")
 	var flags string
 	for _, kv := range b.reproducibleEnv() {
@@ -53,5 +53,19 @@ func TestReproducibleEnv(t *testing.T) {
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("rustflags\n got %q\nwant %q", got, want)
+	}
+
+	// A generated workspace outside rust/ also maps the checkout, where its
+	// path dependencies (rust/components/…) live.
+	b.workspace = "/src/proj/build/dist/rust"
+	flags = ""
+	for _, kv := range b.reproducibleEnv() {
+		if v, ok := strings.CutPrefix(kv, "CARGO_ENCODED_RUSTFLAGS="); ok {
+			flags = v
+		}
+	}
+	if got := strings.Split(flags, "\x1f"); len(got) != 4 || got[0] != "--remap-path-prefix=/src/proj=/otelcol-hybrid" ||
+		got[1] != "--remap-path-prefix=/src/proj/build/dist=/otelcol-hybrid" {
+		t.Errorf("generated workspace rustflags: %q", got)
 	}
 }

@@ -3,8 +3,8 @@ use std::time::Duration;
 
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
 use otelcol_core::config::{FieldError, parse_component_config};
-use otelcol_core::glob::NameMatcher;
-use otelcol_core::{Payload, ProcessingError, duration};
+use otelcol_core::glob::{Glob, NameMatcher};
+use otelcol_core::{ClientMetadata, Payload, ProcessingError, duration};
 use serde::Deserialize;
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -26,6 +26,7 @@ struct RawConfig {
     retry_after: Option<Duration>,
     message: Option<String>,
     every_nth: Option<u64>,
+    times: Option<u64>,
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     delay: Option<Duration>,
     #[serde(default)]
@@ -36,6 +37,8 @@ struct RawConfig {
     resource_attributes: BTreeMap<String, String>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    metadata: BTreeMap<String, String>,
 }
 
 /// Which items trigger the error: any match in the batch fails the request.
@@ -45,6 +48,8 @@ pub struct Selector {
     span_names: NameMatcher,
     resource_attributes: BTreeMap<String, String>,
     attributes: BTreeMap<String, String>,
+    /// Client metadata key (any case) → glob any one of its values must match.
+    metadata: Vec<(String, Glob)>,
 }
 
 fn has_attr(attrs: &[KeyValue], want: &BTreeMap<String, String>) -> bool {
@@ -56,7 +61,22 @@ fn has_attr(attrs: &[KeyValue], want: &BTreeMap<String, String>) -> bool {
 }
 
 impl Selector {
-    pub fn matches(&self, data: &Payload) -> bool {
+    /// True when every `metadata` entry has a matching value (keys compared
+    /// case-insensitively, each of a key's values tried) — `false` when there
+    /// are no metadata entries.
+    pub fn matches_metadata(&self, md: &ClientMetadata) -> bool {
+        !self.metadata.is_empty()
+            && self
+                .metadata
+                .iter()
+                .all(|(k, g)| md.get(k).iter().any(|v| g.matches(v)))
+    }
+
+    pub fn matches(&self, md: &ClientMetadata, data: &Payload) -> bool {
+        self.matches_metadata(md) || self.matches_data(data)
+    }
+
+    fn matches_data(&self, data: &Payload) -> bool {
         let (ra, a) = (&self.resource_attributes, &self.attributes);
         match data {
             Payload::Metrics(r) => r.resource_metrics.iter().any(|rm| {
@@ -93,6 +113,8 @@ pub struct FaultConfig {
     pub retry_after: Option<Duration>,
     pub message: String,
     pub every_nth: Option<u64>,
+    /// Fault at most this many requests, then let everything through.
+    pub times: Option<u64>,
     pub delay: Option<Duration>,
     pub selector: Option<Selector>,
 }
@@ -123,6 +145,14 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<FaultConfig, FieldError>
     if raw.every_nth == Some(0) {
         return Err(FieldError::new("every_nth", "must be at least 1"));
     }
+    if raw.times == Some(0) {
+        return Err(FieldError::new("times", "must be at least 1"));
+    }
+    let mut metadata = Vec::new();
+    for (k, v) in &raw.metadata {
+        let g = Glob::new(v).map_err(|e| FieldError::new(format!("metadata.{k}"), e))?;
+        metadata.push((k.to_ascii_lowercase(), g));
+    }
     if raw.retry_after.is_some() && raw.error != Some(ErrorKind::ResourceExhausted) {
         return Err(FieldError::new(
             "retry_after",
@@ -132,12 +162,14 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<FaultConfig, FieldError>
     let selector = (!metric_names.is_empty()
         || !span_names.is_empty()
         || !raw.resource_attributes.is_empty()
-        || !raw.attributes.is_empty())
+        || !raw.attributes.is_empty()
+        || !metadata.is_empty())
     .then_some(Selector {
         metric_names,
         span_names,
         resource_attributes: raw.resource_attributes,
         attributes: raw.attributes,
+        metadata,
     });
     if raw.error.is_none() && (selector.is_some() || raw.every_nth.is_some()) {
         return Err(FieldError::new("error", "required when selectors or every_nth are set"));
@@ -152,6 +184,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<FaultConfig, FieldError>
             .message
             .unwrap_or_else(|| "injected by the fault processor".to_string()),
         every_nth: raw.every_nth,
+        times: raw.times,
         delay: raw.delay,
         selector,
     })
@@ -190,5 +223,27 @@ mod tests {
             ("resource_exhausted", "busy", Some(Duration::from_secs(3)))
         );
         assert_eq!(p("{delay: 1s}").unwrap().delay, Some(Duration::from_secs(1)));
+        assert_eq!(p("{error: retryable, times: 2}").unwrap().times, Some(2));
+        assert_eq!(p("{error: retryable, times: 0}").err().unwrap().path, "times");
+    }
+
+    #[test]
+    fn metadata_selector_is_case_insensitive_multi_valued_and_globbed() {
+        let c = p("{error: permanent, metadata: {X-Tenant: blocked, user-agent: \"p5/*\"}}").unwrap();
+        let sel = c.selector.as_ref().unwrap();
+        let mut md = ClientMetadata::new();
+        md.append("x-tenant", "ok");
+        md.append("X-TENANT", "blocked");
+        assert!(!sel.matches_metadata(&md), "every metadata entry must match");
+        md.append("User-Agent", "p5/1.0 grpc-go/1.76");
+        assert!(sel.matches_metadata(&md));
+        let mut other = ClientMetadata::new();
+        other.append("x-tenant", "ok");
+        other.append("user-agent", "p5/1.0");
+        assert!(!sel.matches_metadata(&other));
+        assert_eq!(
+            p("{error: permanent, metadata: {k: \"a[\"}}").err().unwrap().path,
+            "metadata.k"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Processor `fault`, for tests and demos: fails requests with a chosen
 //! ProcessingError (all, matching ones, or every Nth) and/or delays them while
-//! honouring the request's cancellation and deadline.
+//! honouring the request's cancellation and deadline. Selectors may look at
+//! the request's client metadata (`metadata: {key: glob}`), and `times: N`
+//! stops faulting after N requests so tests can watch a retry succeed.
 
 mod config;
 
@@ -26,6 +28,7 @@ fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Processo
         id: id.clone(),
         cfg: config::parse(value)?,
         requests: AtomicU64::new(0),
+        faulted: AtomicU64::new(0),
     }))
 }
 
@@ -33,10 +36,22 @@ pub struct Fault {
     id: ComponentId,
     cfg: FaultConfig,
     requests: AtomicU64,
+    faulted: AtomicU64,
 }
 
 impl Fault {
-    fn should_fail(&self, n: u64, data: &Payload) -> bool {
+    /// Claims one of the `times` faults; false once they are used up.
+    fn claim(&self) -> bool {
+        match self.cfg.times {
+            None => true,
+            Some(max) => self
+                .faulted
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| (f < max).then_some(f + 1))
+                .is_ok(),
+        }
+    }
+
+    fn should_fail(&self, n: u64, ctx: &RequestContext, data: &Payload) -> bool {
         if self.cfg.error.is_none() {
             return false;
         }
@@ -44,7 +59,12 @@ impl Fault {
         match (self.cfg.every_nth, has_selectors) {
             (None, false) => true,
             (nth, _) => {
-                nth.is_some_and(|k| n.is_multiple_of(k)) || self.cfg.selector.as_ref().is_some_and(|s| s.matches(data))
+                nth.is_some_and(|k| n.is_multiple_of(k))
+                    || self
+                        .cfg
+                        .selector
+                        .as_ref()
+                        .is_some_and(|s| s.matches(&ctx.metadata, data))
             }
         }
     }
@@ -54,14 +74,29 @@ impl Fault {
 impl Processor for Fault {
     async fn process(&self, ctx: &RequestContext, data: Payload) -> Result<Option<Payload>, ProcessingError> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let fail = self.should_fail(n, ctx, &data);
+        // With an error configured, only failing requests count against `times`
+        // (and get the delay); a delay-only fault delays every request.
+        let touched = if self.cfg.error.is_some() {
+            fail
+        } else {
+            self.cfg.delay.is_some()
+        };
+        if !touched || !self.claim() {
+            tracing::debug!(processor = %self.id, request = n, "fault: passing request through");
+            return Ok(Some(data));
+        }
         if let Some(d) = self.cfg.delay {
-            tracing::info!(processor = %self.id, delay = ?d, "fault: delaying request");
+            let deadline_ms = ctx.remaining().map(|r| r.as_millis() as u64);
+            tracing::info!(processor = %self.id, request = n, delay = ?d, deadline_ms, "fault: delaying request");
+            let started = std::time::Instant::now();
             if let Err(e) = ctx.sleep(d).await {
-                tracing::info!(processor = %self.id, error = %e, "fault: delay interrupted");
+                let waited_ms = started.elapsed().as_millis() as u64;
+                tracing::info!(processor = %self.id, request = n, kind = e.kind(), waited_ms, error = %e, "fault: delay interrupted");
                 return Err(e);
             }
         }
-        if self.should_fail(n, &data) {
+        if fail {
             let err = self.cfg.make_error();
             tracing::info!(processor = %self.id, request = n, error = %err, "fault: injecting error");
             return Err(err);

@@ -96,6 +96,10 @@ pub fn bridge_outgoing_key(key: &str) -> Option<tonic::metadata::AsciiMetadataKe
         ":authority" => BRIDGE_AUTHORITY,
         "user-agent" => BRIDGE_USER_AGENT,
         "content-type" | "te" | "host" | "connection" | "traceparent" | "tracestate" => return None,
+        // HTTP framing / hop-by-hop: they describe the caller's body, not ours
+        // (a stale content-length makes an h2 peer reset the stream).
+        "content-length" | "content-encoding" | "transfer-encoding" | "keep-alive" | "proxy-connection" | "upgrade"
+        | "trailer" => return None,
         k if k.starts_with(':') || k.starts_with("grpc-") => return None,
         k => k,
     };
@@ -352,7 +356,15 @@ mod tests {
         assert_eq!(bridge_outgoing_key(":authority").unwrap().as_str(), BRIDGE_AUTHORITY);
         assert_eq!(bridge_outgoing_key("user-agent").unwrap().as_str(), BRIDGE_USER_AGENT);
         assert_eq!(bridge_outgoing_key("x-tenant").unwrap().as_str(), "x-tenant");
-        for k in ["grpc-timeout", "content-type", "te", ":path", "traceparent"] {
+        for k in [
+            "grpc-timeout",
+            "content-type",
+            "te",
+            ":path",
+            "traceparent",
+            "content-length",
+            "transfer-encoding",
+        ] {
             assert!(bridge_outgoing_key(k).is_none(), "{k} must not be forwarded");
         }
     }

@@ -1,0 +1,245 @@
+package builder
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
+)
+
+// Options of one builder run.
+type Options struct {
+	Manifest   string
+	HybridRoot string    // otelcol-hybrid checkout; "" = the manifest's replace, else found upward from the working directory
+	Platforms  string    // Rust platforms to embed, as make's PLATFORMS; the host is always added
+	OCB        []string  // command running OCB v0.162.0
+	Log        io.Writer // progress and tool output
+}
+
+// Result says what was built and how long each step took.
+type Result struct {
+	Binary  string
+	Steps   []Step
+	Catalog []CatalogRow
+}
+
+// Step is one timed phase, for the report and for noticing slow builds.
+type Step struct {
+	Name string
+	Took time.Duration
+}
+
+// layout is where a distribution's pieces go under dist.output_path. The Go
+// module OCB writes is output_path itself (as with plain OCB); our pieces live
+// in _hybrid/, which the go tool ignores (leading underscore).
+type layout struct {
+	out, work, rustCrate, rustOut, rustTarget, hybridCopy, ocbManifest string
+}
+
+func newLayout(out string) layout {
+	work := filepath.Join(out, "_hybrid")
+	return layout{out: out, work: work, rustCrate: filepath.Join(work, "rust"), rustOut: filepath.Join(work, "rust-out"),
+		rustTarget: filepath.Join(work, "rust", "target"), hybridCopy: filepath.Join(work, "otelcol-hybrid"),
+		ocbManifest: filepath.Join(work, "ocb.yaml")}
+}
+
+// Build turns a manifest into a distribution binary at dist.output_path/dist.name.
+func Build(o Options) (*Result, error) {
+	res := &Result{}
+	step := func(name string, f func() error) error {
+		fmt.Fprintf(o.Log, "hybrid-builder: %s\n", name)
+		start := time.Now()
+		err := f()
+		res.Steps = append(res.Steps, Step{name, time.Since(start).Round(100 * time.Millisecond)})
+		return err
+	}
+	m, err := ParseManifestFile(o.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := BuildMode(m.SubprocessMode, os.Getenv("CGO_ENABLED")); err != nil {
+		return nil, fmt.Errorf("%s: %w", m.File, err)
+	}
+	out, err := outputDir(m)
+	if err != nil {
+		return nil, err
+	}
+	root, err := hybridRoot(o.HybridRoot, m, out)
+	if err != nil {
+		return nil, err
+	}
+	l := newLayout(out)
+	if err := os.MkdirAll(l.work, 0o755); err != nil {
+		return nil, err
+	}
+	target, ok := targetPlatform()
+	if !ok {
+		return nil, fmt.Errorf("GOOS/GOARCH %s/%s is not in the platform table (platforms/platforms.go)", os.Getenv("GOOS"), os.Getenv("GOARCH"))
+	}
+	if err := step("copy the otelcol-hybrid library", func() error { return CopyHybridModule(root, l.hybridCopy) }); err != nil {
+		return nil, err
+	}
+	var rust []RustComponent
+	if len(m.Cargo) > 0 {
+		if rust, err = buildRustHalf(o, m, root, l, target, step); err != nil {
+			return nil, err
+		}
+	}
+	if err := WriteRustCatalog(filepath.Join(l.hybridCopy, "collector", "rust_components.json"), rust); err != nil {
+		return nil, err
+	}
+	var tags []string
+	if len(m.Cargo) > 0 {
+		tags = []string{"require_blob"} // a binary without its collector must not compile
+	}
+	ocbYAML, err := m.OCBManifest(OCBOptions{OutputPath: out, HybridDir: l.hybridCopy, BuildTags: tags})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(l.ocbManifest, ocbYAML, 0o644); err != nil {
+		return nil, err
+	}
+	if err := step("OCB: generate the Go module and get its modules", func() error {
+		return runOCB(o, "--config", l.ocbManifest, "--skip-compilation")
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", m.File, err)
+	}
+	if err := step("patch main.go to collector.NewCommand", func() error { return patchMainFile(filepath.Join(out, "main.go")) }); err != nil {
+		return nil, err
+	}
+	if err := step("go mod tidy (the patched main imports collector)", func() error {
+		return runIn(out, o.Log, nil, "go", "mod", "tidy")
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("OCB: compile", func() error {
+		return runOCB(o, "--config", l.ocbManifest, "--skip-generate", "--skip-get-modules")
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", m.File, err)
+	}
+	res.Binary = filepath.Join(out, m.Dist.Name+target.ExeSuffix())
+	if host, _ := platforms.Host(); host == target {
+		if err := step("check the binary's components against the manifest", func() error {
+			res.Catalog, err = CheckCatalog(res.Binary, m, rust)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func buildRustHalf(o Options, m *Manifest, root string, l layout, target platforms.Platform, step func(string, func() error) error) ([]RustComponent, error) {
+	var crate *RustCrate
+	if err := step("generate the Rust collector crate", func() error {
+		deps, err := ResolveCargo(m.Cargo, root, []string{filepath.Join(root, "rust", "components")})
+		if err != nil {
+			return err
+		}
+		if deps, err = WithBridgeCrates(deps, root); err != nil {
+			return err
+		}
+		if crate, err = WriteRustCrate(l.rustCrate, root, rustVersion(m.Dist.Version), m.File, deps); err != nil {
+			return err
+		}
+		return CheckRustDeps(crate)
+	}); err != nil {
+		return nil, err
+	}
+	spec := strings.TrimSpace(o.Platforms + " " + target.String())
+	if err := step("cross-build the Rust collector (scripts/rustcross)", func() error {
+		return BuildRust(crate, root, spec, l.rustOut, l.rustTarget, o.Log)
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("compress and embed (scripts/embedgen)", func() error {
+		return Embed(root, l.rustOut, filepath.Join(l.hybridCopy, "embedbin"), crate.Version, o.Log)
+	}); err != nil {
+		return nil, err
+	}
+	host, ok := platforms.Host()
+	if !ok {
+		return nil, fmt.Errorf("the host is not in the platform table: cannot list the Rust components")
+	}
+	if _, err := os.Stat(filepath.Join(l.rustOut, host.Key())); err != nil {
+		return nil, fmt.Errorf("the Rust collector was not built for the host %s (needed to list its components): %w", host, err)
+	}
+	return RustCatalog(filepath.Join(l.rustOut, host.Key(), "otelcol-rust"+host.ExeSuffix()), crate.Deps)
+}
+
+// outputDir is dist.output_path (default build/<name>), absolute.
+func outputDir(m *Manifest) (string, error) {
+	if m.Dist.OutputPath == "" {
+		return filepath.Abs(filepath.Join("build", m.Dist.Name))
+	}
+	return filepath.Abs(m.Dist.OutputPath)
+}
+
+// hybridRoot picks the otelcol-hybrid checkout the distribution is built from.
+func hybridRoot(flag string, m *Manifest, out string) (string, error) {
+	if flag != "" {
+		return filepath.Abs(flag)
+	}
+	if r := m.HybridReplace(); r != "" {
+		if !filepath.IsAbs(r) {
+			r = filepath.Join(out, r) // go.mod replaces are relative to the module: output_path
+		}
+		return filepath.Clean(r), nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module "+HybridModule+"\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no otelcol-hybrid checkout found: pass --hybrid-root or add `replaces: [%s => <checkout>]` to the manifest", HybridModule)
+		}
+		dir = parent
+	}
+}
+
+func targetPlatform() (platforms.Platform, bool) {
+	host, ok := platforms.Host()
+	goos, goarch := os.Getenv("GOOS"), os.Getenv("GOARCH")
+	if goos == "" && goarch == "" {
+		return host, ok
+	}
+	if goos == "" {
+		goos = host.GOOS
+	}
+	if goarch == "" {
+		goarch = host.GOARCH
+	}
+	return platforms.Lookup(goos, goarch)
+}
+
+var semverRe = regexp.MustCompile(`^v?([0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?)$`)
+
+// rustVersion is dist.version as a Cargo version ("" = the workspace's).
+func rustVersion(v string) string {
+	if m := semverRe.FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func patchMainFile(file string) error {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	patched, err := PatchMain(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, patched, 0o644)
+}

@@ -1,0 +1,302 @@
+package builder
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// RustCrate is the generated collector crate: otelcol-rust's main with
+// exactly the manifest's component crates linked (linkme registers a
+// component when its crate is linked, so the `use <crate> as _;` lines are
+// the whole component list).
+type RustCrate struct {
+	Dir     string // build/<dist>/_hybrid/rust: Cargo.toml, Cargo.lock, src/
+	Version string
+	Deps    []RustDep
+}
+
+// RustDep is one resolved cargo entry.
+type RustDep struct {
+	Entry   CargoEntry
+	Key     string // dependency key in Cargo.toml = the `use` name
+	Package string // package name
+	Path    string // absolute crate dir, "" for crates.io
+}
+
+// The workspace we generate from: rust/Cargo.toml and the otelcol-rust binary crate.
+const (
+	rustWorkspace = "rust"
+	rustBinCrate  = "rust/otelcol-rust"
+)
+
+// useLineRe matches otelcol-rust's component links (`use otelcol_fault as _;`).
+var useLineRe = regexp.MustCompile(`^use [a-z0-9_]+ as _;\s*$`)
+
+// ResolveCargo finds each cargo entry's crate: a path entry must hold a
+// Cargo.toml; a version entry is looked up among the local component crates
+// (searchDirs, each holding one crate per directory) and otherwise taken
+// from crates.io.
+func ResolveCargo(entries []CargoEntry, hybridRoot string, searchDirs []string) ([]RustDep, error) {
+	ws, err := readToml(filepath.Join(hybridRoot, rustWorkspace, "Cargo.toml"))
+	if err != nil {
+		return nil, fmt.Errorf("rust workspace: %w", err)
+	}
+	wsVersion := ws.str("[workspace.package]", "version")
+	local, err := localCrates(searchDirs, wsVersion)
+	if err != nil {
+		return nil, err
+	}
+	var deps []RustDep
+	for _, e := range entries {
+		d := RustDep{Entry: e, Key: RustIdent(e.Name)}
+		switch {
+		case e.Path != "":
+			abs, err := filepath.Abs(e.Path)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", e.Label(), err)
+			}
+			name, version, err := crateInfo(filepath.Join(abs, "Cargo.toml"), wsVersion)
+			if err != nil {
+				return nil, fmt.Errorf("%s: missing crate: no Cargo.toml in %s", e.Label(), e.Path)
+			}
+			if e.Version != "" {
+				if ok, known := versionMatches(e.Version, version); known && !ok {
+					return nil, fmt.Errorf("%s: crate %s at %s is version %s, the manifest asks for %s", e.Label(), name, e.Path, version, e.Version)
+				}
+			}
+			d.Package, d.Path = name, abs
+		default:
+			c, ok := findLocal(local, e.Name)
+			if !ok {
+				d.Package = e.Name // crates.io; cargo metadata reports it if it does not exist
+				break
+			}
+			if ok, known := versionMatches(e.Version, c.version); known && !ok {
+				return nil, fmt.Errorf("%s: local crate %s (%s) is version %s, the manifest asks for %s", e.Label(), c.name, c.dir, c.version, e.Version)
+			}
+			d.Package, d.Path = c.name, c.dir
+		}
+		deps = append(deps, d)
+	}
+	return deps, nil
+}
+
+// bridgeCrates are the Rust ends of the bridges (the partitioner needs
+// them whenever a pipeline crosses runtimes): added when a manifest leaves
+// them out, like the two Go extensions.
+var bridgeCrates = []struct{ name, pkg string }{
+	{"otlp_receiver", "otelcol-otlp-receiver"},
+	{"otlp_rust_exporter", "otelcol-otlp-rust-exporter"},
+}
+
+// WithBridgeCrates returns deps plus the bridge crates they lack, taken
+// from the checkout's rust/components.
+func WithBridgeCrates(deps []RustDep, hybridRoot string) ([]RustDep, error) {
+	local, err := localCrates([]string{filepath.Join(hybridRoot, "rust", "components")}, "")
+	if err != nil {
+		return nil, err
+	}
+next:
+	for _, b := range bridgeCrates {
+		for _, d := range deps {
+			if d.Package == b.pkg {
+				continue next
+			}
+		}
+		c, ok := findLocal(local, b.name)
+		if !ok {
+			return nil, fmt.Errorf("bridge crate %s not found in %s/rust/components", b.pkg, hybridRoot)
+		}
+		deps = append(deps, RustDep{Entry: CargoEntry{Where: "(added by the builder: bridge)", Name: b.name, Path: c.dir},
+			Key: b.name, Package: c.name, Path: c.dir})
+	}
+	return deps, nil
+}
+
+type localCrate struct{ name, version, dir string }
+
+func localCrates(dirs []string, wsVersion string) ([]localCrate, error) {
+	var out []localCrate
+	for _, dir := range dirs {
+		tomls, _ := filepath.Glob(filepath.Join(dir, "*", "Cargo.toml"))
+		for _, t := range tomls {
+			name, version, err := crateInfo(t, wsVersion)
+			if err != nil {
+				return nil, err
+			}
+			abs, err := filepath.Abs(filepath.Dir(t))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, localCrate{name, version, abs})
+		}
+	}
+	return out, nil
+}
+
+// findLocal matches a manifest name to a local crate by package name, by our
+// naming scheme (advanced_filter → otelcol-advanced-filter) or by directory.
+func findLocal(local []localCrate, name string) (localCrate, bool) {
+	dashed := strings.ReplaceAll(name, "_", "-")
+	for _, want := range []func(localCrate) bool{
+		func(c localCrate) bool { return c.name == name || c.name == dashed },
+		func(c localCrate) bool { return c.name == "otelcol-"+dashed },
+		func(c localCrate) bool { return filepath.Base(c.dir) == name },
+	} {
+		for _, c := range local {
+			if want(c) {
+				return c, true
+			}
+		}
+	}
+	return localCrate{}, false
+}
+
+// WriteRustCrate generates the collector crate in dir from otelcol-rust's
+// sources: same main, same dependencies and release profile, our components.
+func WriteRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDep) (*RustCrate, error) {
+	wsDir := filepath.Join(hybridRoot, rustWorkspace)
+	ws, err := readToml(filepath.Join(wsDir, "Cargo.toml"))
+	if err != nil {
+		return nil, fmt.Errorf("rust workspace: %w", err)
+	}
+	bin, err := readToml(filepath.Join(hybridRoot, rustBinCrate, "Cargo.toml"))
+	if err != nil {
+		return nil, fmt.Errorf("otelcol-rust crate: %w", err)
+	}
+	if version == "" {
+		version = ws.str("[workspace.package]", "version")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Code generated by hybrid-builder from %s; DO NOT EDIT.\n", filepath.Base(manifestFile))
+	b.WriteString("# The otelcol-rust collector of this distribution: exactly its cargo components.\n\n")
+	fmt.Fprintf(&b, "[package]\nname = \"otelcol-rust\"\nversion = %q\n", version)
+	for _, k := range []string{"edition", "rust-version", "license"} {
+		if v := ws.value("[workspace.package]", k); v != "" {
+			fmt.Fprintf(&b, "%s = %s\n", k, v)
+		}
+	}
+	b.WriteString("publish = false\n\n[[bin]]\nname = \"otelcol-rust\"\npath = \"src/main.rs\"\n\n[dependencies]\n")
+	base := map[string]bool{}
+	for _, k := range bin.keys("[dependencies]") {
+		spec := ws.value("[workspace.dependencies]", k)
+		if spec == "" {
+			return nil, fmt.Errorf("otelcol-rust dependency %s is not in [workspace.dependencies]", k)
+		}
+		p := tomlPathRe.FindStringSubmatch(spec)
+		if p != nil && strings.HasPrefix(p[1], "components/") {
+			continue // a component crate of otelcol-rust: ours come from the manifest
+		}
+		if p != nil {
+			spec = strings.Replace(spec, p[0], fmt.Sprintf("path = %q", filepath.Join(wsDir, p[1])), 1)
+		}
+		base[k], base[RustIdent(k)] = true, true
+		fmt.Fprintf(&b, "%s = %s\n", k, spec)
+	}
+	b.WriteString("\n# The manifest's cargo entries.\n")
+	for _, d := range deps {
+		if base[d.Key] {
+			return nil, fmt.Errorf("%s: the name %s is taken by otelcol-rust's own dependency", d.Entry.Label(), d.Key)
+		}
+		var fields []string
+		if d.Package != "" && d.Package != d.Key {
+			fields = append(fields, fmt.Sprintf("package = %q", d.Package))
+		}
+		if d.Path != "" {
+			fields = append(fields, fmt.Sprintf("path = %q", d.Path))
+		}
+		if d.Entry.Version != "" {
+			fields = append(fields, fmt.Sprintf("version = %q", d.Entry.Version))
+		}
+		fmt.Fprintf(&b, "%s = { %s }\n", d.Key, strings.Join(fields, ", "))
+	}
+	// Its own workspace, so it never joins an enclosing one; the release
+	// profile only applies from a workspace root, so it is copied.
+	b.WriteString("\n[workspace]\n")
+	for _, sec := range ws.order {
+		if strings.HasPrefix(sec, "[profile.") {
+			fmt.Fprintf(&b, "\n%s\n%s\n", sec, strings.TrimRight(strings.Join(ws.sections[sec], "\n"), "\n"))
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeIfChanged(filepath.Join(dir, "Cargo.toml"), []byte(b.String())); err != nil {
+		return nil, err
+	}
+	if err := writeRustSources(filepath.Join(hybridRoot, rustBinCrate, "src"), filepath.Join(dir, "src"), deps); err != nil {
+		return nil, err
+	}
+	// The workspace lock pins every shared dependency; cargo only adds what
+	// a crates.io component brings (done by `cargo metadata` in Resolve).
+	if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); os.IsNotExist(err) {
+		if lock, err := os.ReadFile(filepath.Join(wsDir, "Cargo.lock")); err == nil {
+			if err := os.WriteFile(filepath.Join(dir, "Cargo.lock"), lock, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &RustCrate{Dir: dir, Version: version, Deps: deps}, nil
+}
+
+// writeRustSources copies otelcol-rust's src/*.rs, replacing main.rs's block
+// of `use <component> as _;` lines with the manifest's crates.
+func writeRustSources(src, dst string, deps []RustDep) error {
+	files, err := filepath.Glob(filepath.Join(src, "*.rs"))
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("otelcol-rust sources not found in %s", src)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if filepath.Base(f) == "main.rs" {
+			if data, err = linkComponents(data, deps); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+		}
+		if err := writeIfChanged(filepath.Join(dst, filepath.Base(f)), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func linkComponents(main []byte, deps []RustDep) ([]byte, error) {
+	var uses []string
+	for _, d := range deps {
+		uses = append(uses, fmt.Sprintf("use %s as _;", RustIdent(d.Key)))
+	}
+	sort.Strings(uses)
+	lines := strings.Split(string(main), "\n")
+	var out []string
+	replaced := false
+	for _, l := range lines {
+		if !useLineRe.MatchString(l) {
+			out = append(out, l)
+			continue
+		}
+		if !replaced {
+			out = append(out, uses...)
+			replaced = true
+		}
+	}
+	if !replaced {
+		return nil, fmt.Errorf("no `use <component> as _;` lines to replace: otelcol-rust's main changed shape; update builder/rustcrate.go")
+	}
+	return []byte(strings.Join(out, "\n")), nil
+}
+
+// writeIfChanged keeps mtimes (and so cargo's and make's freshness) of
+// unchanged files.
+func writeIfChanged(file string, data []byte) error {
+	if old, err := os.ReadFile(file); err == nil && string(old) == string(data) {
+		return nil
+	}
+	return os.WriteFile(file, data, 0o644)
+}

@@ -1,0 +1,158 @@
+package builder
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeHybrid writes the parts of an otelcol-hybrid checkout the crate
+// generator reads: the Rust workspace, otelcol-rust, two component crates.
+func fakeHybrid(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	write := func(rel, data string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("rust/Cargo.toml", `[workspace]
+members = ["crates/otelcol-core"]
+
+[workspace.package]
+version = "0.1.0"
+edition = "2024"
+
+[workspace.dependencies]
+otelcol-core = { path = "crates/otelcol-core" }
+otelcol-fault = { path = "components/fault" }
+tokio = { version = "1", features = ["rt"] }
+
+[profile.release]
+lto = "thin"
+`)
+	write("rust/Cargo.lock", "# lock\n")
+	write("rust/otelcol-rust/Cargo.toml", "[package]\nname = \"otelcol-rust\"\n\n[dependencies]\notelcol-core.workspace = true\notelcol-fault.workspace = true\ntokio.workspace = true\n\n[dev-dependencies]\ntempfile.workspace = true\n")
+	write("rust/otelcol-rust/src/main.rs", "mod cli;\n\n// Linking registers.\nuse otelcol_fault as _;\nuse otelcol_other as _;\n\nuse otelcol_core::registry;\n\nfn main() {}\n")
+	write("rust/otelcol-rust/src/cli.rs", "pub fn parse() {}\n")
+	write("rust/components/fault/Cargo.toml", "[package]\nname = \"otelcol-fault\"\nversion.workspace = true\n")
+	write("rust/components/advanced_filter/Cargo.toml", "[package]\nname = \"otelcol-advanced-filter\"\nversion = \"0.2.1\"\n")
+	return root
+}
+
+func TestResolveCargo(t *testing.T) {
+	root := fakeHybrid(t)
+	search := []string{filepath.Join(root, "rust", "components")}
+	deps, err := ResolveCargo([]CargoEntry{
+		{Where: "processors[0]", Name: "fault", Version: "0.1.0"},
+		{Where: "processors[1]", Name: "advanced_filter", Path: filepath.Join(root, "rust/components/advanced_filter")},
+		{Where: "exporters[0]", Name: "some_crate", Version: "1.2"},
+	}, root, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps[0].Package != "otelcol-fault" || deps[0].Path != filepath.Join(root, "rust/components/fault") {
+		t.Errorf("fault resolved to %+v", deps[0])
+	}
+	if deps[1].Package != "otelcol-advanced-filter" || deps[1].Key != "advanced_filter" {
+		t.Errorf("advanced_filter resolved to %+v", deps[1])
+	}
+	if deps[2].Path != "" || deps[2].Package != "some_crate" {
+		t.Errorf("an unknown local crate must come from crates.io: %+v", deps[2])
+	}
+	for _, tc := range []struct {
+		e    CargoEntry
+		want string
+	}{
+		{CargoEntry{Where: "processors[0]", Name: "fault", Version: "0.2.0"}, "processors[0] (cargo: fault): local crate otelcol-fault"},
+		{CargoEntry{Where: "exporters[3]", Name: "nope", Path: filepath.Join(root, "nope")}, "exporters[3] (cargo: nope): missing crate: no Cargo.toml in"},
+		{CargoEntry{Where: "processors[1]", Name: "advanced_filter", Path: filepath.Join(root, "rust/components/advanced_filter"), Version: "0.1"}, "is version 0.2.1, the manifest asks for 0.1"},
+	} {
+		if _, err := ResolveCargo([]CargoEntry{tc.e}, root, search); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want %q", tc.e, err, tc.want)
+		}
+	}
+}
+
+func TestWriteRustCrate(t *testing.T) {
+	root := fakeHybrid(t)
+	deps, err := ResolveCargo([]CargoEntry{
+		{Where: "processors[0]", Name: "advanced_filter", Version: "0.2"},
+		{Where: "exporters[0]", Name: "some-crate", Version: "1.2"},
+	}, root, []string{filepath.Join(root, "rust", "components")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "rust")
+	c, err := WriteRustCrate(dir, root, "", "m.yaml", deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toml, _ := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+	for _, want := range []string{
+		`version = "0.1.0"`,
+		`otelcol-core = { path = "` + filepath.Join(root, "rust/crates/otelcol-core") + `" }`,
+		`tokio = { version = "1", features = ["rt"] }`,
+		`advanced_filter = { package = "otelcol-advanced-filter", path = "` + filepath.Join(root, "rust/components/advanced_filter") + `", version = "0.2" }`,
+		`some_crate = { package = "some-crate", version = "1.2" }`,
+		"[workspace]\n",
+		"[profile.release]\nlto = \"thin\"",
+	} {
+		if !strings.Contains(string(toml), want) {
+			t.Errorf("Cargo.toml lacks %q:\n%s", want, toml)
+		}
+	}
+	if strings.Contains(string(toml), "otelcol-fault") || strings.Contains(string(toml), "tempfile") {
+		t.Errorf("otelcol-rust's own components or dev-dependencies leaked in:\n%s", toml)
+	}
+	main, _ := os.ReadFile(filepath.Join(dir, "src", "main.rs"))
+	want := "mod cli;\n\n// Linking registers.\nuse advanced_filter as _;\nuse some_crate as _;\n\nuse otelcol_core::registry;\n\nfn main() {}\n"
+	if string(main) != want {
+		t.Errorf("main.rs:\n%s\nwant:\n%s", main, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src", "cli.rs")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); err != nil {
+		t.Error("the workspace lock was not seeded:", err)
+	}
+	if c.Version != "0.1.0" {
+		t.Errorf("version %q", c.Version)
+	}
+}
+
+func TestVersionMatches(t *testing.T) {
+	for _, tc := range []struct {
+		req, have string
+		ok        bool
+	}{
+		{"0.1.0", "0.1.0", true}, {"0.1.0", "0.1.5", true}, {"0.1.0", "0.2.0", false},
+		{"0.1", "0.1.9", true}, {"1.2", "1.9.0", true}, {"1.2", "2.0.0", false}, {"1.2.3", "1.2.2", false},
+		{"=0.1.0", "0.1.1", false}, {"=0.1.0", "0.1.0", true}, {"^0.0.3", "0.0.4", false},
+	} {
+		if ok, known := versionMatches(tc.req, tc.have); !known || ok != tc.ok {
+			t.Errorf("versionMatches(%q, %q) = %v (known %v), want %v", tc.req, tc.have, ok, known, tc.ok)
+		}
+	}
+}
+
+func TestDepNamedIn(t *testing.T) {
+	deps := []RustDep{{Entry: CargoEntry{Where: "exporters[0]", Name: "nope"}, Key: "nope"}}
+	out := "error: no matching package named `nope` found\nlocation searched: crates.io index\nrequired by package `otelcol-rust v0.1.0`"
+	if d, ok := depNamedIn(deps, out); !ok || d.Key != "nope" {
+		t.Errorf("depNamedIn = %+v, %v", d, ok)
+	}
+	// A compile failure names the package, not the manifest's name.
+	deps = append(deps, RustDep{Entry: CargoEntry{Where: "processors[1]", Name: "fault"}, Key: "fault", Package: "otelcol-fault"})
+	if d, ok := depNamedIn(deps, "error: could not compile `otelcol-fault` (lib) due to 1 previous error"); !ok || d.Entry.Where != "processors[1]" {
+		t.Errorf("compile failure attributed to %+v, %v", d, ok)
+	}
+	if got := lastErrorLine(out); got != "error: no matching package named `nope` found" {
+		t.Errorf("lastErrorLine = %q", got)
+	}
+}

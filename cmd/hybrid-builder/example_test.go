@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	_ "google.golang.org/grpc/encoding/gzip" // the Go otlp exporter sends gzip
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/builder"
+)
+
+// exampleBinary is the distribution built by `make example-distribution`
+// (make test-builder sets HYBRID_EXAMPLE_BIN).
+func exampleBinary(t *testing.T) string {
+	bin := os.Getenv("HYBRID_EXAMPLE_BIN")
+	if bin == "" {
+		t.Skip("HYBRID_EXAMPLE_BIN not set: run `make test-builder`")
+	}
+	return bin
+}
+
+// The example's `components` lists exactly its manifest's components, each
+// with its runtime (a Rust type a Go one already uses gets the rust_ prefix).
+func TestExampleComponents(t *testing.T) {
+	rows, err := builder.ReadCatalog(exampleBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%s %s %s", r.Kind, r.Type, r.Runtime))
+	}
+	sort.Strings(got)
+	want := []string{
+		"exporter debug go",              // debugexporter
+		"exporter otlp go",               // otlpexporter (deprecated alias)
+		"exporter otlp_grpc go",          // otlpexporter
+		"exporter otlp_rust rust",        // cargo: otlp_rust_exporter
+		"exporter rust_debug rust",       // cargo: debug_exporter (native "debug")
+		"extension bridge_context go",    // collector/bridgectxext
+		"extension rust_subprocess go",   // collector/subprocessext
+		"processor advanced_filter rust", // cargo: advanced_filter
+		"processor batch go",             // batchprocessor
+		"receiver otlp go",               // otlpreceiver
+		"receiver rust_otlp rust",        // cargo: otlp_receiver (native "otlp")
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("components:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	m, err := builder.ParseManifestFile(filepath.Join("..", "..", "examples", "builder-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Runtime != "go" {
+			continue
+		}
+		listed := false
+		for _, g := range m.Go {
+			listed = listed || (g.Kind == r.Kind && g.GoMod == r.Module)
+		}
+		if !listed {
+			t.Errorf("Go %s %s from %q is not a manifest entry", r.Kind, r.Type, r.Module)
+		}
+	}
+}
+
+// A mixed pipeline end to end: Go otlp receiver → Rust advanced_filter →
+// Go otlp exporter → a real OTLP/gRPC backend (two bridges, both directions).
+func TestExampleMixedPipeline(t *testing.T) {
+	bin := exampleBinary(t)
+	be := startBackend(t)
+	in := freeAddr(t)
+	dir, err := os.MkdirTemp("", "hyb") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfg := filepath.Join(dir, "config.yaml")
+	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+processors:
+  advanced_filter:
+    drop_metrics: [up]
+exporters:
+  otlp_grpc:
+    endpoint: %s
+    tls: {insecure: true}
+service:
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [advanced_filter]
+      exporters: [otlp_grpc]
+`, in, be.addr)), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+dir, "OTELCOL_HYBRID_CACHE_DIR="+filepath.Join(dir, "c"))
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so cleanup reaches the Rust child too
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		// The group outlives its leader only while the leader is unreaped or
+		// its child lingers; kill the group before reaping, never after.
+		select {
+		case <-exited:
+		default:
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("collector output:\n%s", out.String())
+		}
+	})
+	waitFor(t, 90*time.Second, "the collector to be ready", func() bool {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the collector exited before it was ready: %v", err)
+		default:
+		}
+		return strings.Contains(out.String(), "Everything is ready")
+	})
+
+	conn, err := grpc.NewClient(in, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := pmetricotlp.NewGRPCClient(conn)
+	for _, name := range []string{"up", "requests_total", "up", "requests_total"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := client.Export(ctx, pmetricotlp.NewExportRequestFromMetrics(gauge(name)))
+		cancel()
+		if err != nil {
+			t.Fatalf("export %s: %v", name, err)
+		}
+	}
+	waitFor(t, 30*time.Second, "requests_total at the backend", func() bool { return be.points("requests_total") == 2 })
+	time.Sleep(500 * time.Millisecond) // anything else in flight arrives too
+	if n := be.points("up"); n != 0 {
+		t.Errorf("the Rust filter let %d `up` points through", n)
+	}
+	// SIGTERM: both halves stop cleanly.
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("no exit within 30s of SIGTERM")
+	}
+}
+
+func gauge(name string) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName(name)
+	dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.SetIntValue(1)
+	dp.SetTimestamp(1)
+	return md
+}
+
+// backend is a tiny OTLP/gRPC metrics server counting points per name.
+type backend struct {
+	pmetricotlp.UnimplementedGRPCServer
+	addr string
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func startBackend(t *testing.T) *backend {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &backend{addr: l.Addr().String(), seen: map[string]int{}}
+	srv := grpc.NewServer()
+	pmetricotlp.RegisterGRPCServer(srv, b)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+	return b
+}
+
+func (b *backend) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rms := req.Metrics().ResourceMetrics()
+	for i := range rms.Len() {
+		sms := rms.At(i).ScopeMetrics()
+		for j := range sms.Len() {
+			ms := sms.At(j).Metrics()
+			for k := range ms.Len() {
+				b.seen[ms.At(k).Name()] += ms.At(k).Gauge().DataPoints().Len()
+			}
+		}
+	}
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+func (b *backend) points(name string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seen[name]
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

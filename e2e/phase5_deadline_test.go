@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+)
+
+// TestPhase5DeadlineBecomesRetryableDeadlineExceeded: the Go bridge
+// exporter's timeout (operator setting extensions.rust_subprocess.bridge_timeout)
+// arrives in Rust as the request deadline (grpc-timeout); the Rust fault
+// processor, delaying longer than that, stops at the deadline and answers
+// DeadlineExceeded; the Go exporter treats it as retryable (logs the retry),
+// the retry goes through once the fault is spent, and the client's call
+// succeeds only then, with the point delivered exactly once.
+func TestPhase5DeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
+	be := startBackend(t)
+	in := freePort(t)
+	h := startHybrid(t, fmt.Sprintf(`
+extensions:
+  rust_subprocess:
+    bridge_timeout: 2s
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+processors:
+  fault:
+    delay: 20s
+    times: 1
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+service:%s
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [fault]
+      exporters: [otlp_rust]
+`, in, be.Addr, jsonLogs), hybridOpts{})
+	h.waitReady()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st, took := export(ctx, otlpClient(t, in), "p5_deadline")
+	if st.Code() != codes.OK {
+		t.Fatalf("client got %v after %s, want OK once the retry went through", st, took)
+	}
+	if got := be.Points("p5_deadline"); got != 1 {
+		t.Fatalf("backend has %d p5_deadline points, want exactly 1", got)
+	}
+
+	// Rust saw the bridge timeout as its deadline…
+	delayed := entries(h, true, "fault: delaying request")
+	if len(delayed) != 1 {
+		t.Fatalf("%d 'fault: delaying request' lines, want 1 (times: 1)", len(delayed))
+	}
+	if d := num(delayed[0], "deadline_ms"); d <= 1000 || d > 2000 {
+		t.Errorf("deadline Rust saw: %vms, want (1000, 2000] from bridge_timeout 2s", d)
+	}
+	// …stopped at it, after ~2s instead of 20s…
+	stopped := entries(h, true, "fault: delay interrupted", "kind", "timeout")
+	if len(stopped) != 1 {
+		t.Fatalf("%d 'fault: delay interrupted' (timeout) lines, want 1", len(stopped))
+	}
+	if w := num(stopped[0], "waited_ms"); w < 1000 || w > 2500 {
+		t.Errorf("Rust waited %vms before giving up, want ~2000", w)
+	}
+	failed := entries(h, true, "request failed", "code", "DeadlineExceeded")
+	if len(failed) != 1 {
+		t.Errorf("%d Rust 'request failed' lines with code DeadlineExceeded, want 1", len(failed))
+	}
+	// …and Go retried it as a retryable error.
+	retries := goEntriesWithError(h, "Exporting failed. Will retry the request after interval.", "DeadlineExceeded")
+	if len(retries) != 1 {
+		t.Fatalf("%d Go retry lines with DeadlineExceeded, want 1", len(retries))
+	}
+	msg := retries[0]["error"].(string)
+	t.Logf("Go retried after %v: %s (client call took %s)", retries[0]["interval"], msg, took.Round(time.Millisecond))
+	if strings.Contains(msg, "not retryable") || len(entries(h, false, "Exporting failed. Dropping data.")) != 0 {
+		t.Errorf("Go dropped data for a DeadlineExceeded answer")
+	}
+}

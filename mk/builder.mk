@@ -1,0 +1,47 @@
+# hybrid-builder: distributions from an OCB manifest with `cargo:` components.
+#   make example-distribution [BUILDER_CONFIG=my.yaml] [PLATFORMS=...]
+#                          build a distribution (default: examples/builder-config.yaml → build/example/)
+#   make test-builder      builder unit tests + the example built and run end to end
+#   make generate          regenerate cmd/otelcol-hybrid/*.go (and build/otelcol-hybrid/rust)
+#                          from cmd/otelcol-hybrid/builder-config.yaml
+#   make check-generate    fail when the committed cmd/otelcol-hybrid/*.go differ from a fresh generation
+
+# mk/*.mk are included in name order, before tools.mk: its variables are
+# still empty here where prerequisites are expanded, so paths come from ROOT.
+OCB_VERSION    := v0.162.0
+OCB            := $(ROOT)/.tools/bin/builder
+OCB_STAMP      := $(ROOT)/.tools/stamps/builder-$(OCB_VERSION)
+CARGO_ZIGBUILD_BIN := $(ROOT)/.tools/bin/cargo-zigbuild
+HYBRID_BUILDER := $(ROOT)/build/bin/hybrid-builder
+BUILDER_CONFIG ?= examples/builder-config.yaml
+SELF_MANIFEST  := cmd/otelcol-hybrid/builder-config.yaml
+# The example's binary (dist.output_path/dist.name of examples/builder-config.yaml).
+EXAMPLE_BIN    := $(ROOT)/build/example/otelcol-example
+
+# OCB, pinned, installed like tools.mk's Go tools (the stamp carries the version).
+$(OCB): $(OCB_STAMP)
+$(OCB_STAMP):
+	@mkdir -p $(dir $@) $(dir $(OCB))
+	cd $(ROOT)/.tools && GOFLAGS= GOBIN=$(dir $(OCB)) nice go install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	@touch $@ $(OCB)
+
+.PHONY: hybrid-builder example-distribution test-builder generate check-generate
+
+# Always rebuilt (go's cache makes that cheap): the builder follows the sources.
+hybrid-builder:
+	@mkdir -p $(dir $(HYBRID_BUILDER))
+	go build -o $(HYBRID_BUILDER) ./cmd/hybrid-builder
+
+example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD_BIN)
+	nice $(HYBRID_BUILDER) build --config $(BUILDER_CONFIG) --ocb $(OCB) --platforms "$(PLATFORMS)"
+
+test-builder: BUILDER_CONFIG = examples/builder-config.yaml
+test-builder: example-distribution
+	go test -count=1 ./builder/ ./cmd/hybrid-builder/
+	HYBRID_EXAMPLE_BIN=$(EXAMPLE_BIN) go test -count=1 -run 'TestExample' -v ./cmd/hybrid-builder/
+
+generate: hybrid-builder $(OCB)
+	$(HYBRID_BUILDER) generate --config $(SELF_MANIFEST) --ocb $(OCB) --go-out cmd/otelcol-hybrid --rust-out build/otelcol-hybrid/rust
+
+check-generate: hybrid-builder $(OCB)
+	$(HYBRID_BUILDER) generate --check --config $(SELF_MANIFEST) --ocb $(OCB) --go-out cmd/otelcol-hybrid --rust-out build/otelcol-hybrid/rust
