@@ -165,8 +165,11 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child, hc *healthClient) 
 			return fmt.Errorf("supervisor: start of child pid %d abandoned: %w", c.pid, ctx.Err())
 		case <-time.After(interval):
 		}
-		// Startup time is user-visible: keep polling fast.
-		interval = min(interval*2, 50*time.Millisecond)
+		// Startup time is user-visible: poll every 5ms while a healthy child
+		// would be coming up (tens of ms), back off only for a slow one.
+		if time.Until(deadlineAt) < s.cfg.StartTimeout-500*time.Millisecond {
+			interval = min(interval*2, 50*time.Millisecond)
+		}
 	}
 }
 
