@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -397,81 +398,46 @@ func isSendTime(v uint64) bool { return v > baseTime+uint64(365*24*time.Hour) &&
 // walkMetrics: request(1 resource_metrics) → (2 scope_metrics) → (2 metrics)
 // → gauge(5)/sum(7) → (1 data_points) → time_unix_nano(3, fixed64).
 func walkMetrics(b []byte) (n int64, stamps []uint64) {
-	fields(b, func(num protowire.Number, t protowire.Type, rm []byte, _ uint64) bool {
-		if num != 1 || t != protowire.BytesType {
-			return true
-		}
-		fields(rm, func(num protowire.Number, t protowire.Type, sm []byte, _ uint64) bool {
-			if num != 2 || t != protowire.BytesType {
-				return true
-			}
-			fields(sm, func(num protowire.Number, t protowire.Type, m []byte, _ uint64) bool {
-				if num != 2 || t != protowire.BytesType {
-					return true
-				}
-				fields(m, func(num protowire.Number, t protowire.Type, g []byte, _ uint64) bool {
-					if (num != 5 && num != 7) || t != protowire.BytesType {
-						return true
-					}
-					fields(g, func(num protowire.Number, t protowire.Type, dp []byte, _ uint64) bool {
-						if num != 1 || t != protowire.BytesType {
-							return true
-						}
-						n++
-						fields(dp, func(num protowire.Number, t protowire.Type, _ []byte, v uint64) bool {
-							if num == 3 && t == protowire.Fixed64Type {
-								if isSendTime(v) {
-									stamps = append(stamps, v)
-								}
-								return false
-							}
-							return true
-						})
-						return true
-					})
-					return true
-				})
-				return true
-			})
-			return true
-		})
-		return true
-	})
-	return n, stamps
+	return countStamped(b, [][]protowire.Number{{1}, {2}, {2}, {5, 7}, {1}}, 3)
 }
 
 // walkTraces: request(1 resource_spans) → (2 scope_spans) → (2 spans) →
 // start_time_unix_nano(7, fixed64).
 func walkTraces(b []byte) (n int64, stamps []uint64) {
-	fields(b, func(num protowire.Number, t protowire.Type, rs []byte, _ uint64) bool {
-		if num != 1 || t != protowire.BytesType {
-			return true
-		}
-		fields(rs, func(num protowire.Number, t protowire.Type, ss []byte, _ uint64) bool {
-			if num != 2 || t != protowire.BytesType {
-				return true
-			}
-			fields(ss, func(num protowire.Number, t protowire.Type, sp []byte, _ uint64) bool {
-				if num != 2 || t != protowire.BytesType {
-					return true
+	return countStamped(b, [][]protowire.Number{{1}, {2}, {2}}, 7)
+}
+
+// countStamped counts the items reached by following path (each step the
+// field numbers of a nested message) and collects their send timestamps from
+// fixed64 field stampField.
+func countStamped(b []byte, path [][]protowire.Number, stampField protowire.Number) (n int64, stamps []uint64) {
+	descend(b, path, func(item []byte) {
+		n++
+		fields(item, func(num protowire.Number, t protowire.Type, _ []byte, v uint64) bool {
+			if num == stampField && t == protowire.Fixed64Type {
+				if isSendTime(v) {
+					stamps = append(stamps, v)
 				}
-				n++
-				fields(sp, func(num protowire.Number, t protowire.Type, _ []byte, v uint64) bool {
-					if num == 7 && t == protowire.Fixed64Type {
-						if isSendTime(v) {
-							stamps = append(stamps, v)
-						}
-						return false
-					}
-					return true
-				})
-				return true
-			})
+				return false
+			}
 			return true
 		})
-		return true
 	})
 	return n, stamps
+}
+
+// descend calls f with every nested message reached by following path.
+func descend(b []byte, path [][]protowire.Number, f func([]byte)) {
+	if len(path) == 0 {
+		f(b)
+		return
+	}
+	fields(b, func(num protowire.Number, t protowire.Type, m []byte, _ uint64) bool {
+		if t == protowire.BytesType && slices.Contains(path[0], num) {
+			descend(m, path[1:], f)
+		}
+		return true
+	})
 }
 
 func percentile(d []time.Duration, p float64) float64 {
