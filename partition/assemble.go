@@ -23,28 +23,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 		}
 		sections[kind] = sec
 	}
-	pipes := map[string]any{}
-	for _, pl := range plans {
-		for _, pt := range pl.parts {
-			if pt.rt != Go {
-				continue
-			}
-			var recvs, exps []string
-			for _, l := range pt.in {
-				b := bridges[pl.bridges[l]]
-				id := compID{goBridgeReceiverType, b.Name}.String()
-				sections[Receiver][id] = goBridgeReceiverConfig(address{target: b.Endpoint, path: b.SocketPath})
-				recvs = append(recvs, id)
-			}
-			for _, l := range pt.out {
-				b := bridges[pl.bridges[l]]
-				id := compID{goBridgeExporterType, b.Name}.String()
-				sections[Exporter][id] = goBridgeExporterConfig(address{target: b.Endpoint, path: b.SocketPath}, opts)
-				exps = append(exps, id)
-			}
-			pipes[pt.name] = pipelineMap(pt, func(r ref) string { return r.id.String() }, recvs, exps)
-		}
-	}
+	pipes := buildPipelines(Go, plans, bridges, sections, opts, goBridgeEnds, func(r ref) string { return r.id.String() })
 	for kind, sec := range sections {
 		if len(sec) == 0 {
 			delete(half, kind.section())
@@ -78,28 +57,7 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelin
 		}
 		sections[kind] = sec
 	}
-	pipes := map[string]any{}
-	for _, pl := range plans {
-		for _, pt := range pl.parts {
-			if pt.rt != Rust {
-				continue
-			}
-			var recvs, exps []string
-			for _, l := range pt.in {
-				b := bridges[pl.bridges[l]]
-				id := compID{rustBridgeReceiverType, b.Name}.String()
-				sections[Receiver][id] = rustBridgeReceiverConfig(address{target: b.Endpoint, path: b.SocketPath})
-				recvs = append(recvs, id)
-			}
-			for _, l := range pt.out {
-				b := bridges[pl.bridges[l]]
-				id := compID{rustBridgeExporterType, b.Name}.String()
-				sections[Exporter][id] = rustBridgeExporterConfig(address{target: b.Endpoint, path: b.SocketPath}, opts)
-				exps = append(exps, id)
-			}
-			pipes[pt.name] = pipelineMap(pt, nativeID, recvs, exps)
-		}
-	}
+	pipes := buildPipelines(Rust, plans, bridges, sections, opts, rustBridgeEnds, nativeID)
 	half := map[string]any{
 		"extensions": map[string]any{"health_check": rustHealthConfig(health)},
 		"service": map[string]any{
@@ -165,4 +123,46 @@ func deepCopy(v any) any {
 	default:
 		return v
 	}
+}
+
+// bridgeEnds is how one runtime writes its side of a bridge.
+type bridgeEnds struct {
+	receiverType, exporterType string
+	receiver                   func(address) map[string]any
+	exporter                   func(address, Options) map[string]any
+}
+
+var (
+	goBridgeEnds   = bridgeEnds{goBridgeReceiverType, goBridgeExporterType, goBridgeReceiverConfig, goBridgeExporterConfig}
+	rustBridgeEnds = bridgeEnds{rustBridgeReceiverType, rustBridgeExporterType, rustBridgeReceiverConfig, rustBridgeExporterConfig}
+)
+
+// buildPipelines writes the pipelines of runtime rt: each part of a user
+// pipeline that runs there, with the bridge ends it starts or ends with added
+// to sections. idOf names a component in that runtime's config.
+func buildPipelines(rt Runtime, plans []*pipelinePlan, bridges []Bridge, sections map[Kind]map[string]any,
+	opts Options, ends bridgeEnds, idOf func(ref) string) map[string]any {
+	pipes := map[string]any{}
+	for _, pl := range plans {
+		for _, pt := range pl.parts {
+			if pt.rt != rt {
+				continue
+			}
+			var recvs, exps []string
+			for _, l := range pt.in {
+				b := bridges[pl.bridges[l]]
+				id := compID{ends.receiverType, b.Name}.String()
+				sections[Receiver][id] = ends.receiver(address{target: b.Endpoint, path: b.SocketPath})
+				recvs = append(recvs, id)
+			}
+			for _, l := range pt.out {
+				b := bridges[pl.bridges[l]]
+				id := compID{ends.exporterType, b.Name}.String()
+				sections[Exporter][id] = ends.exporter(address{target: b.Endpoint, path: b.SocketPath}, opts)
+				exps = append(exps, id)
+			}
+			pipes[pt.name] = pipelineMap(pt, idOf, recvs, exps)
+		}
+	}
+	return pipes
 }

@@ -16,10 +16,15 @@ func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 
 // goBridgeExporterConfig is THE place deciding how Go sends over a bridge.
 // The hop must be invisible to Phase 5 semantics:
+//
 //   - tls.insecure: the socket lives in a 0700 directory only we can reach.
+//
 //   - compression none: gzip on a local socket only burns CPU on both sides.
+//
 //   - timeout: see DefaultBridgeTimeout.
+//
 //   - retry_on_failure on: rides out a Rust child restart.
+//
 //   - sending_queue on with wait_for_result, so that the sender still gets
 //     the downstream result (permanent vs retryable errors, backpressure)
 //     while the queue bounds concurrency; batching off so requests of
