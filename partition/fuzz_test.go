@@ -43,8 +43,16 @@ func FuzzPartition(f *testing.F) {
 			}
 			return
 		}
-		if _, _, err := res.YAML(); err != nil {
+		goYAML, rustYAML, err := res.YAML()
+		if err != nil {
 			t.Fatalf("YAML: %v", err)
+		}
+		// What we write must read back: operators and the child load it.
+		for _, out := range [][]byte{goYAML, rustYAML} {
+			var back map[string]any
+			if err := yaml.Unmarshal(out, &back); err != nil {
+				t.Fatalf("generated YAML does not parse: %v\n%s", err, out)
+			}
 		}
 		if err := checkComposition(normalizedForCheck(user), res, cat); err != nil {
 			t.Fatalf("accepted config breaks composition: %v", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -67,18 +68,21 @@ var keyOrder = map[string]int{
 }
 
 // toNode renders maps with keyOrder first so generated files read like
-// hand-written collector configs.
-func toNode(v any) (any, error) {
+// hand-written collector configs. Strings and collections become nodes
+// directly: yaml.v3's Node.Encode round-trips through text and fails on
+// strings such as "\n0" inside a sequence (found by FuzzPartition).
+func toNode(v any) (*yaml.Node, error) {
 	switch t := v.(type) {
 	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			var err error
-			if out[i], err = toNode(x); err != nil {
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, x := range t {
+			child, err := toNode(x)
+			if err != nil {
 				return nil, err
 			}
+			n.Content = append(n.Content, child)
 		}
-		return out, nil
+		return n, nil
 	case map[string]any:
 		keys := sortedKeys(t)
 		rank := func(k string) int {
@@ -88,22 +92,34 @@ func toNode(v any) (any, error) {
 			return len(keyOrder) + 1
 		}
 		slices.SortStableFunc(keys, func(a, b string) int { return rank(a) - rank(b) })
-		n := &yaml.Node{Kind: yaml.MappingNode}
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, k := range keys {
 			child, err := toNode(t[k])
 			if err != nil {
-				return nil, err
-			}
-			var val yaml.Node
-			if err := val.Encode(child); err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, &val)
+			n.Content = append(n.Content, stringNode(k), child)
 		}
 		return n, nil
+	case string:
+		return stringNode(t), nil
 	default:
-		return v, nil
+		var n yaml.Node
+		if err := n.Encode(v); err != nil {
+			return nil, err
+		}
+		return &n, nil
 	}
+}
+
+// stringNode is a string scalar; line breaks are written double-quoted so
+// the text parses back to the same string.
+func stringNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if strings.ContainsAny(s, "\n\r") {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }
 
 // WriteFiles writes DIR/go.yaml and DIR/rust.yaml, each atomically (temp file
