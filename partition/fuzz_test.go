@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -32,10 +33,14 @@ func FuzzPartition(f *testing.F) {
 	}
 	cat := testCatalog(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var user map[string]any
-		if yaml.Unmarshal(data, &user) != nil {
+		var raw map[string]any
+		if yaml.Unmarshal(data, &raw) != nil {
 			return
 		}
+		// The collector hands the converter confmap's view of the YAML,
+		// where every key is a string (9 and 0009 are one key there, two
+		// different map keys in a plain yaml.Unmarshal).
+		user := confmap.NewFromStringMap(raw).ToStringMap()
 		res, err := Partition(user, cat, testOptions())
 		if err != nil {
 			if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\n\r") {

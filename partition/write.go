@@ -112,14 +112,18 @@ func toNode(v any) (*yaml.Node, error) {
 	}
 }
 
-// stringNode is a string scalar; line breaks are written double-quoted so
-// the text parses back to the same string.
+// stringNode is a string scalar that parses back to the same string: yaml
+// picks the quoting (so "0009" or "true" stay strings, and keys stay
+// distinct), except for line breaks, which are always double-quoted.
 func stringNode(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	if strings.ContainsAny(s, "\n\r") {
-		n.Style = yaml.DoubleQuotedStyle
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
 	}
-	return n
+	var n yaml.Node
+	if err := n.Encode(s); err != nil {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
+	}
+	return &n
 }
 
 // WriteFiles writes DIR/go.yaml and DIR/rust.yaml, each atomically (temp file
