@@ -36,7 +36,7 @@ rust: $(CARGO_ZIGBUILD) generate
 	nice $(RUSTCROSS) -platforms host -out $(RUST_OUT)
 	@mkdir -p bin && cp $(RUST_OUT)/$(HOST_KEY)/otelcol-rust bin/otelcol-rust.tmp && mv bin/otelcol-rust.tmp bin/otelcol-rust
 
-blobs: $(CARGO_ZIGBUILD) generate
+blobs: $(CARGO_ZIGBUILD) generate | build/go.mod
 	nice $(RUSTCROSS) -platforms "$(PLATFORMS)" $(if $(STRICT),-strict) -out $(RUST_OUT)
 	$(EMBEDGEN) -platforms @$(RUST_OUT)/built.txt -in $(RUST_OUT) -out embedbin -version "$$(cat $(RUST_OUT)/version.txt)"
 
@@ -45,6 +45,11 @@ build: override PLATFORMS += host
 build: blobs
 	@mkdir -p bin && cp $(RUST_OUT)/$(HOST_KEY)/otelcol-rust bin/otelcol-rust.tmp && mv bin/otelcol-rust.tmp bin/otelcol-rust
 	CGO_ENABLED=0 nice go build $(GO_BUILD_FLAGS) -o bin/otelcol-hybrid ./cmd/otelcol-hybrid
+
+# build/ holds generated copies of our packages (reproducibility builds,
+# example distributions); its own go.mod keeps them out of `go build ./...`.
+build/go.mod:
+	@mkdir -p build && printf 'module generated.build.output\n\ngo 1.26\n' > $@
 
 clean-blobs:
 	rm -rf embedbin/blobs embedbin/zz_embed_*.go $(RUST_OUT)
