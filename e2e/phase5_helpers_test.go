@@ -148,3 +148,30 @@ func num(e map[string]any, k string) float64 {
 	f, _ := e[k].(float64)
 	return f
 }
+
+// slowFaultConfig: Go otlp receiver on in → bridge → a Rust fault processor
+// that holds every request for 30s → otlp_rust to the backend. The request
+// stays in flight in Rust long enough to watch what cancels it.
+func slowFaultConfig(in, backend string) string {
+	return fmt.Sprintf(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+processors:
+  fault:
+    delay: 30s
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+service:%s
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [fault]
+      exporters: [otlp_rust]
+`, in, backend, jsonLogs)
+}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"syscall"
 	"testing"
@@ -23,27 +22,7 @@ func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
 	}
 	be := startBackend(t)
 	in := freePort(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  fault:
-    delay: 30s
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [fault]
-      exporters: [otlp_rust]
-`, in, be.Addr, jsonLogs), hybridOpts{})
+	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})
 	h.waitReady()
 	c := otlpClient(t, in)
 	go export(context.Background(), c, "p5_shutdown")
