@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -273,4 +272,3 @@ func tail(s string, lines int) string {
 	return strings.Join(all, "\n")
 }
 
-var _ = io.Discard
