@@ -63,7 +63,7 @@ func ReadCatalog(binary string) ([]CatalogRow, error) {
 
 // CheckCatalog verifies that the binary offers exactly the manifest's
 // components: every Go component comes from a manifest entry (or one of the
-// two extensions the builder adds), every Go entry provides something, and
+// components the builder adds), every Go entry provides something, and
 // the Rust components are exactly those of the generated collector.
 func CheckCatalog(binary string, m *Manifest, rust []RustComponent) ([]CatalogRow, error) {
 	rows, err := ReadCatalog(binary)

@@ -120,7 +120,10 @@ func TestOCBManifest(t *testing.T) {
 			}
 		}
 	}
-	if len(got.Processors) != 1 || len(got.Exporters) != 1 || len(got.Receivers) != 1 || len(got.Providers) != 1 {
+	if len(got.Processors) != 2 || got.Processors[1]["import"] != HybridModule+"/collector/bridgecancel" {
+		t.Errorf("processors = %v, want the user's then bridgecancel", got.Processors)
+	}
+	if len(got.Exporters) != 1 || len(got.Receivers) != 1 || len(got.Providers) != 1 {
 		t.Errorf("entries: %s", out)
 	}
 	if len(got.Extensions) != 2 || got.Extensions[0]["import"] != HybridModule+"/collector/subprocessext" {
@@ -133,11 +136,19 @@ func TestOCBManifest(t *testing.T) {
 	if len(got.Excludes) != 1 {
 		t.Errorf("excludes = %v", got.Excludes)
 	}
-	// Listed extensions are not added twice.
-	m2, _ := ParseManifest("m.yaml", []byte("dist: {name: a}\nextensions:\n  - gomod: "+HybridModule+" v0.0.0\n    import: "+HybridModule+"/collector/bridgectxext\n"))
-	out2, _ := m2.OCBManifest(OCBOptions{OutputPath: "/o", HybridDir: "/h"})
-	if n := strings.Count(string(out2), "bridgectxext"); n != 1 {
-		t.Errorf("bridgectxext listed %d times:\n%s", n, out2)
+	// Listed components are not added twice; missing lists are created.
+	m2, err := ParseManifest("m.yaml", []byte("dist: {name: a}\nextensions:\n  - gomod: "+HybridModule+" v0.0.0\n    import: "+HybridModule+"/collector/bridgectxext\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out2, err := m2.OCBManifest(OCBOptions{OutputPath: "/o", HybridDir: "/h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"bridgectxext", "subprocessext", "bridgecancel"} {
+		if n := strings.Count(string(out2), pkg); n != 1 {
+			t.Errorf("%s listed %d times:\n%s", pkg, n, out2)
+		}
 	}
 }
 

@@ -15,11 +15,13 @@ const HybridModule = "github.com/otelcol-hybrid/otelcol-hybrid"
 // at; a replace always points it at a directory.
 const hybridVersion = "v0.0.0"
 
-// requiredExtensions run the Rust child and carry context across the bridge:
-// without them a distribution with Rust components cannot start.
-var requiredExtensions = []string{
-	HybridModule + "/collector/subprocessext",
-	HybridModule + "/collector/bridgectxext",
+// requiredComponents run the Rust child and carry context (and cancellation
+// at shutdown) across the bridge: without them a distribution with Rust
+// components cannot start. Keyed by manifest list.
+var requiredComponents = []struct{ list, kind, imp string }{
+	{"extensions", "extension", HybridModule + "/collector/subprocessext"},
+	{"extensions", "extension", HybridModule + "/collector/bridgectxext"},
+	{"processors", "processor", HybridModule + "/collector/bridgecancel"},
 }
 
 // OCBOptions says how the Go half is adapted for OCB.
@@ -31,7 +33,7 @@ type OCBOptions struct {
 
 // OCBManifest renders the manifest OCB v0.162.0 gets: the user's YAML minus
 // `cargo:` entries and `dist.subprocess_mode`, with dist.output_path set, our
-// two extensions added when missing, and our module replaced by HybridDir.
+// required components added when missing, and our module replaced by HybridDir.
 // Everything else is passed through as written.
 func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 	root := cloneNode(m.root)
@@ -55,15 +57,16 @@ func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 		}
 		list.Content = kept
 	}
-	exts := mapGet(root, "extensions")
-	if exts == nil {
-		exts = &yaml.Node{Kind: yaml.SequenceNode}
-		mapSetNode(root, "extensions", exts)
-	}
-	for _, imp := range requiredExtensions {
-		if !m.listsImport(imp) {
-			exts.Content = append(exts.Content, mapping("gomod", HybridModule+" "+hybridVersion, "import", imp))
+	for _, req := range requiredComponents {
+		if m.listsImport(req.kind, req.imp) {
+			continue
 		}
+		list := mapGet(root, req.list)
+		if list == nil {
+			list = &yaml.Node{Kind: yaml.SequenceNode}
+			mapSetNode(root, req.list, list)
+		}
+		list.Content = append(list.Content, mapping("gomod", HybridModule+" "+hybridVersion, "import", req.imp))
 	}
 	// Our module must resolve to HybridDir (the copy that embeds this
 	// distribution's Rust collector): a user replace of it is superseded.
@@ -98,9 +101,9 @@ func (m *Manifest) HybridReplace() string {
 	return ""
 }
 
-func (m *Manifest) listsImport(imp string) bool {
+func (m *Manifest) listsImport(kind, imp string) bool {
 	for _, g := range m.Go {
-		if g.Kind == "extension" && g.Import == imp {
+		if g.Kind == kind && g.Import == imp {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgecancel"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
@@ -124,6 +125,7 @@ func PartitionOptions() partition.Options {
 	return partition.Options{
 		SocketDir: runtimedir.Path(), Transport: transport, TCPAddr: freeLoopbackAddr,
 		GOOS: runtime.GOOS, GoBridgeMiddleware: bridgectxext.Type.String(),
+		GoBridgeProcessor: bridgecancel.Type.String(),
 	}
 }
 

@@ -74,8 +74,9 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelin
 }
 
 // pipelineMap writes one part as a collector pipeline: the user's components
-// in the user's order, then the bridge ends.
-func pipelineMap(pt *part, id func(ref) string, bridgeRecvs, bridgeExps []string) map[string]any {
+// in the user's order, then the bridge ends (and, before a Go bridge exporter,
+// the processor that cancels its requests at shutdown).
+func pipelineMap(pt *part, id func(ref) string, bridgeRecvs, bridgeProcs, bridgeExps []string) map[string]any {
 	list := func(refs []ref, extra []string) []any {
 		out := make([]any, 0, len(refs)+len(extra))
 		for _, r := range refs {
@@ -90,8 +91,8 @@ func pipelineMap(pt *part, id func(ref) string, bridgeRecvs, bridgeExps []string
 		"receivers": list(pt.receivers, bridgeRecvs),
 		"exporters": list(pt.exporters, bridgeExps),
 	}
-	if len(pt.processors) > 0 {
-		m["processors"] = list(pt.processors, nil)
+	if len(pt.processors)+len(bridgeProcs) > 0 {
+		m["processors"] = list(pt.processors, bridgeProcs)
 	}
 	return m
 }
@@ -161,7 +162,12 @@ func buildPipelines(rt Runtime, plans []*pipelinePlan, bridges []Bridge, section
 				sections[Exporter][id] = ends.exporter(address{target: b.Endpoint, path: b.SocketPath}, opts)
 				exps = append(exps, id)
 			}
-			pipes[pt.name] = pipelineMap(pt, idOf, recvs, exps)
+			var procs []string
+			if rt == Go && len(exps) > 0 && opts.GoBridgeProcessor != "" {
+				sections[Processor][opts.GoBridgeProcessor] = map[string]any{}
+				procs = append(procs, opts.GoBridgeProcessor)
+			}
+			pipes[pt.name] = pipelineMap(pt, idOf, recvs, procs, exps)
 		}
 	}
 	return pipes

@@ -30,6 +30,11 @@ type Options struct {
 	// distribution's bridge_context, which forwards client metadata and trace
 	// context. The caller defines the extension in the Go half.
 	GoBridgeMiddleware string
+	// GoBridgeProcessor, when set, is the id of a Go processor (empty config)
+	// appended to every Go pipeline that ends in a bridge exporter: the
+	// distribution's bridge_cancel, which cancels the requests waiting on the
+	// Rust half when shutdown begins. The caller registers its factory.
+	GoBridgeProcessor string
 }
 
 // DefaultBridgeTimeout is deliberately longer than the collector exporters'

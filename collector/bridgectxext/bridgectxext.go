@@ -10,14 +10,22 @@
 //
 // Deadlines need nothing: gRPC sends the context deadline as grpc-timeout.
 // Static credentials would not do: PerRPCCredentials carries one value per key.
+//
+// The extension also watches component status: the first StatusStopping the
+// service reports (receivers stop first) marks the start of shutdown, and
+// ShuttingDown's context is cancelled then. The bridge_cancel processor uses
+// it to cancel requests still waiting on the Rust half, which the receivers'
+// graceful stop would otherwise wait on for as long as the bridge retries.
 package bridgectxext
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensionmiddleware"
 	"go.opentelemetry.io/otel/propagation"
@@ -40,19 +48,57 @@ func NewFactory() extension.Factory {
 	return extension.NewFactory(Type,
 		func() component.Config { return &struct{}{} },
 		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
-			return middleware{}, nil
+			return newMiddleware(), nil
 		},
 		component.StabilityLevelAlpha)
 }
 
-type middleware struct{}
+// ErrShuttingDown is the cause of ShuttingDown's cancellation.
+var ErrShuttingDown = errors.New("the collector is shutting down")
 
-var _ extensionmiddleware.GRPCClient = middleware{}
+// ShutdownNotifier is what the bridge_cancel processor looks the extension up as.
+type ShutdownNotifier interface {
+	// ShuttingDown is cancelled, with cause ErrShuttingDown, when the service
+	// starts stopping its components.
+	ShuttingDown() context.Context
+}
 
-func (middleware) Start(context.Context, component.Host) error { return nil }
-func (middleware) Shutdown(context.Context) error              { return nil }
+type middleware struct {
+	stopping context.Context
+	stop     context.CancelCauseFunc // idempotent
+}
 
-func (middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, error) {
+func newMiddleware() *middleware {
+	m := &middleware{}
+	m.stopping, m.stop = context.WithCancelCause(context.Background())
+	return m
+}
+
+var (
+	_ extensionmiddleware.GRPCClient = (*middleware)(nil)
+	_ componentstatus.Watcher        = (*middleware)(nil)
+	_ ShutdownNotifier               = (*middleware)(nil)
+)
+
+func (*middleware) Start(context.Context, component.Host) error { return nil }
+
+// Shutdown also ends ShuttingDown, for hosts that report no status events.
+func (m *middleware) Shutdown(context.Context) error {
+	m.stop(ErrShuttingDown)
+	return nil
+}
+
+func (m *middleware) ShuttingDown() context.Context { return m.stopping }
+
+// ComponentStatusChanged is called synchronously by the service before each
+// component's Shutdown, receivers first; Stopping is reported only then.
+func (m *middleware) ComponentStatusChanged(_ *componentstatus.InstanceID, ev *componentstatus.Event) {
+	if ev.Status() == componentstatus.StatusStopping {
+		m.stop(ErrShuttingDown)
+	}
+}
+
+func (*middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, error) {
 	return []grpc.DialOption{grpc.WithUnaryInterceptor(unaryInterceptor)}, nil
 }
 

@@ -78,7 +78,7 @@ func BenchmarkBridgeRoundTrip(b *testing.B) {
 	pmetricotlp.RegisterGRPCServer(srv, &sink{})
 	go srv.Serve(l)
 	defer srv.Stop()
-	opts, _ := middleware{}.GetGRPCClientOptions(context.Background())
+	opts, _ := newMiddleware().GetGRPCClientOptions(context.Background())
 	conn, err := grpc.NewClient("unix://"+sock, append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		b.Fatal(err)

@@ -31,7 +31,7 @@ func TestForwardsMetadataAndTraceContextOverRealGRPC(t *testing.T) {
 	go srv.Serve(l)
 	defer srv.Stop()
 
-	opts, err := middleware{}.GetGRPCClientOptions(context.Background())
+	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

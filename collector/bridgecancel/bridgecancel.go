@@ -1,0 +1,137 @@
+// Package bridgecancel is the bridge_cancel processor the partitioner puts
+// last in every Go pipeline that feeds a Go→Rust bridge. It cancels the
+// requests still waiting on the Rust half when the collector starts to shut
+// down, so that shutdown is prompt and the Rust work is abandoned at once.
+//
+// Why a processor: the bridge exporter waits for the Rust half's answer
+// (sending_queue.wait_for_result) so a client is acknowledged only after
+// delivery, and it retries retryable failures. On SIGTERM the Go receivers'
+// graceful stop waits for their in-flight requests, and nothing cancels those:
+// a slow Rust half held shutdown for as long as the bridge retried. Only the
+// request's own context can end both the wait and the retry loop, and a
+// processor is the last place the Go half hands that context on.
+//
+// Which requests: only those whose context can be cancelled, i.e. a
+// synchronous caller (a receiver handler) is still waiting for the answer and
+// will report the failure to its client, which retries; nothing acknowledged
+// is lost. A context that cannot be cancelled belongs to data a Go component
+// already acknowledged and now flushes on its own (the batch processor's
+// shutdown flush): it is left to drain, as in the Go collector.
+package bridgecancel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
+)
+
+// Type is the processor's type name; the partitioner appends it to the Go
+// pipelines that end in a bridge exporter.
+var Type = component.MustNewType("bridge_cancel")
+
+// NewFactory returns the bridge_cancel processor factory.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(Type,
+		func() component.Config { return &struct{}{} },
+		processor.WithTraces(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Traces) (processor.Traces, error) {
+			return &traces{next: next}, nil
+		}, component.StabilityLevelAlpha),
+		processor.WithMetrics(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Metrics) (processor.Metrics, error) {
+			return &metrics{next: next}, nil
+		}, component.StabilityLevelAlpha),
+		processor.WithLogs(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Logs) (processor.Logs, error) {
+			return &logs{next: next}, nil
+		}, component.StabilityLevelAlpha),
+	)
+}
+
+// canceller is the part every signal shares.
+type canceller struct {
+	stopping context.Context // cancelled when the service starts stopping
+}
+
+// Start finds the bridge_context extension, which learns of shutdown from the
+// service's status events.
+func (c *canceller) Start(_ context.Context, host component.Host) error {
+	id := component.NewID(bridgectxext.Type)
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return fmt.Errorf("processor %s needs the %s extension in service::extensions", Type, id)
+	}
+	n, ok := ext.(bridgectxext.ShutdownNotifier)
+	if !ok {
+		return fmt.Errorf("processor %s: extension %s does not report shutdown", Type, id)
+	}
+	c.stopping = n.ShuttingDown()
+	return nil
+}
+
+func (*canceller) Shutdown(context.Context) error { return nil }
+
+func (*canceller) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// run calls next with ctx cancelled once shutdown begins, when a caller is
+// waiting on ctx (see the package comment).
+func (c *canceller) run(ctx context.Context, next func(context.Context) error) error {
+	if c.stopping == nil || ctx.Done() == nil {
+		return next(ctx)
+	}
+	if c.stopping.Err() != nil {
+		return shuttingDown(context.Cause(c.stopping))
+	}
+	inner, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(c.stopping, func() { cancel(context.Cause(c.stopping)) })
+	err := next(inner)
+	unhook()
+	cancel(nil)
+	if err != nil && errors.Is(context.Cause(inner), bridgectxext.ErrShuttingDown) && ctx.Err() == nil {
+		return shuttingDown(err)
+	}
+	return err
+}
+
+// shuttingDown is what the receiver tells its client: Unavailable, which
+// OTLP clients retry (HTTP 503), with the reason in the message.
+func shuttingDown(err error) error {
+	return status.Errorf(codes.Unavailable, "request cancelled, the collector is shutting down (retry elsewhere or later): %v", err)
+}
+
+type traces struct {
+	canceller
+	next consumer.Traces
+}
+
+func (p *traces) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return p.run(ctx, func(ctx context.Context) error { return p.next.ConsumeTraces(ctx, td) })
+}
+
+type metrics struct {
+	canceller
+	next consumer.Metrics
+}
+
+func (p *metrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	return p.run(ctx, func(ctx context.Context) error { return p.next.ConsumeMetrics(ctx, md) })
+}
+
+type logs struct {
+	canceller
+	next consumer.Logs
+}
+
+func (p *logs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return p.run(ctx, func(ctx context.Context) error { return p.next.ConsumeLogs(ctx, ld) })
+}
