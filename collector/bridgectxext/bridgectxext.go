@@ -22,13 +22,14 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensionmiddleware"
-	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
@@ -102,8 +103,18 @@ func (*middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, err
 	return []grpc.DialOption{grpc.WithUnaryInterceptor(unaryInterceptor)}, nil
 }
 
+// mdPool recycles the outgoing metadata maps, the largest part of a
+// transferred context (a 13-entry map is ~700 bytes). Safe for unary calls
+// only: gRPC reads the map while creating the stream (retries included),
+// inside invoker, and copies what it keeps (hpack fields, otelgrpc's inject).
+var mdPool = sync.Pool{New: func() any { return make(metadata.MD, 16) }}
+
 func unaryInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	return invoker(Outgoing(ctx), method, req, reply, cc, opts...)
+	md := mdPool.Get().(metadata.MD)
+	err := invoker(outgoing(ctx, md), method, req, reply, cc, opts...)
+	clear(md)
+	mdPool.Put(md)
+	return err
 }
 
 // reserved are keys gRPC owns on the wire; forwarding them would be refused
@@ -123,12 +134,31 @@ var reserved = map[string]bool{
 // Outgoing returns ctx with the request's client metadata and trace context
 // appended to its outgoing gRPC metadata.
 func Outgoing(ctx context.Context) context.Context {
-	out, _ := metadata.FromOutgoingContext(ctx)
-	out = out.Copy()
+	return outgoing(ctx, nil)
+}
+
+// outgoing fills out (a new map when nil) with ctx's outgoing metadata plus
+// the transferred context. It runs once per bridge request, so it formats
+// traceparent itself: the propagation API (fmt, a carrier) cost as much
+// memory again.
+func outgoing(ctx context.Context, out metadata.MD) context.Context {
 	info := client.FromContext(ctx)
-	for key := range info.Metadata.Keys() {
-		k := strings.ToLower(key)
-		vals := info.Metadata.Get(key)
+	sc := trace.SpanContextFromContext(ctx)
+	if out == nil {
+		n := 2 // traceparent, tracestate
+		for range info.Metadata.Keys() {
+			n++
+		}
+		out = make(metadata.MD, n)
+	}
+	// Headers the exporter set (none on a bridge unless the operator adds them).
+	if prev, ok := metadata.FromOutgoingContext(ctx); ok {
+		for k, v := range prev {
+			out[k] = v
+		}
+	}
+	for key := range info.Metadata.Keys() { // keys are lower case already
+		k := key
 		switch {
 		case k == ":authority":
 			k = AuthorityHeader
@@ -142,26 +172,37 @@ func Outgoing(ctx context.Context) context.Context {
 		if _, set := out[k]; set {
 			continue
 		}
-		out[k] = vals // Metadata.Get already returns a fresh copy
+		out[k] = info.Metadata.Get(key) // a fresh copy
 	}
-	propagation.TraceContext{}.Inject(ctx, metadataCarrier(out))
+	if sc.IsValid() {
+		out["traceparent"] = []string{traceparent(sc)}
+		if ts := sc.TraceState().String(); ts != "" {
+			out["tracestate"] = []string{ts}
+		} else {
+			delete(out, "tracestate") // the caller's belongs to another parent
+		}
+	}
 	return metadata.NewOutgoingContext(ctx, out)
 }
 
-// metadataCarrier adapts gRPC metadata to the propagation API.
-type metadataCarrier metadata.MD
-
-func (c metadataCarrier) Get(key string) string {
-	if v := metadata.MD(c).Get(key); len(v) > 0 {
-		return v[0]
+// traceparent formats a W3C traceparent (version 00) in one allocation.
+func traceparent(sc trace.SpanContext) string {
+	const hexdigits = "0123456789abcdef"
+	var b [55]byte // 00-<32>-<16>-<2>
+	b[0], b[1], b[2] = '0', '0', '-'
+	tid, sid := sc.TraceID(), sc.SpanID()
+	i := 3
+	for _, x := range tid {
+		b[i], b[i+1] = hexdigits[x>>4], hexdigits[x&0xf]
+		i += 2
 	}
-	return ""
-}
-func (c metadataCarrier) Set(key, value string) { metadata.MD(c).Set(key, value) }
-func (c metadataCarrier) Keys() []string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
+	b[i] = '-'
+	i++
+	for _, x := range sid {
+		b[i], b[i+1] = hexdigits[x>>4], hexdigits[x&0xf]
+		i += 2
 	}
-	return keys
+	f := byte(sc.TraceFlags())
+	b[i], b[i+1], b[i+2] = '-', hexdigits[f>>4], hexdigits[f&0xf]
+	return string(b[:])
 }

@@ -3,6 +3,9 @@ package bridgectxext
 import (
 	"context"
 	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/collector/client"
@@ -74,5 +77,63 @@ func TestForwardsMetadataAndTraceContextOverRealGRPC(t *testing.T) {
 	}
 	if ct := md.Get("content-type"); len(ct) != 1 || ct[0] != "application/grpc" {
 		t.Errorf("content-type was disturbed: %q", ct)
+	}
+}
+
+// TestRecycledMetadataNeverLeaksBetweenConcurrentCalls: the interceptor
+// recycles its metadata maps; many concurrent calls with different client
+// metadata over a real connection must each arrive with exactly their own
+// (the health service's `service` field carries the expected tenant).
+func TestRecycledMetadataNeverLeaksBetweenConcurrentCalls(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mismatches atomic.Int64
+	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		want := req.(*healthpb.HealthCheckRequest).GetService()
+		if got := md.Get("x-tenant"); len(got) != 1 || got[0] != want || len(md.Get("x-only-odd")) != len(want)%2 {
+			mismatches.Add(1)
+		}
+		return h(ctx, req)
+	}))
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	go srv.Serve(l)
+	defer srv.Stop()
+	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(l.Addr().String(), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	hc := healthpb.NewHealthClient(conn)
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				tenant := strings.Repeat("t", 1+(g+i)%7) // odd/even lengths
+				md := map[string][]string{"x-tenant": {tenant}}
+				if len(tenant)%2 == 1 {
+					md["x-only-odd"] = []string{"yes"}
+				}
+				ctx := client.NewContext(context.Background(), client.Info{Metadata: client.NewMetadata(md)})
+				hs.SetServingStatus(tenant, healthpb.HealthCheckResponse_SERVING)
+				if _, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: tenant}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := mismatches.Load(); n != 0 {
+		t.Fatalf("%d of 1600 calls arrived with another call's metadata", n)
 	}
 }
