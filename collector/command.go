@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/otelcol"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
@@ -33,7 +32,7 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 	})
 	userResolver := set.ConfigProviderSettings.ResolverSettings // before our converter: the config as written
 	rs := &set.ConfigProviderSettings.ResolverSettings
-	rs.ConverterFactories = append(rs.ConverterFactories, NewConverterFactory(catalog))
+	rs.ConverterFactories = append(rs.ConverterFactories, NewConverterFactory(catalog, set.BuildInfo))
 	set.ConverterModules = append(set.ConverterModules, "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
 
 	// An all-Rust config leaves the Go half with no pipeline of its own (only
@@ -48,7 +47,7 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 			cmd.RemoveCommand(c)
 		}
 	}
-	cmd.AddCommand(newComponentsCommand(set, catalog), newPartitionCommand(userResolver, catalog))
+	cmd.AddCommand(newComponentsCommand(set, catalog), newPartitionCommand(set, userResolver, catalog))
 	return cmd
 }
 
@@ -106,7 +105,7 @@ func newComponentsCommand(set otelcol.CollectorSettings, catalog func() (*partit
 	}
 }
 
-func newPartitionCommand(rs confmap.ResolverSettings, catalog func() (*partition.Catalog, error)) *cobra.Command {
+func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSettings, catalog func() (*partition.Catalog, error)) *cobra.Command {
 	var uris []string
 	var out string
 	c := &cobra.Command{
@@ -136,17 +135,15 @@ func newPartitionCommand(rs confmap.ResolverSettings, catalog func() (*partition
 			if err != nil {
 				return err
 			}
-			res, err := partition.Partition(conf.ToStringMap(), cat, PartitionOptions())
+			// go.yaml stays a config the Go collector accepts; the
+			// rust_subprocess extension that carries rust.yaml is added by
+			// the converter at run time.
+			res, warnings, err := split(conf.ToStringMap(), cat, set.BuildInfo)
 			if err != nil {
 				return err
 			}
-			if res.Rust != nil {
-				// go.yaml stays a config the Go collector accepts; the
-				// rust_subprocess extension that carries rust.yaml is added
-				// by the converter at run time.
-				if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
-					return err
-				}
+			for _, w := range warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
 			if err := os.MkdirAll(out, 0o700); err != nil {
 				return err

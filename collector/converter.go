@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap"
 
@@ -22,14 +23,15 @@ import (
 // the Rust half (handed to the subprocess extension inside the Go half).
 // Running as a converter means every config source the collector supports
 // (files, env, yaml:, http:, several --config merged) is partitioned alike.
-func NewConverterFactory(catalog func() (*partition.Catalog, error)) confmap.ConverterFactory {
+func NewConverterFactory(catalog func() (*partition.Catalog, error), build component.BuildInfo) confmap.ConverterFactory {
 	return confmap.NewConverterFactory(func(set confmap.ConverterSettings) confmap.Converter {
-		return &converter{catalog: catalog, logger: set.Logger}
+		return &converter{catalog: catalog, build: build, logger: set.Logger}
 	})
 }
 
 type converter struct {
 	catalog func() (*partition.Catalog, error)
+	build   component.BuildInfo
 	logger  *zap.Logger
 }
 
@@ -38,23 +40,12 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	if err != nil {
 		return err
 	}
-	user := conf.ToStringMap()
-	if err := requirePipelines(user); err != nil {
-		return err
-	}
-	opts := PartitionOptions()
-	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
-		return err
-	}
-	res, err := partition.Partition(user, cat, opts)
+	res, warnings, err := split(conf.ToStringMap(), cat, c.build)
 	if err != nil {
 		return err
 	}
 	goHalf := res.Go
 	if res.Rust != nil {
-		if err := injectExtension(goHalf, bridgectxext.Type.String(), nil); err != nil {
-			return err
-		}
 		if err := injectExtension(goHalf, subprocessext.Type.String(), map[string]any{
 			"rust_config":     res.Rust,
 			"runtime_dir":     runtimedir.Path(),
@@ -67,10 +58,46 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 				zap.Int("bridges", len(res.Bridges)), zap.String("runtime_dir", runtimedir.Path()))
 		}
 	}
+	if c.logger != nil {
+		for _, w := range warnings {
+			c.logger.Warn(w)
+		}
+	}
 	for _, k := range conf.AllKeys() {
 		conf.Delete(k)
 	}
 	return conf.Merge(confmap.NewFromStringMap(goHalf))
+}
+
+// split is the config transformation the converter and the `partition`
+// subcommand share: partition the user's config, add bridge_context to a Go
+// half that bridges, and give the Rust half the user's telemetry settings.
+// Warnings say what of the user's config the Rust half cannot honour.
+func split(user map[string]any, cat *partition.Catalog, build component.BuildInfo) (*partition.Result, []string, error) {
+	if err := requirePipelines(user); err != nil {
+		return nil, nil, err
+	}
+	opts := PartitionOptions()
+	var err error
+	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
+		return nil, nil, err
+	}
+	res, err := partition.Partition(user, cat, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.Rust == nil {
+		return res, nil, nil
+	}
+	if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
+		return nil, nil, err
+	}
+	tel, warnings := rustTelemetry(user, build)
+	if len(tel) > 0 {
+		svc, _ := res.Rust["service"].(map[string]any)
+		svc["telemetry"] = tel
+	}
+	return res, warnings, nil
 }
 
 // requirePipelines keeps the collector's own rule for the user's config: the

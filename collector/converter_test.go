@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/connector/forwardconnector"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
@@ -47,7 +48,7 @@ func convert(t *testing.T, cfg string) (map[string]any, error) {
 		t.Fatal(err)
 	}
 	conf := confmap.NewFromStringMap(m)
-	c := NewConverterFactory(testCatalog(t)).Create(confmap.ConverterSettings{})
+	c := NewConverterFactory(testCatalog(t), component.BuildInfo{Command: "otelcol-hybrid", Version: "9.9.9"}).Create(confmap.ConverterSettings{})
 	if err := c.Convert(context.Background(), conf); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	_ "google.golang.org/grpc/encoding/gzip" // real backends accept gzip, the exporters default to it
@@ -29,6 +30,7 @@ type backend struct {
 	logs     map[string]int // log body → records
 	seqSeen  map[int64]int  // "seq" attribute → times seen
 	metadata []metadata.MD
+	spanRecs []spanRec    // every span received, in order
 	failNext func() error // optional: error to return instead of accepting
 	srv      *grpc.Server
 
@@ -38,6 +40,22 @@ type backend struct {
 	metricReqs     []metricReq
 	metricAttempts map[string]int
 	failMetric     func(name string, attempt int) error
+}
+
+// spanRec is one span as the backend received it (ids in hex).
+type spanRec struct {
+	Name, Service, Scope      string
+	Kind                      ptrace.SpanKind
+	TraceID, SpanID, ParentID string
+	StatusCode                ptrace.StatusCode
+	Attrs                     map[string]any
+}
+
+// SpanRecs returns a copy of every span received so far.
+func (b *backend) SpanRecs() []spanRec {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]spanRec(nil), b.spanRecs...)
 }
 
 // metricReq is one metrics Export call as the backend saw it.
@@ -214,7 +232,14 @@ func (s *tracesSvc) Export(ctx context.Context, req ptraceotlp.ExportRequest) (p
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				s.b.spans[spans.At(k).Name()]++
+				sp := spans.At(k)
+				s.b.spans[sp.Name()]++
+				svc, _ := rss.At(i).Resource().Attributes().Get("service.name")
+				s.b.spanRecs = append(s.b.spanRecs, spanRec{
+					Name: sp.Name(), Service: svc.Str(), Scope: sss.At(j).Scope().Name(), Kind: sp.Kind(),
+					TraceID: sp.TraceID().String(), SpanID: sp.SpanID().String(), ParentID: sp.ParentSpanID().String(),
+					StatusCode: sp.Status().Code(), Attrs: sp.Attributes().AsRaw(),
+				})
 			}
 		}
 	}

@@ -117,6 +117,11 @@ type summary struct {
 	BridgeP50LatencyMs       float64        `json:"bridge_p50_latency_ms"`
 	BridgeP99LatencyMs       float64        `json:"bridge_p99_latency_ms"`
 	MetadataThroughputLoss   float64        `json:"metadata_10_keys_throughput_loss"`
+	ContextTransferUs        float64        `json:"context_transfer_us_per_request"`
+	ContextBytesGo           float64        `json:"context_bytes_per_request_go"`
+	ContextBytesRust         float64        `json:"context_bytes_per_request_rust"`
+	ErrorTranslationUs       float64        `json:"error_translation_us_per_error"`
+	MetadataRoundTripLoss    float64        `json:"metadata_10_keys_roundtrip_loss"`
 	ColdStartMs              float64        `json:"cold_start_ms"`
 	WarmStartMs              float64        `json:"warm_start_ms"`
 	MemfdStartMs             float64        `json:"memfd_start_ms"`
@@ -141,6 +146,7 @@ type summary struct {
 	Startup     startupResult                 `json:"startup"`
 	Extract     extractResult                 `json:"extract"`
 	SHA256      shaResult                     `json:"sha256"`
+	Phase5      phase5Result                  `json:"phase5"`
 	Errors      []string                      `json:"errors,omitempty"`
 	Perf        []string                      `json:"perf,omitempty"`
 	GeneratedAt time.Time                     `json:"generated_at"`
@@ -155,6 +161,7 @@ func run(args []string) {
 	gocol := fs.String("gocol", "", "all-Go collector with contrib filterprocessor")
 	extractBench := fs.String("extractbench", "", "extractbench binary")
 	rustBench := fs.String("rust-bench-json", "", "file with the Rust bench's one-line JSON (optional)")
+	rustPhase5 := fs.String("rust-phase5-json", "", "file with the Rust context_errors bench's one-line JSON (optional)")
 	dur := fs.Duration("dur", 5*time.Second, "saturation window per combo")
 	warm := fs.Duration("warm", 1500*time.Millisecond, "warm-up before each saturation window")
 	latDur := fs.Duration("lat", 3*time.Second, "latency window per combo")
@@ -274,6 +281,11 @@ func run(args []string) {
 	}
 	logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
 	s.SHA256 = measureSHA()
+	logf("phase 5: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
+	s.Phase5 = measurePhase5(rootAbs, *rustPhase5)
+	if s.Phase5.Error != "" {
+		s.Errors = append(s.Errors, "phase5: "+firstLines(s.Phase5.Error, 12))
+	}
 	if *rustBench != "" {
 		if b, err := os.ReadFile(*rustBench); err == nil {
 			var v any
@@ -405,6 +417,7 @@ func derive(s *summary) {
 	s.BridgeP50LatencyMs = get("hybrid", h).p50 - get("native", h).p50
 	s.BridgeP99LatencyMs = get("hybrid", h).p99 - get("native", h).p99
 	s.MetadataThroughputLoss = 1 - ratio(get("hybrid_md", h+"-md10").thr, get("hybrid_md", h+"-md0").thr)
+	s.ContextTransferUs, s.ContextBytesGo, s.ContextBytesRust, s.ErrorTranslationUs, s.MetadataRoundTripLoss = phase5Figures(s.Phase5)
 	s.PerCombo = map[string]map[string]float64{}
 	for _, c := range comboList {
 		s.PerCombo[c] = map[string]float64{
@@ -533,6 +546,12 @@ var targets = []target{
 	{"cold_start_ms", false, 150},
 	{"warm_start_ms", false, 50},
 	{"extract_vs_floor_ratio", false, 1.5},
+	// issue 8, the seed's Phase 5 targets
+	{"metadata_10_keys_throughput_loss", false, 0.05},
+	{"context_transfer_us_per_request", false, 100},
+	{"context_bytes_per_request_go", false, 1024},
+	{"context_bytes_per_request_rust", false, 1024},
+	{"error_translation_us_per_error", false, 10},
 }
 
 func check(args []string) int {

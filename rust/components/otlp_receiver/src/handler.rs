@@ -11,6 +11,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceReq
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService;
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use otelcol_core::grpc_layers::Authority;
+use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{ClientMetadata, Consumer, Payload, ProcessingError, RequestContext, TraceContext};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +26,8 @@ const DEADLINE_MARGIN: Duration = Duration::from_millis(5);
 #[derive(Clone)]
 pub(crate) struct Handler {
     pub receiver: Arc<str>,
+    /// `receiver/<id>/<signal>`, built once.
+    pub span_names: Arc<SpanNames>,
     pub consumer: Arc<dyn Consumer>,
     /// Counts in-flight export RPCs so shutdown knows when draining is done.
     pub tracker: TaskTracker,
@@ -38,11 +41,24 @@ impl Handler {
             metadata.append(":authority", a.clone());
         }
         metadata.restore_bridged();
-        let trace = metadata
+        let mut trace = metadata
             .first("traceparent")
             .and_then(|tp| TraceContext::parse(tp, metadata.first("tracestate")));
-        let deadline = metadata
-            .first("grpc-timeout")
+        // Sampled and spans enabled: this RPC gets a SERVER span, child of the
+        // caller's, and everything downstream becomes its child.
+        let signal = data.signal();
+        let items = data.item_count();
+        let mut server_span = ActiveSpan::start(trace.as_ref(), SpanKind::Server, self.span_names.get(signal));
+        if let Some(s) = &mut server_span {
+            s.set_attribute(spans::ATTR_COMPONENT_ID, self.receiver.clone());
+            s.set_attribute(spans::ATTR_SIGNAL, signal.as_str());
+            s.set_attribute(spans::ATTR_ITEMS, items);
+            s.set_attribute(spans::ATTR_RPC_SYSTEM, "grpc");
+            trace = Some(s.context());
+        }
+        let deadline = md
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
             .and_then(parse_grpc_timeout)
             .map(|t| Instant::now() + t.saturating_sub(DEADLINE_MARGIN));
         let ctx = RequestContext {
@@ -55,23 +71,39 @@ impl Handler {
         let span = tracing::info_span!(
             "request",
             receiver = %self.receiver,
-            signal = %data.signal(),
-            trace_id = tracing::field::Empty
+            signal = %signal,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty
         );
         if let Some(t) = &ctx.trace {
-            span.record("trace_id", t.trace_id_hex());
+            span.record("trace_id", tracing::field::display(t.trace_id_display()));
+            span.record("span_id", tracing::field::display(t.span_id_display()));
         }
         // The pipeline runs in its own task so that, when the RPC future is dropped
         // (client cancel / stream reset), the drop guard fires the token and the
         // pipeline observes the cancellation instead of vanishing mid-await.
         let _cancel_on_drop = ctx.cancel.clone().drop_guard();
         let consumer = self.consumer.clone();
-        let items = data.item_count();
         let work = async move {
             let r = ctx.run(consumer.consume(&ctx, data)).await;
             match &r {
                 Ok(()) => tracing::debug!(items, "request accepted"),
                 Err(e) => tracing::warn!(items, error = %e, code = ?e.grpc_code(), "request failed"),
+            }
+            // Ended here, not in the RPC future: this task always finishes, even
+            // when the caller goes away (the span then says Cancelled).
+            if let Some(mut s) = server_span {
+                match &r {
+                    Ok(()) => {
+                        s.set_attribute(spans::ATTR_GRPC_STATUS_CODE, 0i64);
+                        s.set_ok();
+                    }
+                    Err(e) => {
+                        s.set_attribute(spans::ATTR_GRPC_STATUS_CODE, e.grpc_code() as i64);
+                        s.set_error(e.message());
+                    }
+                }
+                s.end();
             }
             r
         };

@@ -56,8 +56,10 @@ impl Receiver for OtlpReceiver {
         let local = listener.local_description();
         let tracker = TaskTracker::new();
         let max = self.cfg.max_recv_msg_size;
+        let span_names = Arc::new(otelcol_core::spans::SpanNames::new("receiver", self.id.as_str()));
         let handler = |c: &Arc<dyn otelcol_core::Consumer>| Handler {
             receiver: Arc::from(self.id.as_str()),
+            span_names: span_names.clone(),
             consumer: c.clone(),
             tracker: tracker.clone(),
         };

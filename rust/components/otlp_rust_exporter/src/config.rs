@@ -1,5 +1,4 @@
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use otelcol_core::config::{FieldError, parse_component_config};
@@ -74,13 +73,8 @@ struct RawConfig {
     compression: Compression,
 }
 
-/// Where to connect.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    Unix(PathBuf),
-    /// `http://host:port`
-    Http(String),
-}
+/// Where to connect (shared with the span exporter: `otelcol_core::endpoint`).
+pub use otelcol_core::endpoint::Target;
 
 #[derive(Clone, Debug)]
 pub struct OtlpRustConfig {
@@ -96,39 +90,14 @@ pub struct OtlpRustConfig {
 }
 
 fn target(endpoint: &str, insecure: bool) -> Result<Target, FieldError> {
-    let at = |m: String| FieldError::new("endpoint", m);
-    if let Some(path) = endpoint.strip_prefix("unix://") {
-        if !path.starts_with('/') {
-            return Err(at(format!(
-                "invalid endpoint {endpoint:?}: expected unix:///absolute/path"
-            )));
-        }
-        return Ok(Target::Unix(PathBuf::from(path)));
-    }
-    if endpoint.starts_with("https://") {
-        return Err(at(format!(
-            "{endpoint:?}: TLS is not supported by otlp_rust yet; use http:// or unix://"
-        )));
-    }
-    let (hostport, plain_http) = match endpoint.strip_prefix("http://") {
-        Some(h) => (h.trim_end_matches('/'), true),
-        None => (endpoint, false),
-    };
-    match hostport.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {}
-        _ => {
-            return Err(at(format!(
-                "invalid endpoint {endpoint:?}: expected host:port, http://host:port or unix:///path"
-            )));
-        }
-    }
-    if !plain_http && !insecure {
+    let parsed = Target::parse(endpoint, "otlp_rust").map_err(|e| FieldError::new("endpoint", e))?;
+    if !parsed.scheme_given && !insecure {
         return Err(FieldError::new(
             "tls.insecure",
             "TLS is not supported by otlp_rust yet; set tls.insecure: true for host:port endpoints",
         ));
     }
-    Ok(Target::Http(format!("http://{hostport}")))
+    Ok(parsed.target)
 }
 
 pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpRustConfig, FieldError> {

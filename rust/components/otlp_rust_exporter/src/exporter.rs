@@ -6,27 +6,32 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::uri::PathAndQuery;
-use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
-use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
+use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
+use otelcol_core::{
+    ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait,
+};
 use prost::Message;
-use tokio::net::UnixStream;
 use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
-use tonic::metadata::MetadataMap;
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::{AsciiMetadataValue, MetadataMap};
+use tonic::transport::Channel;
 use tonic::{Request, Status};
 
 use crate::codec::PreEncoded;
-use crate::config::{Compression, OtlpRustConfig, Target};
+use crate::config::{Compression, OtlpRustConfig};
 use crate::retry::Backoff;
 
 const MAX_RESPONSE_SIZE: usize = 64 << 20;
 
 pub struct OtlpRustExporter {
     id: ComponentId,
+    /// For span attributes, without a String per span.
+    id_attr: std::sync::Arc<str>,
+    /// `exporter/<id>/<signal>`, built once.
+    span_names: SpanNames,
     cfg: OtlpRustConfig,
     // Built in start(): a lazy channel needs the runtime, validate has none running.
     channel: OnceLock<Channel>,
@@ -35,31 +40,15 @@ pub struct OtlpRustExporter {
 impl OtlpRustExporter {
     pub fn new(id: ComponentId, cfg: OtlpRustConfig) -> Self {
         OtlpRustExporter {
+            id_attr: std::sync::Arc::from(id.as_str()),
+            span_names: SpanNames::new("exporter", id.as_str()),
             id,
             cfg,
             channel: OnceLock::new(),
         }
     }
 
-    fn connect_lazy(&self) -> Result<Channel, String> {
-        match &self.cfg.target {
-            Target::Unix(path) => {
-                let path = path.clone();
-                // The authority of a unix-socket connection, as grpc-go sends it.
-                let ep = Endpoint::from_static("http://localhost");
-                Ok(ep.connect_with_connector_lazy(tower::service_fn(move |_: http::Uri| {
-                    let path = path.clone();
-                    async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
-                })))
-            }
-            Target::Http(uri) => Ok(Endpoint::from_shared(uri.clone())
-                .map_err(|e| format!("endpoint {uri}: {e}"))?
-                .tcp_nodelay(true)
-                .connect_lazy()),
-        }
-    }
-
-    fn metadata(&self, ctx: &RequestContext) -> MetadataMap {
+    fn metadata(&self, ctx: &RequestContext, trace: Option<&TraceHeaders>) -> MetadataMap {
         let mut md = MetadataMap::new();
         for (k, v) in &self.cfg.headers {
             md.insert(k.clone(), v.clone());
@@ -86,16 +75,12 @@ impl OtlpRustExporter {
                 }
             }
         }
-        if let Some(t) = &ctx.trace
+        if let Some(t) = trace
             && !md.contains_key("traceparent")
         {
-            if let Ok(v) = t.traceparent().parse() {
-                md.insert("traceparent", v);
-            }
-            if !t.trace_state.is_empty()
-                && let Ok(v) = t.trace_state.parse()
-            {
-                md.insert("tracestate", v);
+            md.insert("traceparent", t.traceparent.clone());
+            if let Some(v) = &t.tracestate {
+                md.insert("tracestate", v.clone());
             }
         }
         md
@@ -105,6 +90,7 @@ impl OtlpRustExporter {
         &self,
         ch: Channel,
         ctx: &RequestContext,
+        trace: Option<&TraceHeaders>,
         body: &Encoded,
         timeout: Duration,
     ) -> Result<(), Status> {
@@ -120,7 +106,7 @@ impl OtlpRustExporter {
         grpc.ready()
             .await
             .map_err(|e| Status::unavailable(format!("{}: not ready: {e}", self.id)))?;
-        let mut req = Request::from_parts(self.metadata(ctx), Default::default(), body.bytes.clone());
+        let mut req = Request::from_parts(self.metadata(ctx, trace), Default::default(), body.bytes.clone());
         // Tells the backend how long we wait (grpc-timeout), like grpc-go does.
         req.set_timeout(timeout);
         let path = PathAndQuery::from_static(body.signal.path);
@@ -157,6 +143,24 @@ impl OtlpRustExporter {
             tracing::warn!(exporter = %self.id, rejected, %message, "backend partially rejected the data");
         }
         Ok(())
+    }
+}
+
+/// `traceparent`/`tracestate` for the backend, formatted once per export.
+struct TraceHeaders {
+    traceparent: AsciiMetadataValue,
+    tracestate: Option<AsciiMetadataValue>,
+}
+
+impl TraceHeaders {
+    fn new(t: &TraceContext) -> Option<TraceHeaders> {
+        Some(TraceHeaders {
+            traceparent: t.traceparent().parse().ok()?,
+            tracestate: match t.trace_state.as_str() {
+                "" => None,
+                s => s.parse().ok(),
+            },
+        })
     }
 }
 
@@ -201,12 +205,52 @@ impl Encoded {
 #[async_trait]
 impl Exporter for OtlpRustExporter {
     async fn start(&self) -> Result<(), String> {
-        let ch = self.connect_lazy()?;
+        let ch = self.cfg.target.connect_lazy()?;
         let _ = self.channel.set(ch);
         Ok(())
     }
 
     async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let signal = data.signal();
+        let Some(mut span) = ActiveSpan::start(ctx.trace.as_ref(), SpanKind::Client, self.span_names.get(signal))
+        else {
+            // Not traced by us: the request's own context goes to the backend.
+            let trace = ctx.trace.as_ref().and_then(TraceHeaders::new);
+            return self.send(ctx, trace.as_ref(), data, &mut 0).await;
+        };
+        span.set_attribute(spans::ATTR_COMPONENT_ID, self.id_attr.clone());
+        span.set_attribute(spans::ATTR_SIGNAL, signal.as_str());
+        span.set_attribute(spans::ATTR_ITEMS, data.item_count());
+        span.set_attribute(spans::ATTR_RPC_SYSTEM, "grpc");
+        // The backend's request is a child of this CLIENT span.
+        let trace = TraceHeaders::new(&span.context());
+        let mut attempts = 0u32;
+        let r = self.send(ctx, trace.as_ref(), data, &mut attempts).await;
+        span.set_attribute(spans::ATTR_ATTEMPTS, attempts);
+        match &r {
+            Ok(()) => {
+                span.set_attribute(spans::ATTR_GRPC_STATUS_CODE, 0i64);
+                span.set_ok();
+            }
+            Err(e) => {
+                span.set_attribute(spans::ATTR_GRPC_STATUS_CODE, e.grpc_code() as i64);
+                span.set_error(e.message());
+            }
+        }
+        span.end();
+        r
+    }
+}
+
+impl OtlpRustExporter {
+    /// Every attempt of one export; `attempts` counts them.
+    async fn send(
+        &self,
+        ctx: &RequestContext,
+        trace: Option<&TraceHeaders>,
+        data: Payload,
+        attempts: &mut u32,
+    ) -> Result<(), ProcessingError> {
         let ch = self
             .channel
             .get()
@@ -215,14 +259,15 @@ impl Exporter for OtlpRustExporter {
         drop(data);
         let started = Instant::now();
         let mut backoff = Backoff::new(&self.cfg.retry);
-        let mut attempt_no = 0u32;
         loop {
-            attempt_no += 1;
+            *attempts += 1;
+            let attempt_no = *attempts;
             let timeout = ctx.remaining().map_or(self.cfg.timeout, |r| r.min(self.cfg.timeout));
             // Request cancellation/deadline end the export at once, without retry.
             let outcome = ctx
                 .run(async {
-                    let sent = tokio::time::timeout(timeout, self.attempt(ch.clone(), ctx, &body, timeout)).await;
+                    let sent =
+                        tokio::time::timeout(timeout, self.attempt(ch.clone(), ctx, trace, &body, timeout)).await;
                     Ok(match sent {
                         Ok(r) => r,
                         Err(_) => Err(Status::deadline_exceeded(format!("no answer within {timeout:?}"))),

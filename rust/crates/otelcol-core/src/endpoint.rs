@@ -1,5 +1,6 @@
-//! Listen addresses in the collector's forms (`unix:///path`, `host:port`) and
-//! one connection stream type for tonic over either transport.
+//! Listen addresses in the collector's forms (`unix:///path`, `host:port`),
+//! one connection stream type for tonic over either transport, and the client
+//! side: where to connect ([`Target`]) and a lazy tonic channel to it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -7,9 +8,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::Stream;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tonic::transport::server::Connected;
+use tonic::transport::{Channel, Endpoint};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ListenAddr {
@@ -40,6 +43,87 @@ impl std::fmt::Display for ListenAddr {
         match self {
             ListenAddr::Unix(p) => write!(f, "unix://{}", p.display()),
             ListenAddr::Tcp(a) => f.write_str(a),
+        }
+    }
+}
+
+/// Where a gRPC client connects (no TLS in this build).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Unix(PathBuf),
+    /// `http://host:port`
+    Http(String),
+}
+
+/// A parsed client endpoint; `scheme_given` tells `http://host:port` (explicitly
+/// plaintext) from a bare `host:port` (whose TLS setting is the caller's business).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedTarget {
+    pub target: Target,
+    pub scheme_given: bool,
+}
+
+impl Target {
+    /// Parses `unix:///abs/path`, `http://host:port` or `host:port`; `https://`
+    /// is refused (no TLS in this build), naming `who` in the error.
+    pub fn parse(endpoint: &str, who: &str) -> Result<ParsedTarget, String> {
+        if let Some(path) = endpoint.strip_prefix("unix://") {
+            if !path.starts_with('/') {
+                return Err(format!("invalid endpoint {endpoint:?}: expected unix:///absolute/path"));
+            }
+            return Ok(ParsedTarget {
+                target: Target::Unix(PathBuf::from(path)),
+                scheme_given: true,
+            });
+        }
+        if endpoint.starts_with("https://") {
+            return Err(format!(
+                "{endpoint:?}: TLS is not supported by {who} (no TLS in this build); use http:// or unix://"
+            ));
+        }
+        let (hostport, scheme_given) = match endpoint.strip_prefix("http://") {
+            Some(h) => (h.trim_end_matches('/'), true),
+            None => (endpoint, false),
+        };
+        match hostport.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok() => {
+                Ok(ParsedTarget {
+                    target: Target::Http(format!("http://{hostport}")),
+                    scheme_given,
+                })
+            }
+            _ => Err(format!(
+                "invalid endpoint {endpoint:?}: expected host:port, http://host:port or unix:///path"
+            )),
+        }
+    }
+
+    /// A channel that connects on first use (and reconnects after failures);
+    /// needs a running tokio runtime.
+    pub fn connect_lazy(&self) -> Result<Channel, String> {
+        match self {
+            Target::Unix(path) => {
+                let path = path.clone();
+                // The authority of a unix-socket connection, as grpc-go sends it.
+                let ep = Endpoint::from_static("http://localhost");
+                Ok(ep.connect_with_connector_lazy(tower::service_fn(move |_: http::Uri| {
+                    let path = path.clone();
+                    async move { Ok::<_, io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+                })))
+            }
+            Target::Http(uri) => Ok(Endpoint::from_shared(uri.clone())
+                .map_err(|e| format!("endpoint {uri}: {e}"))?
+                .tcp_nodelay(true)
+                .connect_lazy()),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Unix(p) => write!(f, "unix://{}", p.display()),
+            Target::Http(u) => f.write_str(u),
         }
     }
 }
@@ -181,6 +265,31 @@ mod tests {
         );
         for bad in ["unix://relative.sock", "http://x:1", "nohost", "h:port"] {
             assert!(ListenAddr::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_target_forms() {
+        let t = |s: &str| Target::parse(s, "test").map(|p| (p.target, p.scheme_given));
+        assert_eq!(
+            t("unix:///tmp/b.sock").unwrap(),
+            (Target::Unix("/tmp/b.sock".into()), true)
+        );
+        assert_eq!(
+            t("http://h:4317/").unwrap(),
+            (Target::Http("http://h:4317".into()), true)
+        );
+        assert_eq!(
+            t("127.0.0.1:4317").unwrap(),
+            (Target::Http("http://127.0.0.1:4317".into()), false)
+        );
+        assert!(
+            t("https://h:4317")
+                .unwrap_err()
+                .contains("TLS is not supported by test")
+        );
+        for bad in ["unix://rel.sock", "nohost", ":4317", "h:port", "http://h", "grpc://h:1"] {
+            assert!(t(bad).is_err(), "{bad}");
         }
     }
 

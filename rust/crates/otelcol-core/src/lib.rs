@@ -20,6 +20,7 @@ pub mod payload;
 pub mod pipeline;
 pub mod registry;
 pub mod service;
+pub mod spans;
 
 pub use component::{ComponentId, Consumer, Exporter, Processor, Receiver, ReceiverHost, Signal};
 pub use context::{ClientMetadata, RequestContext, TraceContext};

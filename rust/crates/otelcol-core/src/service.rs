@@ -1,9 +1,12 @@
-//! Service lifecycle: start exporters → health listener → receivers → SERVING;
-//! shutdown: NOT_SERVING → receivers drain → exporters flush → health listener.
+//! Service lifecycle: span recorder → exporters → health listener → receivers →
+//! SERVING; shutdown: NOT_SERVING → receivers drain → exporters flush → spans
+//! flush → health listener.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::future::join_all;
 
@@ -12,6 +15,9 @@ use crate::config::LoadedConfig;
 use crate::health::HealthState;
 use crate::health_check::HealthCheckServer;
 use crate::pipeline::{Fanout, Pipeline};
+
+/// How long queued spans get to reach the trace endpoint at shutdown.
+const SPAN_FLUSH: Duration = Duration::from_secs(1);
 
 pub struct Service {
     cfg: LoadedConfig,
@@ -49,6 +55,9 @@ impl Service {
             ids.dedup();
             ids
         };
+        if let Some(traces) = &self.cfg.traces {
+            crate::spans::install(traces).map_err(|e| format!("service.telemetry.traces: {e}"))?;
+        }
         for key in used(|p| &p.exporters) {
             let e = &self.cfg.exporters[&key];
             e.component
@@ -127,6 +136,7 @@ impl Service {
     /// Returns false when draining did not finish within `service.shutdown_timeout`.
     pub async fn shutdown(self) -> bool {
         self.health.set_not_serving().await;
+        let started = Instant::now();
         tracing::info!(timeout = ?self.cfg.shutdown_timeout, "shutting down: draining in-flight requests");
         let drain = async {
             join_all(self.receivers.iter().map(|(_, r)| r.shutdown())).await;
@@ -136,6 +146,9 @@ impl Service {
         if !clean {
             tracing::error!(timeout = ?self.cfg.shutdown_timeout, "shutdown timed out; in-flight requests were abandoned");
         }
+        // Spans of the drained requests: at most SPAN_FLUSH, never past shutdown_timeout.
+        let left = self.cfg.shutdown_timeout.saturating_sub(started.elapsed());
+        crate::spans::shutdown(left.min(SPAN_FLUSH)).await;
         if let Some(h) = self.health_server {
             h.stop().await;
         }

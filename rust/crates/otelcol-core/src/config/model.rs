@@ -58,6 +58,20 @@ pub(crate) struct ServiceConfig {
 pub(crate) struct TelemetryConfig {
     #[serde(default)]
     pub logs: LogsConfig,
+    pub traces: Option<TracesConfig>,
+}
+
+/// `service.telemetry.traces`: export the collector's own spans over OTLP/gRPC.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TracesConfig {
+    /// No endpoint = spans disabled.
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Values are strings; YAML numbers and booleans are taken as written.
+    #[serde(default)]
+    pub resource: BTreeMap<String, serde_yaml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]

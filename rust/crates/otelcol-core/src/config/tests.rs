@@ -245,3 +245,94 @@ fn missing_file_is_reported_with_its_name() {
         "{e}"
     );
 }
+
+#[test]
+fn telemetry_traces_section() {
+    use crate::endpoint::Target;
+    let with = |traces: &str| {
+        GOOD.replace(
+            "{logs: {level: debug}}",
+            &format!("{{logs: {{level: debug}}, traces: {traces}}}"),
+        )
+    };
+
+    // Absent, or no endpoint: spans disabled.
+    assert!(load_str("cfg.yaml", GOOD).unwrap().traces.is_none());
+    assert!(
+        load_str("cfg.yaml", &with("{headers: {x-key: v}}"))
+            .unwrap()
+            .traces
+            .is_none()
+    );
+
+    let c = load_str(
+        "cfg.yaml",
+        &with("{endpoint: \"http://127.0.0.1:4317\", headers: {X-Key: value}}"),
+    )
+    .unwrap();
+    let t = c.traces.unwrap();
+    assert_eq!(t.target, Target::Http("http://127.0.0.1:4317".into()));
+    assert_eq!(t.headers[0].0.as_str(), "x-key");
+    assert_eq!(t.headers[0].1, "value");
+    assert_eq!(t.resource, [("service.name".to_string(), "otelcol-rust".to_string())]);
+
+    let c = load_str(
+        "cfg.yaml",
+        &with("{endpoint: \"unix:///run/t.sock\", resource: {service.name: hybrid, service.version: 0.1.0, shard: 3}}"),
+    )
+    .unwrap();
+    let t = c.traces.unwrap();
+    assert_eq!(t.target, Target::Unix("/run/t.sock".into()));
+    let res: Vec<(&str, &str)> = t.resource.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        res,
+        [("service.name", "hybrid"), ("service.version", "0.1.0"), ("shard", "3")]
+    );
+    assert_eq!(
+        load_str("cfg.yaml", &with("{endpoint: \"localhost:4317\"}"))
+            .unwrap()
+            .traces
+            .unwrap()
+            .target,
+        Target::Http("http://localhost:4317".into())
+    );
+}
+
+#[test]
+fn telemetry_traces_errors_name_their_path() {
+    let with = |traces: &str| GOOD.replace("{logs: {level: debug}}", &format!("{{traces: {traces}}}"));
+    for (traces, want) in [
+        (
+            "{endpoint: \"https://collector:4317\"}",
+            "cfg.yaml: service.telemetry.traces.endpoint: \"https://collector:4317\": TLS is not supported",
+        ),
+        (
+            "{endpoint: \"localhost:4317\", insecure: true}",
+            "cfg.yaml: service.telemetry.traces.insecure: unknown field",
+        ),
+        (
+            "{endpoint: nohost}",
+            "cfg.yaml: service.telemetry.traces.endpoint: invalid endpoint",
+        ),
+        (
+            "{endpoint: \"unix://t.sock\"}",
+            "cfg.yaml: service.telemetry.traces.endpoint: invalid endpoint",
+        ),
+        (
+            "{endpoint: \"h:1\", headers: {\"bad key\": v}}",
+            "cfg.yaml: service.telemetry.traces.headers.bad key: invalid header name",
+        ),
+        (
+            "{endpoint: \"h:1\", resource: {a: [1]}}",
+            "cfg.yaml: service.telemetry.traces.resource.a: expected a string value",
+        ),
+        (
+            "{endpoint: [1]}",
+            "cfg.yaml: service.telemetry.traces.endpoint: invalid type",
+        ),
+    ] {
+        let got = err(&with(traces));
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}…");
+        assert!(!got.contains('\n'), "one line: {got}");
+    }
+}

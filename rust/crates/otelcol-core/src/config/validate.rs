@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::FieldError;
-use super::model::{HealthCheckConfig, PipelineSpec, RawConfig};
+use super::model::{HealthCheckConfig, PipelineSpec, RawConfig, TracesConfig};
 use crate::component::{ComponentId, Exporter, Processor, Receiver, Signal};
-use crate::endpoint::ListenAddr;
+use crate::endpoint::{ListenAddr, Target};
 use crate::registry::{self, Factory, Kind};
+use crate::spans::SpanExportConfig;
 
 pub struct Created<T: ?Sized> {
     pub id: ComponentId,
@@ -28,6 +29,8 @@ pub struct LoadedConfig {
     pub health_check: Option<(HealthCheckConfig, ListenAddr)>,
     pub shutdown_timeout: Duration,
     pub log_level: Option<String>,
+    /// `service.telemetry.traces` with an endpoint; `None` = spans disabled.
+    pub traces: Option<SpanExportConfig>,
 }
 
 fn create_all<T: ?Sized>(
@@ -181,6 +184,10 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         ),
         None => None,
     };
+    let traces = match raw.service.telemetry.traces {
+        Some(t) => traces_config(t)?,
+        None => None,
+    };
     if raw.service.shutdown_timeout.is_zero() {
         return Err(FieldError::new("service.shutdown_timeout", "must be greater than zero"));
     }
@@ -193,5 +200,56 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         health_check,
         shutdown_timeout: raw.service.shutdown_timeout,
         log_level,
+        traces,
     })
+}
+
+fn traces_config(t: TracesConfig) -> Result<Option<SpanExportConfig>, FieldError> {
+    const AT: &str = "service.telemetry.traces";
+    let mut headers = Vec::new();
+    for (k, v) in &t.headers {
+        let at = || format!("{AT}.headers.{k}");
+        let key = k
+            .to_ascii_lowercase()
+            .parse::<tonic::metadata::AsciiMetadataKey>()
+            .map_err(|_| FieldError::new(at(), "invalid header name"))?;
+        let val = v
+            .parse::<tonic::metadata::AsciiMetadataValue>()
+            .map_err(|_| FieldError::new(at(), "invalid header value"))?;
+        headers.push((key, val));
+    }
+    let mut resource = Vec::new();
+    for (k, v) in t.resource {
+        let at = || format!("{AT}.resource.{k}");
+        if k.is_empty() {
+            return Err(FieldError::new(at(), "empty attribute name"));
+        }
+        let value = match v {
+            serde_yaml::Value::String(s) => s,
+            serde_yaml::Value::Number(n) => n.to_string(),
+            serde_yaml::Value::Bool(b) => b.to_string(),
+            _ => return Err(FieldError::new(at(), "expected a string value")),
+        };
+        resource.push((k, value));
+    }
+    if !resource.iter().any(|(k, _)| k == "service.name") {
+        resource.insert(
+            0,
+            (
+                "service.name".to_string(),
+                crate::spans::DEFAULT_SERVICE_NAME.to_string(),
+            ),
+        );
+    }
+    let Some(endpoint) = t.endpoint.filter(|e| !e.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let target = Target::parse(&endpoint, "the span exporter")
+        .map_err(|e| FieldError::new(format!("{AT}.endpoint"), e))?
+        .target;
+    Ok(Some(SpanExportConfig {
+        target,
+        headers,
+        resource,
+    }))
 }

@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"google.golang.org/grpc/codes"
+)
+
+// TestPhase5RustSpansAreChildrenOfTheGoSpan: the operator turns on the
+// collector's own tracing (service::telemetry::traces, OTLP/gRPC to a trace
+// backend, W3C propagation) in the one config. A client sends a traced
+// request through Go receiver → bridge → Rust fault → Rust otlp_rust. The
+// trace backend must then hold one trace: the Go receiver's span (child of the
+// client's), the Go bridge client span, the Rust receiver span as its child,
+// and the Rust exporter span as the Rust receiver span's child; the data
+// backend's request carries the Rust exporter span as its parent, and the
+// Rust log lines of the request name the trace and the Rust span.
+func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
+	be := startBackend(t)  // the data backend
+	tel := startBackend(t) // the trace backend of the collector's own spans
+	in := freePort(t)
+	h := startHybrid(t, fmt.Sprintf(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+processors:
+  fault/trace:
+    delay: 1ms
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+service:%s
+    traces:
+      propagators: [tracecontext]
+      processors:
+        - batch:
+            schedule_delay: 100
+            exporter:
+              otlp:
+                protocol: grpc
+                endpoint: http://%s
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [fault/trace]
+      exporters: [otlp_rust]
+`, in, be.Addr, jsonLogs, tel.Addr), hybridOpts{})
+	h.waitReady()
+
+	const traceID, clientSpan = "5bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8"
+	c := otlpClient(t, in)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if st, _ := export(ctx, c, "p5_spans", "traceparent", "00-"+traceID+"-"+clientSpan+"-01"); st.Code() != codes.OK {
+		t.Fatalf("export: %v", st.Err())
+	}
+
+	var rustRecv, rustExp *spanRec
+	var spans []spanRec
+	eventually(t, 30*time.Second, "the Rust receiver and exporter spans at the trace backend", func() bool {
+		spans = tel.SpanRecs()
+		rustRecv, rustExp = nil, nil
+		for i := range spans {
+			s := &spans[i]
+			switch {
+			case s.Scope == "otelcol-rust" && strings.HasPrefix(s.Name, "receiver/"):
+				rustRecv = s
+			case s.Scope == "otelcol-rust" && strings.HasPrefix(s.Name, "exporter/"):
+				rustExp = s
+			}
+		}
+		return rustRecv != nil && rustExp != nil
+	})
+	byID := map[string]spanRec{}
+	for _, s := range spans {
+		if s.TraceID != traceID {
+			t.Errorf("span %q (%s) is in trace %s, want every span in the client's trace %s", s.Name, s.Scope, s.TraceID, traceID)
+		}
+		byID[s.SpanID] = s
+	}
+	parent, ok := byID[rustRecv.ParentID]
+	if !ok {
+		t.Fatalf("the Rust receiver span's parent %s is not among the spans received: %+v", rustRecv.ParentID, spans)
+	}
+	if parent.Scope == "otelcol-rust" || parent.Kind != ptrace.SpanKindClient {
+		t.Errorf("the Rust receiver span's parent is %q (scope %q, kind %v), want the Go bridge exporter's client span", parent.Name, parent.Scope, parent.Kind)
+	}
+	if rustRecv.Name != "receiver/otlp/bridge_1/metrics" || rustRecv.Kind != ptrace.SpanKindServer || rustRecv.StatusCode == ptrace.StatusCodeError {
+		t.Errorf("Rust receiver span = %+v", *rustRecv)
+	}
+	if rustExp.ParentID != rustRecv.SpanID || rustExp.Name != "exporter/otlp_rust/metrics" || rustExp.Kind != ptrace.SpanKindClient {
+		t.Errorf("Rust exporter span = %+v, want a client span, child of the Rust receiver span %s", *rustExp, rustRecv.SpanID)
+	}
+	if rustRecv.Service != "otelcol-hybrid" {
+		t.Errorf("Rust spans carry service.name %q, want the distribution's otelcol-hybrid", rustRecv.Service)
+	}
+	// The chain up to the client's span is unbroken.
+	hops := []string{rustExp.Name, rustRecv.Name}
+	for id := parent.SpanID; id != clientSpan; {
+		s, ok := byID[id]
+		if !ok {
+			t.Fatalf("span %s on the way from the Rust spans to the client's %s was never received (chain so far %v)", id, clientSpan, hops)
+		}
+		hops = append(hops, s.Name)
+		id = s.ParentID
+	}
+	t.Logf("trace %s: %s → client span", traceID, strings.Join(hops, " → "))
+
+	// The data backend's request is the Rust exporter span's child.
+	eventually(t, 10*time.Second, "the data at the backend", func() bool { return len(be.MetricReqs("p5_spans")) == 1 })
+	if tp := be.MetricReqs("p5_spans")[0].MD.Get("traceparent"); len(tp) != 1 || tp[0] != "00-"+traceID+"-"+rustExp.SpanID+"-01" {
+		t.Errorf("backend traceparent = %q, want the Rust exporter span 00-%s-%s-01", tp, traceID, rustExp.SpanID)
+	}
+	// Rust logs of the request name the trace and the Rust receiver span.
+	found := false
+	for _, e := range entries(h, true, "fault: delaying request") {
+		found = found || (spanField(e, "trace_id") == traceID && spanField(e, "span_id") == rustRecv.SpanID)
+	}
+	if !found {
+		t.Errorf("no Rust log line of the request carries trace_id %s and span_id %s", traceID, rustRecv.SpanID)
+	}
+}
