@@ -109,7 +109,7 @@ func Build(o Options) (*Result, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.File, err)
 	}
-	if err := step("patch main.go to collector.NewCommand", func() error { return patchMainFile(filepath.Join(out, "main.go")) }); err != nil {
+	if err := step("patch main.go to collector.NewCommand (and main_windows.go to collector.NewSvcHandler)", func() error { return patchMainFiles(out) }); err != nil {
 		return nil, err
 	}
 	if err := step("go mod tidy (the patched main imports collector)", func() error {
@@ -232,14 +232,22 @@ func rustVersion(v string) string {
 	return ""
 }
 
-func patchMainFile(file string) error {
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return err
+// patchMainFiles applies PatchMain to dir/main.go and PatchWindowsMain to
+// dir/main_windows.go (OCB writes both).
+func patchMainFiles(dir string) error {
+	for file, patch := range map[string]func([]byte) ([]byte, error){"main.go": PatchMain, "main_windows.go": PatchWindowsMain} {
+		path := filepath.Join(dir, file)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		patched, err := patch(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, patched, 0o644); err != nil {
+			return err
+		}
 	}
-	patched, err := PatchMain(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, patched, 0o644)
+	return nil
 }

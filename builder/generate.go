@@ -56,7 +56,7 @@ func Generate(o GenerateOptions) error {
 	if err := runOCB(o.Options, "--config", manifest, "--skip-compilation", "--skip-get-modules"); err != nil {
 		return fmt.Errorf("%s: %w", m.File, err)
 	}
-	if err := patchMainFile(filepath.Join(tmp, "go", "main.go")); err != nil {
+	if err := patchMainFiles(filepath.Join(tmp, "go")); err != nil {
 		return err
 	}
 	deps, err := ResolveCargo(m.Cargo, root, []string{filepath.Join(root, "rust", "components")})

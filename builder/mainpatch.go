@@ -26,17 +26,10 @@ func PatchMain(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OCB main.go: %w", err)
 	}
-	calls := 0
+	calls := redirectCalls(f, "NewCommand")
 	var version *ast.BasicLit
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.CallExpr:
-			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "NewCommand" {
-				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "otelcol" {
-					id.Name = "collector"
-					calls++
-				}
-			}
 		case *ast.KeyValueExpr:
 			if k, ok := n.Key.(*ast.Ident); ok && k.Name == "Version" {
 				if lit, ok := n.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING && version == nil {
@@ -61,6 +54,44 @@ func PatchMain(src []byte) ([]byte, error) {
 	v, _ := strconv.Unquote(version.Value)
 	buf.WriteString(fmt.Sprintf("\n// version is set at release time with -ldflags \"-X main.version=…\".\nvar version = %q\n", v))
 	return format.Source(buf.Bytes())
+}
+
+// PatchWindowsMain turns OCB's main_windows.go into ours: the Windows
+// service handler comes from collector.NewSvcHandler, which installs the same
+// partitioning converter as collector.NewCommand.
+func PatchWindowsMain(src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "main_windows.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("OCB main_windows.go: %w", err)
+	}
+	if calls := redirectCalls(f, "NewSvcHandler"); calls != 1 {
+		return nil, fmt.Errorf("OCB main_windows.go: found %d calls of otelcol.NewSvcHandler, want 1 (OCB template changed?)", calls)
+	}
+	addImport(f, collectorPkg)
+	var buf bytes.Buffer
+	if err := format.Node(&buf, fset, f); err != nil {
+		return nil, err
+	}
+	return format.Source(buf.Bytes())
+}
+
+// redirectCalls rewrites every otelcol.<fn>(…) into collector.<fn>(…) and
+// returns how many there were.
+func redirectCalls(f *ast.File, fn string) int {
+	calls := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == fn {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "otelcol" {
+					id.Name = "collector"
+					calls++
+				}
+			}
+		}
+		return true
+	})
+	return calls
 }
 
 func addImport(f *ast.File, path string) {

@@ -60,3 +60,26 @@ func TestPatchMainRefusesUnknownShape(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestPatchWindowsMainOnOCBTemplate(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	gomodcache := os.Getenv("GOMODCACHE")
+	if gomodcache == "" {
+		gomodcache = filepath.Join(home, "go", "pkg", "mod")
+	}
+	src, err := os.ReadFile(filepath.Join(gomodcache, "go.opentelemetry.io/collector/cmd/builder@v0.162.0/internal/builder/templates/main_windows.go.tmpl"))
+	if err != nil {
+		t.Skip("OCB v0.162.0 not in the module cache:", err)
+	}
+	out, err := PatchWindowsMain(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.Contains(s, "collector.NewSvcHandler(params)") || !strings.Contains(s, `"`+HybridModule+`/collector"`) || strings.Contains(s, "otelcol.NewSvcHandler") {
+		t.Errorf("patched main_windows.go:\n%s", s)
+	}
+	if _, err := PatchWindowsMain([]byte("//go:build windows\n\npackage main\n")); err == nil || !strings.Contains(err.Error(), "found 0 calls of otelcol.NewSvcHandler") {
+		t.Errorf("unknown shape: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,24 +24,8 @@ import (
 // NewCommand is otelcol.NewCommand with the partitioning converter installed,
 // `components` listing each component's runtime, and a `partition` subcommand.
 func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
-	catalog := sync.OnceValues(func() (*partition.Catalog, error) {
-		f, err := set.Factories()
-		if err != nil {
-			return nil, err
-		}
-		return NewCatalog(f)
-	})
 	userResolver := set.ConfigProviderSettings.ResolverSettings // before our converter: the config as written
-	rs := &set.ConfigProviderSettings.ResolverSettings
-	rs.ConverterFactories = append(rs.ConverterFactories, NewConverterFactory(catalog, set.BuildInfo))
-	set.ConverterModules = append(set.ConverterModules, "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
-
-	// An all-Rust config leaves the Go half with no pipeline of its own (only
-	// the extension running the child); the partitioner itself refuses a user
-	// config without pipelines, so this gate only admits that case.
-	if err := featuregate.GlobalRegistry().Set("service.AllowNoPipelines", true); err != nil {
-		panic(err)
-	}
+	set, catalog := prepare(set)
 	cmd := otelcol.NewCommand(set)
 	for _, c := range cmd.Commands() {
 		if c.Name() == "components" {
@@ -49,6 +34,29 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 	}
 	cmd.AddCommand(newComponentsCommand(set, catalog), newPartitionCommand(set, userResolver, catalog))
 	return cmd
+}
+
+// prepare installs what every entry point (the command line, the Windows
+// service handler) needs: the partitioning converter over the runtime catalog.
+func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (*partition.Catalog, error)) {
+	catalog := sync.OnceValues(func() (*partition.Catalog, error) {
+		f, err := set.Factories()
+		if err != nil {
+			return nil, err
+		}
+		return NewCatalog(f)
+	})
+	rs := &set.ConfigProviderSettings.ResolverSettings
+	rs.ConverterFactories = append(slices.Clip(rs.ConverterFactories), NewConverterFactory(catalog, set.BuildInfo))
+	set.ConverterModules = append(slices.Clip(set.ConverterModules), "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
+
+	// An all-Rust config leaves the Go half with no pipeline of its own (only
+	// the extension running the child); the partitioner itself refuses a user
+	// config without pipelines, so this gate only admits that case.
+	if err := featuregate.GlobalRegistry().Set("service.AllowNoPipelines", true); err != nil {
+		panic(err)
+	}
+	return set, catalog
 }
 
 // componentRow is one line of `components`: the collector's listing plus the runtime.

@@ -28,6 +28,9 @@ GO_PKGS = $(shell go list ./... | grep -v '/build/')
 
 test-go:
 	go vet $(GO_PKGS)
+	@# The other platforms' entry points (the Windows service handler, darwin) compile too.
+	GOOS=windows go vet ./collector/... ./cmd/otelcol-hybrid/
+	GOOS=darwin go vet ./collector/... ./cmd/otelcol-hybrid/
 	$(TEST_ENV) go test -count=1 -timeout 20m $(GO_PKGS)
 
 fuzz-short: ## short fuzzing runs of every fuzz target
