@@ -55,6 +55,7 @@ func TestExampleComponents(t *testing.T) {
 		"extension rust_subprocess go",   // collector/subprocessext
 		"processor advanced_filter rust", // cargo: advanced_filter
 		"processor batch go",             // batchprocessor
+		"processor bridge_cancel go",     // collector/bridgecancel
 		"receiver otlp go",               // otlpreceiver
 		"receiver rust_otlp rust",        // cargo: otlp_receiver (native "otlp")
 	}
