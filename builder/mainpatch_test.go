@@ -8,14 +8,15 @@ import (
 	"text/template"
 )
 
-// The real template of the pinned OCB, from the module cache when present.
-func ocbMainTemplate(t *testing.T) string {
+// ocbTemplate is a real template of the pinned OCB, from the module cache
+// (where `make test` puts it when installing OCB).
+func ocbTemplate(t *testing.T, name string) string {
 	home, _ := os.UserHomeDir()
 	gomodcache := os.Getenv("GOMODCACHE")
 	if gomodcache == "" {
 		gomodcache = filepath.Join(home, "go", "pkg", "mod")
 	}
-	b, err := os.ReadFile(filepath.Join(gomodcache, "go.opentelemetry.io/collector/cmd/builder@v0.162.0/internal/builder/templates/main.go.tmpl"))
+	b, err := os.ReadFile(filepath.Join(gomodcache, "go.opentelemetry.io/collector/cmd/builder@v0.162.0/internal/builder/templates", name))
 	if err != nil {
 		t.Skip("OCB v0.162.0 not in the module cache:", err)
 	}
@@ -23,7 +24,7 @@ func ocbMainTemplate(t *testing.T) string {
 }
 
 func TestPatchMainOnOCBTemplate(t *testing.T) {
-	tmpl := template.Must(template.New("main").Parse(ocbMainTemplate(t)))
+	tmpl := template.Must(template.New("main").Parse(ocbTemplate(t, "main.go.tmpl")))
 	var sb strings.Builder
 	data := map[string]any{
 		"Distribution":      map[string]string{"Name": "otelcol-x", "Description": "d", "Version": "1.2.3"},
@@ -62,16 +63,7 @@ func TestPatchMainRefusesUnknownShape(t *testing.T) {
 }
 
 func TestPatchWindowsMainOnOCBTemplate(t *testing.T) {
-	home, _ := os.UserHomeDir()
-	gomodcache := os.Getenv("GOMODCACHE")
-	if gomodcache == "" {
-		gomodcache = filepath.Join(home, "go", "pkg", "mod")
-	}
-	src, err := os.ReadFile(filepath.Join(gomodcache, "go.opentelemetry.io/collector/cmd/builder@v0.162.0/internal/builder/templates/main_windows.go.tmpl"))
-	if err != nil {
-		t.Skip("OCB v0.162.0 not in the module cache:", err)
-	}
-	out, err := PatchWindowsMain(src)
+	out, err := PatchWindowsMain([]byte(ocbTemplate(t, "main_windows.go.tmpl")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,6 +153,20 @@ func num(e map[string]any, k string) float64 {
 // that holds every request for 30s → otlp_rust to the backend. The request
 // stays in flight in Rust long enough to watch what cancels it.
 func slowFaultConfig(in, backend string) string {
+	return goToRustConfig(in, backend, "  fault:\n    delay: 30s\n", "")
+}
+
+// goToRustConfig is the metrics pipeline most Phase 5 tests run: a Go otlp
+// receiver on in → the processors (YAML under `processors:`, in the order
+// written) → a Rust otlp_rust exporter to backend, with JSON logs. telemetry
+// is more YAML under service::telemetry (4-space indented keys).
+func goToRustConfig(in, backend, processors, telemetry string) string {
+	var names []string
+	for _, l := range strings.Split(processors, "\n") {
+		if strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.HasSuffix(l, ":") {
+			names = append(names, strings.TrimSuffix(strings.TrimSpace(l), ":"))
+		}
+	}
 	return fmt.Sprintf(`
 receivers:
   otlp:
@@ -160,18 +174,16 @@ receivers:
       grpc:
         endpoint: %s
 processors:
-  fault:
-    delay: 30s
-exporters:
+%sexporters:
   otlp_rust:
     endpoint: %s
     tls:
       insecure: true
-service:%s
+service:%s%s
   pipelines:
     metrics:
       receivers: [otlp]
-      processors: [fault]
+      processors: [%s]
       exporters: [otlp_rust]
-`, in, backend, jsonLogs)
+`, in, processors, backend, jsonLogs, telemetry, strings.Join(names, ", "))
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,28 +72,7 @@ func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
 func TestShutdownStillFlushesAcknowledgedData(t *testing.T) {
 	be := startBackend(t)
 	in := freePort(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  batch:
-    timeout: 1h
-    send_batch_size: 1000000
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [otlp_rust]
-`, in, be.Addr, jsonLogs), hybridOpts{})
+	h := startHybrid(t, goToRustConfig(in, be.Addr, "  batch:\n    timeout: 1h\n    send_batch_size: 1000000\n", ""), hybridOpts{})
 	h.waitReady()
 	c := otlpClient(t, in)
 	for range 3 {

@@ -24,21 +24,7 @@ func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	be := startBackend(t)  // the data backend
 	tel := startBackend(t) // the trace backend of the collector's own spans
 	in := freePort(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  fault/trace:
-    delay: 1ms
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
+	h := startHybrid(t, goToRustConfig(in, be.Addr, "  fault/trace:\n    delay: 1ms\n", fmt.Sprintf(`
     traces:
       propagators: [tracecontext]
       processors:
@@ -47,13 +33,7 @@ service:%s
             exporter:
               otlp:
                 protocol: grpc
-                endpoint: http://%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [fault/trace]
-      exporters: [otlp_rust]
-`, in, be.Addr, jsonLogs, tel.Addr), hybridOpts{})
+                endpoint: http://%s`, tel.Addr)), hybridOpts{})
 	h.waitReady()
 
 	const traceID, clientSpan = "5bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8"

@@ -20,29 +20,11 @@ import (
 // TestForwardsMetadataAndTraceContextOverRealGRPC sends one call through the
 // interceptor to a real gRPC server and checks what arrives on the wire.
 func TestForwardsMetadataAndTraceContextOverRealGRPC(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan metadata.MD, 1)
-	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	conn, _ := serveThroughMiddleware(t, func(ctx context.Context, _ any) {
 		md, _ := metadata.FromIncomingContext(ctx)
 		got <- md
-		return h(ctx, req)
-	}))
-	healthpb.RegisterHealthServer(srv, health.NewServer())
-	go srv.Serve(l)
-	defer srv.Stop()
-
-	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpc.NewClient(l.Addr().String(), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	})
 
 	ctx := client.NewContext(context.Background(), client.Info{Metadata: client.NewMetadata(map[string][]string{
 		"X-Tenant":      {"acme"},
@@ -85,32 +67,14 @@ func TestForwardsMetadataAndTraceContextOverRealGRPC(t *testing.T) {
 // metadata over a real connection must each arrive with exactly their own
 // (the health service's `service` field carries the expected tenant).
 func TestRecycledMetadataNeverLeaksBetweenConcurrentCalls(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mismatches atomic.Int64
-	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	conn, hs := serveThroughMiddleware(t, func(ctx context.Context, req any) {
 		md, _ := metadata.FromIncomingContext(ctx)
 		want := req.(*healthpb.HealthCheckRequest).GetService()
 		if got := md.Get("x-tenant"); len(got) != 1 || got[0] != want || len(md.Get("x-only-odd")) != len(want)%2 {
 			mismatches.Add(1)
 		}
-		return h(ctx, req)
-	}))
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	go srv.Serve(l)
-	defer srv.Stop()
-	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpc.NewClient(l.Addr().String(), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	})
 	hc := healthpb.NewHealthClient(conn)
 	var wg sync.WaitGroup
 	for g := range 32 {
@@ -136,4 +100,33 @@ func TestRecycledMetadataNeverLeaksBetweenConcurrentCalls(t *testing.T) {
 	if n := mismatches.Load(); n != 0 {
 		t.Fatalf("%d of 1600 calls arrived with another call's metadata", n)
 	}
+}
+
+// serveThroughMiddleware starts a real gRPC health server whose every call
+// is first shown to seen, and returns a client connection that goes through
+// the extension's interceptor.
+func serveThroughMiddleware(t *testing.T, seen func(ctx context.Context, req any)) (*grpc.ClientConn, *health.Server) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		seen(ctx, req)
+		return h(ctx, req)
+	}))
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(l.Addr().String(), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, hs
 }
