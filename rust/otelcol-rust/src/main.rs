@@ -1,9 +1,5 @@
 //! `otelcol-rust`: the Rust collector run as a supervised child of otelcol-hybrid.
 
-// mimalloc: see the workspace Cargo.toml for the measurement.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod cli;
 mod stop_signal;
 
