@@ -161,7 +161,11 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/go.yaml", out)
 			if res.Rust != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), " and %s/rust.yaml (%d bridges)", out, len(res.Bridges))
+				plural := "s"
+				if len(res.Bridges) == 1 {
+					plural = ""
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), " and %s/rust.yaml (%d bridge%s)", out, len(res.Bridges), plural)
 			} else {
 				fmt.Fprint(cmd.OutOrStdout(), " (all-Go config: no Rust half, no subprocess)")
 			}
