@@ -20,6 +20,7 @@ package bridgectxext
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
@@ -187,22 +188,13 @@ func outgoing(ctx context.Context, out metadata.MD) context.Context {
 
 // traceparent formats a W3C traceparent (version 00) in one allocation.
 func traceparent(sc trace.SpanContext) string {
-	const hexdigits = "0123456789abcdef"
-	var b [55]byte // 00-<32>-<16>-<2>
-	b[0], b[1], b[2] = '0', '0', '-'
-	tid, sid := sc.TraceID(), sc.SpanID()
-	i := 3
-	for _, x := range tid {
-		b[i], b[i+1] = hexdigits[x>>4], hexdigits[x&0xf]
-		i += 2
-	}
-	b[i] = '-'
-	i++
-	for _, x := range sid {
-		b[i], b[i+1] = hexdigits[x>>4], hexdigits[x&0xf]
-		i += 2
-	}
-	f := byte(sc.TraceFlags())
-	b[i], b[i+1], b[i+2] = '-', hexdigits[f>>4], hexdigits[f&0xf]
+	var b [55]byte // 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>
+	tid, sid, flags := sc.TraceID(), sc.SpanID(), [1]byte{byte(sc.TraceFlags())}
+	copy(b[:], "00-")
+	hex.Encode(b[3:35], tid[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], sid[:])
+	b[52] = '-'
+	hex.Encode(b[53:55], flags[:])
 	return string(b[:])
 }

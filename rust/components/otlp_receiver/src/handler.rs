@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceReq
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService;
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use otelcol_core::grpc_layers::Authority;
-use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
+use otelcol_core::spans::{ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{ClientMetadata, Consumer, Payload, ProcessingError, RequestContext, TraceContext};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -50,10 +50,7 @@ impl Handler {
         let items = data.item_count();
         let mut server_span = ActiveSpan::start(trace.as_ref(), SpanKind::Server, self.span_names.get(signal));
         if let Some(s) = &mut server_span {
-            s.set_attribute(spans::ATTR_COMPONENT_ID, self.receiver.clone());
-            s.set_attribute(spans::ATTR_SIGNAL, signal.as_str());
-            s.set_attribute(spans::ATTR_ITEMS, items);
-            s.set_attribute(spans::ATTR_RPC_SYSTEM, "grpc");
+            s.set_component(self.receiver.clone(), signal, items);
             trace = Some(s.context());
         }
         let deadline = md
@@ -92,18 +89,8 @@ impl Handler {
             }
             // Ended here, not in the RPC future: this task always finishes, even
             // when the caller goes away (the span then says Cancelled).
-            if let Some(mut s) = server_span {
-                match &r {
-                    Ok(()) => {
-                        s.set_attribute(spans::ATTR_GRPC_STATUS_CODE, 0i64);
-                        s.set_ok();
-                    }
-                    Err(e) => {
-                        s.set_attribute(spans::ATTR_GRPC_STATUS_CODE, e.grpc_code() as i64);
-                        s.set_error(e.message());
-                    }
-                }
-                s.end();
+            if let Some(s) = server_span {
+                s.end_with(&r);
             }
             r
         };

@@ -218,26 +218,13 @@ impl Exporter for OtlpRustExporter {
             let trace = ctx.trace.as_ref().and_then(TraceHeaders::new);
             return self.send(ctx, trace.as_ref(), data, &mut 0).await;
         };
-        span.set_attribute(spans::ATTR_COMPONENT_ID, self.id_attr.clone());
-        span.set_attribute(spans::ATTR_SIGNAL, signal.as_str());
-        span.set_attribute(spans::ATTR_ITEMS, data.item_count());
-        span.set_attribute(spans::ATTR_RPC_SYSTEM, "grpc");
+        span.set_component(self.id_attr.clone(), signal, data.item_count());
         // The backend's request is a child of this CLIENT span.
         let trace = TraceHeaders::new(&span.context());
         let mut attempts = 0u32;
         let r = self.send(ctx, trace.as_ref(), data, &mut attempts).await;
         span.set_attribute(spans::ATTR_ATTEMPTS, attempts);
-        match &r {
-            Ok(()) => {
-                span.set_attribute(spans::ATTR_GRPC_STATUS_CODE, 0i64);
-                span.set_ok();
-            }
-            Err(e) => {
-                span.set_attribute(spans::ATTR_GRPC_STATUS_CODE, e.grpc_code() as i64);
-                span.set_error(e.message());
-            }
-        }
-        span.end();
+        span.end_with(&r);
         r
     }
 }

@@ -34,6 +34,14 @@ struct Range {
     len: u32,
 }
 
+impl Range {
+    /// This range of `buf` (a function of buf alone, so closures that hold
+    /// `entries` mutably can still read keys).
+    fn of(self, buf: &str) -> &str {
+        &buf[self.start as usize..(self.start + self.len) as usize]
+    }
+}
+
 impl ClientMetadata {
     pub fn new() -> Self {
         Self::default()
@@ -65,7 +73,7 @@ impl ClientMetadata {
     }
 
     fn str(&self, r: Range) -> &str {
-        &self.buf[r.start as usize..(r.start + r.len) as usize]
+        r.of(&self.buf)
     }
 
     /// The key range already stored for `key` (lower case), to share it.
@@ -124,8 +132,7 @@ impl ClientMetadata {
     pub fn remove(&mut self, key: &str) -> Vec<String> {
         let removed = self.get(key).into_iter().map(str::to_string).collect();
         let buf = &self.buf;
-        self.entries
-            .retain(|e| !buf[e.key.start as usize..(e.key.start + e.key.len) as usize].eq_ignore_ascii_case(key));
+        self.entries.retain(|e| !e.key.of(buf).eq_ignore_ascii_case(key));
         removed
     }
 
@@ -138,8 +145,7 @@ impl ClientMetadata {
                 continue;
             }
             let buf = &self.buf;
-            self.entries
-                .retain(|e| !buf[e.key.start as usize..(e.key.start + e.key.len) as usize].eq_ignore_ascii_case(real));
+            self.entries.retain(|e| !e.key.of(buf).eq_ignore_ascii_case(real));
             let real = self.push_str(real);
             for i in 0..self.entries.len() {
                 if self.str(self.entries[i].key).eq_ignore_ascii_case(carrier) {

@@ -30,6 +30,7 @@ use tonic::transport::Channel;
 use crate::component::Signal;
 use crate::context::TraceContext;
 use crate::endpoint::Target;
+use crate::error::ProcessingError;
 
 /// Spans waiting for export; more are dropped.
 pub const QUEUE_SIZE: usize = 4096;
@@ -253,6 +254,31 @@ impl ActiveSpan {
 
     pub fn set_error(&mut self, message: impl Into<String>) {
         self.data().status = SpanStatus::Error(message.into());
+    }
+
+    /// The attributes every component span carries: which component, which
+    /// signal, how many items, over gRPC.
+    pub fn set_component(&mut self, id: Arc<str>, signal: Signal, items: usize) {
+        self.set_attribute(ATTR_COMPONENT_ID, id);
+        self.set_attribute(ATTR_SIGNAL, signal.as_str());
+        self.set_attribute(ATTR_ITEMS, items);
+        self.set_attribute(ATTR_RPC_SYSTEM, "grpc");
+    }
+
+    /// Ends the span with the outcome of its operation: the gRPC code the
+    /// caller sees, and the error message on failure.
+    pub fn end_with(mut self, outcome: &Result<(), ProcessingError>) {
+        match outcome {
+            Ok(()) => {
+                self.set_attribute(ATTR_GRPC_STATUS_CODE, 0i64);
+                self.set_ok();
+            }
+            Err(e) => {
+                self.set_attribute(ATTR_GRPC_STATUS_CODE, e.grpc_code() as i64);
+                self.set_error(e.message());
+            }
+        }
+        self.end();
     }
 
     /// Ends the span now and queues it for export.
