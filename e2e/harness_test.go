@@ -8,16 +8,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // binary returns the path in env var name, or skips: `make test` always sets
@@ -37,17 +37,6 @@ func binary(t *testing.T, name string) string {
 	return p
 }
 
-// freePort reserves a loopback port for a receiver in a test config.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // shortTempDir is a temp dir with a short path: bridge sockets live under it
 // and unix socket paths are limited to ~104 bytes.
 func shortTempDir(t *testing.T) string {
@@ -60,29 +49,11 @@ func shortTempDir(t *testing.T) string {
 	return d
 }
 
-// syncBuffer collects a process's output and lets tests wait for a line.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hybrid is one running otelcol-hybrid process.
 type hybrid struct {
 	t          *testing.T
 	cmd        *exec.Cmd
-	out        *syncBuffer
+	out        *testkit.SyncBuffer
 	runtimeDir string // base dir for per-process runtime dirs
 	cacheDir   string
 	exited     chan struct{}
@@ -103,7 +74,7 @@ func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := &hybrid{t: t, out: &syncBuffer{}, runtimeDir: filepath.Join(dir, "run"), cacheDir: filepath.Join(dir, "cache"), exited: make(chan struct{})}
+	h := &hybrid{t: t, out: &testkit.SyncBuffer{}, runtimeDir: filepath.Join(dir, "run"), cacheDir: filepath.Join(dir, "cache"), exited: make(chan struct{})}
 	if err := os.Mkdir(h.runtimeDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -230,19 +201,6 @@ func processGone(pid int) bool {
 	}
 	rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
 	return strings.HasPrefix(rest, "Z")
-}
-
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }
 
 // run runs a client command (telemetrygen, grpc-health-probe) to completion.

@@ -18,6 +18,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 const passThroughConfig = `
@@ -92,7 +94,7 @@ func (c *seqClient) send(ctx context.Context, n int) ([]int64, error) {
 // acknowledged reaches the backend (at-least-once; duplicates are counted).
 func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()
 	first := h.rustChild(10 * time.Second)
@@ -124,13 +126,13 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 			}
 		}()
 	}
-	eventually(t, time.Minute, "load flowing", func() bool { return ackedN.Load() >= 2000 })
+	testkit.Eventually(t, time.Minute, "load flowing", func() bool { return ackedN.Load() >= 2000 })
 	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("otelcol-rust", 5*time.Second)
 	var second int
-	eventually(t, time.Minute, "a new otelcol-rust child", func() bool {
+	testkit.Eventually(t, time.Minute, "a new otelcol-rust child", func() bool {
 		pids := childPIDs(h.cmd.Process.Pid)
 		if len(pids) == 1 && pids[0] != first {
 			second = pids[0]
@@ -139,7 +141,7 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 		return false
 	})
 	before := ackedN.Load()
-	eventually(t, time.Minute, "load flowing after the restart", func() bool { return ackedN.Load() >= before+2000 })
+	testkit.Eventually(t, time.Minute, "load flowing after the restart", func() bool { return ackedN.Load() >= before+2000 })
 	close(stop)
 	wg.Wait()
 
@@ -167,7 +169,7 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 // period and no socket or config file is left; only the verified cache may stay.
 func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()
 	child := h.rustChild(10 * time.Second)
@@ -189,7 +191,7 @@ func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 	start := time.Now()
 	h.stopGracefully(30 * time.Second)
 	t.Logf("parent exited %s after SIGTERM", time.Since(start))
-	eventually(t, 5*time.Second, "child gone", func() bool { return processGone(child) })
+	testkit.Eventually(t, 5*time.Second, "child gone", func() bool { return processGone(child) })
 	if !strings.Contains(h.out.String(), "exit") {
 		t.Logf("log:\n%s", tail(h.out.String(), 30))
 	}
@@ -285,7 +287,7 @@ service:
 // TestAllGoConfigStartsNoSubprocess: no Rust component, no child, nothing extracted.
 func TestAllGoConfigStartsNoSubprocess(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 receivers:
   otlp:
@@ -305,7 +307,7 @@ service:%s
 `, in, be.Addr, quietTelemetry), hybridOpts{env: []string{"OTELCOL_HYBRID_EXTRACT=disk"}})
 	h.waitReady()
 	sendMetrics(t, in, "go_only", 10)
-	eventually(t, 30*time.Second, "10 points", func() bool { return be.Points("go_only") == 10 })
+	testkit.Eventually(t, 30*time.Second, "10 points", func() bool { return be.Points("go_only") == 10 })
 	if pids := childPIDs(h.cmd.Process.Pid); len(pids) != 0 {
 		t.Fatalf("all-Go config started children %v", pids)
 	}
@@ -410,7 +412,7 @@ func (b *backend) seqCount(s int64) int {
 // child's own stdin-EOF / parent-pid check).
 func TestParentKill9TakesChildDown(t *testing.T) {
 	be := startBackend(t)
-	h := startHybrid(t, fmt.Sprintf(passThroughConfig, freePort(t), be.Addr, quietTelemetry), hybridOpts{})
+	h := startHybrid(t, fmt.Sprintf(passThroughConfig, testkit.FreeAddr(t), be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()
 	child := h.rustChild(10 * time.Second)
 	killed := time.Now()
@@ -418,6 +420,6 @@ func TestParentKill9TakesChildDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wait(10 * time.Second)
-	eventually(t, time.Second, "the child to die with its parent", func() bool { return processGone(child) })
+	testkit.Eventually(t, time.Second, "the child to die with its parent", func() bool { return processGone(child) })
 	t.Logf("child gone %s after the parent's SIGKILL", time.Since(killed).Round(time.Millisecond))
 }

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // backendRow: what the backend answers the Rust otlp_rust exporter for a
@@ -53,7 +55,7 @@ func failFirst(n int, err error) func(int) error {
 //   - the same over OTLP/HTTP: the Go HTTP receiver answers 429/400/401/403.
 func TestPhase5BackendErrorsThroughRustExporter(t *testing.T) {
 	be := startBackend(t)
-	in, inHTTP := freePort(t), freePort(t)
+	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	rows := []backendRow{
 		{metric: "be_unavailable", fail: failFirst(2, status.Error(codes.Unavailable, "be-unavailable")), code: codes.OK, attempts: 3},
 		{metric: "be_throttled", fail: failFirst(1, exhausted(3*time.Second)), code: codes.OK, attempts: 2, gap: 3 * time.Second},
@@ -132,7 +134,7 @@ service:%s
 	if n := len(entries(h, false, "Exporting failed. Will retry the request after interval.")); n != 0 {
 		t.Errorf("Go retried %d times; the Rust exporter should have handled retryable backend errors", n)
 	}
-	eventually(t, 10*time.Second, "the Rust exporter's retry log lines", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the Rust exporter's retry log lines", func() bool {
 		return len(entries(h, true, "export failed, retrying")) >= 3 && len(entries(h, true, "export failed, not retryable")) >= 4
 	})
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPhase5CancellationReachesRustWork: a real Go client calls the Go
@@ -23,7 +25,7 @@ import (
 //     30s sleep would hold the Rust receiver's drain until shutdown_grace.
 func TestPhase5CancellationReachesRustWork(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})
 	h.waitReady()
 	c := otlpClient(t, in)
@@ -32,7 +34,7 @@ func TestPhase5CancellationReachesRustWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	res := make(chan codes.Code, 1)
 	go func() { st, _ := export(ctx, c, "p5_cancel"); res <- st.Code() }()
-	eventually(t, 30*time.Second, "the request to reach the Rust fault", func() bool {
+	testkit.Eventually(t, 30*time.Second, "the request to reach the Rust fault", func() bool {
 		return len(entries(h, true, "fault: delaying request")) == 1
 	})
 	if d := num(entries(h, true, "fault: delaying request")[0], "deadline_ms"); d < 25_000 || d > 30_000 {
@@ -45,7 +47,7 @@ func TestPhase5CancellationReachesRustWork(t *testing.T) {
 		t.Errorf("client got %v, want Canceled", code)
 	}
 	var stopped []map[string]any
-	eventually(t, 10*time.Second, "Rust to notice the cancellation", func() bool {
+	testkit.Eventually(t, 10*time.Second, "Rust to notice the cancellation", func() bool {
 		stopped = entries(h, true, "fault: delay interrupted", "kind", "cancelled")
 		return len(stopped) == 1
 	})
@@ -62,7 +64,7 @@ func TestPhase5CancellationReachesRustWork(t *testing.T) {
 	if st.Code() != codes.DeadlineExceeded {
 		t.Errorf("client with a 2s deadline got %v, want DeadlineExceeded", st)
 	}
-	eventually(t, 10*time.Second, "the second request in Rust", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the second request in Rust", func() bool {
 		return len(entries(h, true, "fault: delay interrupted", "kind", "timeout")) == 1
 	})
 	delayed := entries(h, true, "fault: delaying request")

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPhase5DeadlineBecomesRetryableDeadlineExceeded: the Go bridge
@@ -19,7 +21,7 @@ import (
 // succeeds only then, with the point delivered exactly once.
 func TestPhase5DeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 extensions:
   rust_subprocess:

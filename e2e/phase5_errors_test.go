@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // faultRow is one ProcessingError variant raised by a Rust fault processor.
@@ -53,7 +55,7 @@ var faultTable = []faultRow{
 // answers permanent faults with the seed's / the collector's HTTP status.
 func TestPhase5ErrorTableFaultToGo(t *testing.T) {
 	be := startBackend(t)
-	in, inHTTP := freePort(t), freePort(t)
+	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	var procs, names strings.Builder
 	for _, r := range faultTable {
 		fmt.Fprintf(&procs, "  fault/%s: {%s, metric_names: [\"p5_%s*\"], message: p5-%s}\n", r.name, r.cfg, r.name, r.name)
@@ -119,7 +121,7 @@ service:%s
 	wg.Wait()
 
 	// The child's log lines are re-emitted asynchronously: wait for all 14.
-	eventually(t, 30*time.Second, "every Rust fault to be logged", func() bool {
+	testkit.Eventually(t, 30*time.Second, "every Rust fault to be logged", func() bool {
 		return len(entries(h, true, "fault: injecting error")) >= 2*len(faultTable)
 	})
 	for _, r := range faultTable {

@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPhase5ClientMetadataAndTraceContextInRust: metadata a real client sets
@@ -23,7 +25,7 @@ import (
 // the trace id) and the backend (traceparent).
 func TestPhase5ClientMetadataAndTraceContextInRust(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 receivers:
   otlp:
@@ -94,7 +96,7 @@ service:%s
 		"--metrics", "1", "--otlp-metric-name", "md_telemetrygen", "--otlp-header", `x-tenant="tg"`)
 
 	// forward_metadata at the backend: chosen keys, all values, nothing else.
-	eventually(t, 30*time.Second, "the accepted requests at the backend", func() bool {
+	testkit.Eventually(t, 30*time.Second, "the accepted requests at the backend", func() bool {
 		return len(be.MetricReqs("md_ok")) == 1 && len(be.MetricReqs("md_telemetrygen")) == 1
 	})
 	md := be.MetricReqs("md_ok")[0].MD
@@ -117,7 +119,7 @@ service:%s
 	}
 
 	// Trace context: in Rust's log lines for the request, and at the backend.
-	eventually(t, 10*time.Second, "Rust log lines of the traced request", func() bool {
+	testkit.Eventually(t, 10*time.Second, "Rust log lines of the traced request", func() bool {
 		n := 0
 		for _, e := range entries(h, true, "fault: delaying request") {
 			if spanField(e, "trace_id") == traceID {

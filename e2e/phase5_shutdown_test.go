@@ -9,6 +9,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPhase5ShutdownCancelsInFlightRustWork is the shutdown half of the
@@ -21,7 +23,7 @@ import (
 // exporter's retries: no exit within 60s.
 func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})
 	h.waitReady()
 	c := otlpClient(t, in)
@@ -34,7 +36,7 @@ func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
 		st, d := export(context.Background(), c, "p5_shutdown")
 		res <- result{st, d}
 	}()
-	eventually(t, 30*time.Second, "the request in Rust", func() bool { return len(entries(h, true, "fault: delaying request")) == 1 })
+	testkit.Eventually(t, 30*time.Second, "the request in Rust", func() bool { return len(entries(h, true, "fault: delaying request")) == 1 })
 	termAt := time.Now()
 	if err := h.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
 // cancelled (that would lose it: the client will not resend).
 func TestShutdownStillFlushesAcknowledgedData(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, goToRustConfig(in, be.Addr, "  batch:\n    timeout: 1h\n    send_batch_size: 1000000\n", ""), hybridOpts{})
 	h.waitReady()
 	c := otlpClient(t, in)

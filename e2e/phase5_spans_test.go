@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"google.golang.org/grpc/codes"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPhase5RustSpansAreChildrenOfTheGoSpan: the operator turns on the
@@ -23,7 +25,7 @@ import (
 func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	be := startBackend(t)  // the data backend
 	tel := startBackend(t) // the trace backend of the collector's own spans
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, goToRustConfig(in, be.Addr, "  fault/trace:\n    delay: 1ms\n", fmt.Sprintf(`
     traces:
       propagators: [tracecontext]
@@ -46,7 +48,7 @@ func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 
 	var rustRecv, rustExp *spanRec
 	var spans []spanRec
-	eventually(t, 30*time.Second, "the Rust receiver and exporter spans at the trace backend", func() bool {
+	testkit.Eventually(t, 30*time.Second, "the Rust receiver and exporter spans at the trace backend", func() bool {
 		spans = tel.SpanRecs()
 		rustRecv, rustExp = nil, nil
 		for i := range spans {
@@ -96,7 +98,7 @@ func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	t.Logf("trace %s: %s → client span", traceID, strings.Join(hops, " → "))
 
 	// The data backend's request is the Rust exporter span's child.
-	eventually(t, 10*time.Second, "the data at the backend", func() bool { return len(be.MetricReqs("p5_spans")) == 1 })
+	testkit.Eventually(t, 10*time.Second, "the data at the backend", func() bool { return len(be.MetricReqs("p5_spans")) == 1 })
 	if tp := be.MetricReqs("p5_spans")[0].MD.Get("traceparent"); len(tp) != 1 || tp[0] != "00-"+traceID+"-"+rustExp.SpanID+"-01" {
 		t.Errorf("backend traceparent = %q, want the Rust exporter span 00-%s-%s-01", tp, traceID, rustExp.SpanID)
 	}

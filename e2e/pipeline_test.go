@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 const quietTelemetry = `
@@ -24,7 +26,7 @@ func sendMetrics(t *testing.T, endpoint, name string, n int) {
 // exporter → backend, for all three signals, with exact counts.
 func TestGoReceiverRustFilterRustExporter(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 receivers:
   otlp:
@@ -66,7 +68,7 @@ service:%s
 	run(t, 2*time.Minute, tg, "logs", "--otlp-endpoint", in, "--otlp-insecure", "--logs", "30", "--rate", "0", "--body", "keep me")
 	run(t, 2*time.Minute, tg, "logs", "--otlp-endpoint", in, "--otlp-insecure", "--logs", "30", "--rate", "0", "--body", "drop me please")
 
-	eventually(t, time.Minute, "40 keep_me points at the backend", func() bool { return be.Points("keep_me") == 40 })
+	testkit.Eventually(t, time.Minute, "40 keep_me points at the backend", func() bool { return be.Points("keep_me") == 40 })
 	// Drain everything in flight before asserting what must be absent.
 	h.stopGracefully(60 * time.Second)
 	if got := be.Points("keep_me"); got != 40 {
@@ -97,7 +99,7 @@ service:%s
 // receiver first in the pipeline, feeding Go components over a bridge.
 func TestRustReceiverGoProcessorsGoExporter(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 receivers:
   rust_otlp:
@@ -121,7 +123,7 @@ service:%s
 `, in, be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()
 	sendMetrics(t, in, "from_rust", 60)
-	eventually(t, time.Minute, "60 points through Rust → Go", func() bool { return be.Points("from_rust") == 60 })
+	testkit.Eventually(t, time.Minute, "60 points through Rust → Go", func() bool { return be.Points("from_rust") == 60 })
 	h.stopGracefully(60 * time.Second)
 	if got := be.Points("from_rust"); got != 60 {
 		t.Errorf("from_rust: %d, want 60", got)
@@ -131,7 +133,7 @@ service:%s
 // TestPipelineCrossingTwice: Go receiver → Rust filter → Go batch → Go exporter.
 func TestPipelineCrossingTwice(t *testing.T) {
 	be := startBackend(t)
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 receivers:
   otlp:
@@ -158,7 +160,7 @@ service:%s
 	h.waitReady()
 	sendMetrics(t, in, "up", 30)
 	sendMetrics(t, in, "twice", 30)
-	eventually(t, time.Minute, "30 points crossing twice", func() bool { return be.Points("twice") == 30 })
+	testkit.Eventually(t, time.Minute, "30 points crossing twice", func() bool { return be.Points("twice") == 30 })
 	h.stopGracefully(60 * time.Second)
 	if got := be.Points("up"); got != 0 {
 		t.Errorf("up: %d points, want 0", got)

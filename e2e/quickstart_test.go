@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestQuickstartShowsEverySurvivingPoint runs examples/quickstart.yaml (what
@@ -17,7 +19,7 @@ func TestQuickstartShowsEverySurvivingPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := freePort(t)
+	in := testkit.FreeAddr(t)
 	cfg := strings.ReplaceAll(string(raw), "localhost:4317", in)
 	if cfg == string(raw) {
 		t.Fatal("examples/quickstart.yaml no longer listens on localhost:4317; update this test")
@@ -38,7 +40,7 @@ func TestQuickstartShowsEverySurvivingPoint(t *testing.T) {
 		}
 		return c
 	}
-	eventually(t, 20*time.Second, "every requests_total point in the Rust debug output", func() bool { return count("requests_total") == n })
+	testkit.Eventually(t, 20*time.Second, "every requests_total point in the Rust debug output", func() bool { return count("requests_total") == n })
 	if c := count("up"); c != 0 {
 		t.Fatalf("%d `up` points reached rust_debug; advanced_filter should drop them", c)
 	}

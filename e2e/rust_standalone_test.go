@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestRustCollectorAsANewUserWouldRunIt runs bin/otelcol-rust on its own:
@@ -45,7 +47,7 @@ service:
       exporters: [otlp_rust]
 `, sock, be.Addr)), 0o600)
 
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	cmd := exec.Command(rustBin, "--config", cfg)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -55,7 +57,7 @@ service:
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
 
-	eventually(t, 30*time.Second, "SERVING from grpc-health-probe", func() bool {
+	testkit.Eventually(t, 30*time.Second, "SERVING from grpc-health-probe", func() bool {
 		return exec.Command(probe, "-addr", "unix://"+sock).Run() == nil
 	})
 	if got := run(t, 10*time.Second, probe, "-addr", "unix://"+sock); !strings.Contains(got, "SERVING") {

@@ -11,6 +11,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 func TestReadLinesBoundsLongLines(t *testing.T) {
@@ -120,7 +122,7 @@ not json {at all
 func TestGarbageOnStderrThroughRealChild(t *testing.T) {
 	h := newHarness(t, "-garbage", "-json-logs")
 	s := h.start()
-	eventually(t, "the line after the garbage", func() bool {
+	testkit.Eventually(t, waitLong, "the line after the garbage", func() bool {
 		return h.logs.FilterMessage("after-garbage").Len() == 1 &&
 			h.logs.FilterMessage("thread 'main' panicked at src/main.rs:1").Len() == 1
 	})

@@ -12,6 +12,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // These run the real otelcol-rust when OTELCOL_RUST_BIN points at it
@@ -117,7 +119,7 @@ func TestRealCollectorKilledIsRestarted(t *testing.T) {
 	if err := p.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "otelcol-rust restarted and ready", func() bool {
+	testkit.Eventually(t, waitLong, "otelcol-rust restarted and ready", func() bool {
 		st := s.Status()
 		return st.Restarts == 1 && st.State == StateReady && st.PID != first
 	})

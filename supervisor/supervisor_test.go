@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 func TestStartReadyShutdownRemovesFiles(t *testing.T) {
@@ -58,7 +60,7 @@ func TestStartReadyShutdownRemovesFiles(t *testing.T) {
 	default:
 		t.Fatal("Wait() not closed after Shutdown")
 	}
-	eventually(t, "OnStatus to report stopped", func() bool { return h.sawState(StateStopped) })
+	testkit.Eventually(t, waitLong, "OnStatus to report stopped", func() bool { return h.sawState(StateStopped) })
 	if !h.sawState(StateStarting) || !h.sawState(StateReady) {
 		t.Fatalf("OnStatus saw %v", h.states)
 	}
@@ -126,7 +128,7 @@ func TestCrashLaterRestarts(t *testing.T) {
 	h.cfg.Args = append(h.cfg.Args, "-once", filepath.Join(h.dir, "crashed"))
 	s := h.start()
 	first := s.Status().PID
-	eventually(t, "a restart to a ready child", func() bool {
+	testkit.Eventually(t, waitLong, "a restart to a ready child", func() bool {
 		st := s.Status()
 		return st.Restarts == 1 && st.State == StateReady && st.PID != first
 	})
@@ -154,7 +156,7 @@ func TestExitZeroUnexpectedlyRestarts(t *testing.T) {
 	h := newHarness(t, "-exit-after", "200ms", "-exit-code", "0")
 	h.cfg.Args = append(h.cfg.Args, "-once", filepath.Join(h.dir, "exited"))
 	s := h.start()
-	eventually(t, "a restart after exit 0", func() bool {
+	testkit.Eventually(t, waitLong, "a restart after exit 0", func() bool {
 		st := s.Status()
 		return st.Restarts == 1 && st.State == StateReady
 	})
@@ -169,7 +171,7 @@ func TestNotServingMidRunRestarts(t *testing.T) {
 	h.cfg.Args = append(h.cfg.Args, "-once", filepath.Join(h.dir, "flipped"))
 	s := h.start()
 	first := s.Status().PID
-	eventually(t, "restart of the NOT_SERVING child", func() bool {
+	testkit.Eventually(t, waitLong, "restart of the NOT_SERVING child", func() bool {
 		st := s.Status()
 		return st.Restarts == 1 && st.State == StateReady && st.PID != first
 	})

@@ -113,18 +113,6 @@ func (h *harness) sawState(want State) bool {
 	return false
 }
 
-// eventually polls cond until it holds or waitLong passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", waitLong, what)
-		}
-		time.Sleep(poll)
-	}
-}
-
 func shutdown(t *testing.T, s *Supervisor) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)

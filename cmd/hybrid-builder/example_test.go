@@ -21,6 +21,8 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // the Go otlp exporter sends gzip
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/builder"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // exampleBinary is the distribution built by `make example-distribution`
@@ -85,7 +87,7 @@ func TestExampleComponents(t *testing.T) {
 func TestExampleMixedPipeline(t *testing.T) {
 	bin := exampleBinary(t)
 	be := startBackend(t)
-	in := freeAddr(t)
+	in := testkit.FreeAddr(t)
 	dir, err := os.MkdirTemp("", "hyb") // short: unix socket paths are limited
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +119,7 @@ service:
 	}
 	cmd := exec.Command(bin, "--config", cfg)
 	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+dir, "OTELCOL_HYBRID_CACHE_DIR="+filepath.Join(dir, "c"))
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so cleanup reaches the Rust child too
 	if err := cmd.Start(); err != nil {
@@ -138,7 +140,7 @@ service:
 			t.Logf("collector output:\n%s", out.String())
 		}
 	})
-	waitFor(t, 90*time.Second, "the collector to be ready", func() bool {
+	testkit.Eventually(t, 90*time.Second, "the collector to be ready", func() bool {
 		select {
 		case err := <-exited:
 			exited <- err
@@ -162,7 +164,7 @@ service:
 			t.Fatalf("export %s: %v", name, err)
 		}
 	}
-	waitFor(t, 30*time.Second, "requests_total at the backend", func() bool { return be.points("requests_total") == 2 })
+	testkit.Eventually(t, 30*time.Second, "requests_total at the backend", func() bool { return be.points("requests_total") == 2 })
 	time.Sleep(500 * time.Millisecond) // anything else in flight arrives too
 	if n := be.points("up"); n != 0 {
 		t.Errorf("the Rust filter let %d `up` points through", n)
@@ -231,40 +233,4 @@ func (b *backend) points(name string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.seen[name]
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
