@@ -44,14 +44,17 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 // bridge ends, and the health_check extension the supervisor polls. Unused
 // Rust components go here too (a Rust half exists only when some pipeline
 // uses Rust; otherwise they are dropped, see doc.go).
-func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, opts Options, health address) map[string]any {
+func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]placedReceiver, plans []*pipelinePlan,
+	bridges []Bridge, opts Options, health address) map[string]any {
 	nativeID := func(r ref) string { return r.id.withType(infos[r].native()).String() }
 	sections := map[Kind]map[string]any{}
 	for _, kind := range []Kind{Receiver, Processor, Exporter} {
 		sec := map[string]any{}
 		for id, c := range uc.components[kind] {
 			r := ref{kind: kind, id: id}
-			if infos[r].Runtime == Rust {
+			if p, ok := placed[r]; ok {
+				sec[nativeID(r)] = deepCopy(p.cfg) // a Go receiver placed here, in the Rust receiver's form
+			} else if infos[r].Runtime == Rust {
 				sec[nativeID(r)] = deepCopy(c.cfg)
 			}
 		}

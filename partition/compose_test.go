@@ -25,10 +25,11 @@ type halfView struct {
 	userType   func(kind Kind, typ string) (string, bool) // type in this config → user-facing type
 	bridgeRecv map[string]string                          // bridge receiver id → listener target
 	bridgeExp  map[string]string                          // bridge exporter id → dial target
+	placed     map[string]bool                            // receiver ids the user wrote for a Go type, run here
 }
 
 func readHalf(rt Runtime, cfg map[string]any, cat *Catalog, isBridgeHalf bool) (*halfView, error) {
-	h := &halfView{rt: rt, sections: map[Kind]map[string]any{}, bridgeRecv: map[string]string{}, bridgeExp: map[string]string{}}
+	h := &halfView{rt: rt, sections: map[Kind]map[string]any{}, bridgeRecv: map[string]string{}, bridgeExp: map[string]string{}, placed: map[string]bool{}}
 	for _, k := range pipelineKinds {
 		m, _ := cfg[k.section()].(map[string]any)
 		if m == nil {
@@ -130,6 +131,9 @@ func (h *halfView) has(k Kind, id string) bool { _, ok := h.sections[k][id]; ret
 
 // user maps an id of this half to the id the user wrote.
 func (h *halfView) user(k Kind, id string) string {
+	if k == Receiver && h.placed[id] {
+		return id // a placed Go receiver keeps the user's id
+	}
 	typ, name, hasName := strings.Cut(id, "/")
 	u, ok := h.userType(k, typ)
 	if !ok {
@@ -254,6 +258,9 @@ func checkComposition(user map[string]any, res *Result, cat *Catalog) error {
 		if err != nil {
 			return err
 		}
+		if err := rustH.readPlacements(res, cat); err != nil {
+			return err
+		}
 		s.halves = append(s.halves, rustH)
 	}
 	for _, h := range s.halves {
@@ -308,6 +315,19 @@ func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 			if !ok {
 				return fmt.Errorf("user %s %s: unknown type", k, id)
 			}
+			if k == Receiver && placedIn(res, id) == Rust {
+				// Settings are rewritten into the Rust receiver's form
+				// (placement tests check that form); here only where it runs.
+				goSec, _ := res.Go[k.section()].(map[string]any)
+				var rustSec map[string]any
+				if res.Rust != nil {
+					rustSec, _ = res.Rust[k.section()].(map[string]any)
+				}
+				if hasKey(goSec, id) || !hasKey(rustSec, id) {
+					return fmt.Errorf("receiver %s: placed in Rust but not (only) in the Rust half", id)
+				}
+				continue
+			}
 			half, nid := res.Go, id
 			if info.Runtime == Rust && res.Rust == nil {
 				continue // no pipeline uses Rust: unused Rust components are dropped (doc.go)
@@ -347,4 +367,35 @@ func withoutIncludeMetadata(v any) any {
 		}
 	}
 	return c
+}
+
+// placedIn is the runtime Result.Placements gives a receiver ("" if none).
+func placedIn(res *Result, id string) Runtime {
+	for _, p := range res.Placements {
+		if p.Receiver == id {
+			return p.Runtime
+		}
+	}
+	return ""
+}
+
+// readPlacements marks the Rust half's receivers that are the user's Go
+// receivers, checking each against the catalog: a Go type a Rust receiver
+// can stand in for, under the user's id.
+func (h *halfView) readPlacements(res *Result, cat *Catalog) error {
+	for _, p := range res.Placements {
+		if p.Runtime != Rust {
+			continue
+		}
+		typ, _, _ := strings.Cut(p.Receiver, "/")
+		info, ok := cat.lookup(Receiver, typ)
+		if !ok || info.Runtime != Go {
+			return fmt.Errorf("placement %q: %s is not a Go receiver type", p, typ)
+		}
+		if !h.has(Receiver, p.Receiver) {
+			return fmt.Errorf("placement %q: the Rust half has no receiver %s", p, p.Receiver)
+		}
+		h.placed[p.Receiver] = true
+	}
+	return nil
 }

@@ -47,14 +47,33 @@
 // unless the user set it; Rust exporters forward all metadata
 // (forward_metadata: ["*"]); Go bridge receivers include metadata.
 //
+// # Receiver placement (placement.go)
+//
+// A bridge costs a decode and an encode on each side, so a Go receiver whose
+// every pipeline continues only with Rust components is better run in the
+// Rust half when a Rust receiver implements its settings identically: the
+// Go otlp receiver runs as the Rust otlp receiver, on the same endpoints and
+// under the user's id (otlp/in stays otlp/in), and its pipelines need no
+// bridge. "Identically" is a whitelist (placement_otlp.go): only settings
+// listed there, with Go's meaning; the Go receiver's defaults are written out
+// in full so the Rust receiver's own defaults never matter. Any other key,
+// a Go component after the receiver in any of its pipelines, a signal the
+// Rust receiver lacks, or a Rust receiver of the user's already holding that
+// id keeps it in Go. Result.Placements gives one line per Go receiver that
+// feeds Rust, naming the reason either way; Options.KeepReceiversInGo turns
+// placement off. Placement only changes a receiver's runtime before the
+// split, so the cutting, naming and composition rules below are unchanged.
+//
 // # What each half contains
 //
-//   - Go half: the user's config untouched except: Rust components removed,
-//     bridge ends added, service.pipelines replaced by the Go parts. Unused Go
+//   - Go half: the user's config untouched except: Rust components and
+//     receivers placed in Rust removed, bridge ends added,
+//     service.pipelines replaced by the Go parts. Unused Go
 //     components stay (as the collector keeps them). An all-Rust config gives
 //     an empty service.pipelines (the collector needs the
 //     service.AllowNoPipelines feature gate to run it).
-//   - Rust half: Rust components (native names), bridge ends, and
+//   - Rust half: Rust components (native names), placed receivers (the
+//     user's ids, the Rust receiver's settings), bridge ends, and
 //     extensions.health_check on h.sock with service.extensions
 //     [health_check]. It exists only when some pipeline uses a Rust
 //     component; then unused Rust components go there too, otherwise they are

@@ -11,10 +11,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*/go.yaml and rust.yaml from the current output")
+var update = flag.Bool("update", false, "rewrite testdata/*/go.yaml, rust.yaml and placements.txt from the current output")
 
 // goldenOptions reads testdata/<case>/options.yaml if present
-// ({transport: tcp} for the loopback variant).
+// ({transport: tcp} for the loopback variant, {receiver_placement: false}
+// for the off switch).
 func goldenOptions(t *testing.T, dir string) Options {
 	opts := testOptions()
 	raw, err := os.ReadFile(filepath.Join(dir, "options.yaml"))
@@ -24,9 +25,15 @@ func goldenOptions(t *testing.T, dir string) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var o struct{ Transport string }
+	var o struct {
+		Transport         string
+		ReceiverPlacement *bool `yaml:"receiver_placement"`
+	}
 	if err := yaml.Unmarshal(raw, &o); err != nil {
 		t.Fatalf("%s/options.yaml: %v", dir, err)
+	}
+	if o.ReceiverPlacement != nil {
+		opts.KeepReceiversInGo = !*o.ReceiverPlacement
 	}
 	if o.Transport == transportTCP {
 		opts.Transport = transportTCP
@@ -49,8 +56,9 @@ func loadYAML(t testing.TB, path string) map[string]any {
 }
 
 // TestGolden partitions every testdata/<case>/input.yaml, compares both halves
-// byte for byte with the checked-in files, and checks the composition property
-// on each, so a golden file can never bless a wrong split.
+// and the placement lines byte for byte with the checked-in files, and checks
+// the composition property on each, so a golden file can never bless a wrong
+// split.
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/*/input.yaml")
 	if err != nil {
@@ -77,6 +85,11 @@ func TestGolden(t *testing.T) {
 			}
 			compareGolden(t, filepath.Join(dir, "go.yaml"), goYAML)
 			compareGolden(t, filepath.Join(dir, "rust.yaml"), rustYAML)
+			var lines []byte
+			for _, p := range res.Placements {
+				lines = append(lines, p.String()+"\n"...)
+			}
+			compareGolden(t, filepath.Join(dir, "placements.txt"), lines)
 		})
 	}
 }

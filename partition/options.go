@@ -35,6 +35,12 @@ type Options struct {
 	// distribution's bridge_cancel, which cancels the requests waiting on the
 	// Rust half when shutdown begins. The caller registers its factory.
 	GoBridgeProcessor string
+	// KeepReceiversInGo turns receiver placement off: every Go receiver
+	// stays in the Go half and reaches Rust components over a bridge. By
+	// default a Go receiver that feeds only Rust components, with settings
+	// the Rust receiver implements identically, runs in the Rust half
+	// (placement.go).
+	KeepReceiversInGo bool
 }
 
 // DefaultBridgeTimeout is deliberately longer than the collector exporters'

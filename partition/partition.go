@@ -30,6 +30,9 @@ type Result struct {
 	Rust map[string]any // nil when no pipeline uses a Rust component
 	// Bridges in allocation order (user pipelines sorted by id, then flow order).
 	Bridges []Bridge
+	// Placements says, for every Go receiver that feeds Rust components,
+	// whether it runs in the Rust half and why (sorted by receiver id).
+	Placements []Placement
 	// HealthEndpoint is the gRPC target of the Rust half's grpc.health.v1
 	// service; "" when there is no Rust half.
 	HealthEndpoint   string
@@ -63,6 +66,9 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	var placed map[ref]placedReceiver
+	res := &Result{}
+	res.Placements, placed = placeReceivers(uc, cat, infos, opts)
 	rtOf := func(r ref) Runtime { return infos[r].Runtime }
 
 	plans := make([]*pipelinePlan, len(uc.pipelines))
@@ -76,7 +82,6 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 	}
 	namePipelines(plans)
 
-	res := &Result{}
 	if err := allocateBridges(plans, uc, cat, opts, res); err != nil {
 		return nil, err
 	}
@@ -87,7 +92,7 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 			return nil, err
 		}
 		res.HealthEndpoint, res.HealthSocketPath = health.target, health.path
-		res.Rust = buildRustHalf(uc, infos, plans, res.Bridges, opts, health)
+		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, opts, health)
 	}
 	return res, nil
 }

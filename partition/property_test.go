@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +13,9 @@ var (
 	genReceivers  = []string{"otlp", "otlp/b", "rust_otlp", "rust_otlp/b"}
 	genProcessors = []string{"batch", "batch/x", "memory_limiter", "advanced_filter", "advanced_filter/y", "fault"}
 	genExporters  = []string{"otlp", "otlp_grpc/z", "otlp_http", "debug", "otlp_rust", "rust_debug", "file", "file/w"}
+
+	genRustProcessors = []string{"advanced_filter", "advanced_filter/y", "fault"}
+	genRustExporters  = []string{"otlp_rust", "rust_debug", "file", "file/w"}
 )
 
 // genConfig builds a random valid config: 1–6 pipelines over the three
@@ -33,6 +37,7 @@ func genConfig(rng *rand.Rand) map[string]any {
 		signal     string
 		recv, exps []string
 		procs      []string
+		rustOnly   bool
 	}
 	var pipes []*pipe
 	bySignal := map[string][]*pipe{}
@@ -40,6 +45,9 @@ func genConfig(rng *rand.Rand) map[string]any {
 	for i := range nPipes {
 		sig := all3[rng.Intn(3)]
 		p := &pipe{id: fmt.Sprintf("%s/p%d", sig, i), signal: sig, procs: pick(genProcessors, 0, 5)}
+		if rng.Intn(2) == 0 { // only Rust after the receivers: where receiver placement applies
+			p.procs, p.rustOnly = pick(genRustProcessors, 0, 2), true
+		}
 		pipes = append(pipes, p)
 		bySignal[sig] = append(bySignal[sig], p)
 	}
@@ -73,7 +81,11 @@ func genConfig(rng *rand.Rand) map[string]any {
 			minE = 0
 		}
 		p.recv = append(p.recv, pick(genReceivers, minR, 3)...)
-		p.exps = append(p.exps, pick(genExporters, minE, 4)...)
+		if p.rustOnly {
+			p.exps = append(p.exps, pick(genRustExporters, minE, 2)...)
+		} else {
+			p.exps = append(p.exps, pick(genExporters, minE, 4)...)
+		}
 		rng.Shuffle(len(p.recv), func(i, j int) { p.recv[i], p.recv[j] = p.recv[j], p.recv[i] })
 		rng.Shuffle(len(p.exps), func(i, j int) { p.exps[i], p.exps[j] = p.exps[j], p.exps[i] })
 		for _, r := range p.recv {
@@ -99,7 +111,7 @@ func genConfig(rng *rand.Rand) map[string]any {
 		}
 		if sec == "receivers" {
 			for id := range ids {
-				m[id] = map[string]any{"protocols": map[string]any{"grpc": nil}}
+				m[id] = genReceiverConfigs[rng.Intn(len(genReceiverConfigs))]()
 			}
 		}
 		if len(m) > 0 {
@@ -110,6 +122,18 @@ func genConfig(rng *rand.Rand) map[string]any {
 		cfg["connectors"] = connectors
 	}
 	return cfg
+}
+
+// genReceiverConfigs are otlp settings the Rust otlp receiver implements
+// (the first two) or not (tls): placement must move only the former.
+var genReceiverConfigs = []func() map[string]any{
+	func() map[string]any { return map[string]any{"protocols": map[string]any{"grpc": nil}} },
+	func() map[string]any {
+		return map[string]any{"protocols": map[string]any{"grpc": map[string]any{"endpoint": "localhost:4317"}, "http": nil}}
+	},
+	func() map[string]any {
+		return map[string]any{"protocols": map[string]any{"grpc": map[string]any{"tls": map[string]any{"insecure": true}}}}
+	},
 }
 
 func hasKey(m map[string]any, k string) bool { _, ok := m[k]; return ok }
@@ -142,7 +166,7 @@ func TestPropertyPathsPreserved(t *testing.T) {
 	cat := testCatalog(t)
 	rng := rand.New(rand.NewSource(20240601))
 	const cases = 400
-	crossings, rustHalves := 0, 0
+	crossings, rustHalves, placed := 0, 0, 0
 	for i := range cases {
 		user := genConfig(rng)
 		before := deepCopy(user)
@@ -164,10 +188,86 @@ func TestPropertyPathsPreserved(t *testing.T) {
 		if res.Rust != nil {
 			rustHalves++
 		}
+		off := testOptions()
+		off.KeepReceiversInGo = true
+		resOff, err := Partition(user, cat, off)
+		if err != nil {
+			t.Fatalf("case %d: Partition with placement off: %v", i, err)
+		}
+		if err := checkComposition(user, resOff, cat); err != nil {
+			t.Fatalf("case %d: placement off: %v\ninput:\n%s", i, err, mustYAML(user))
+		}
+		n, err := checkPlacements(user, res, resOff, cat)
+		if err != nil {
+			t.Fatalf("case %d: %v\ninput:\n%s", i, err, mustYAML(user))
+		}
+		placed += n
 	}
 	// Guard against a generator that silently stopped producing interesting configs.
-	if crossings < cases || rustHalves < cases/2 {
-		t.Fatalf("generator too tame: %d bridges, %d Rust halves over %d configs", crossings, rustHalves, cases)
+	if crossings < cases || rustHalves < cases/2 || placed < cases/25 {
+		t.Fatalf("generator too tame: %d bridges, %d Rust halves, %d placed receivers over %d configs", crossings, rustHalves, placed, cases)
 	}
-	t.Logf("%d configs, %d bridges, %d with a Rust half", cases, crossings, rustHalves)
+	t.Logf("%d configs, %d bridges, %d with a Rust half, %d receivers placed in Rust", cases, crossings, rustHalves, placed)
+}
+
+// checkPlacements reads the user's config on its own terms: a Go otlp
+// receiver runs in Rust exactly when placement is on, every pipeline using
+// it continues only with Rust components, its settings are ones the
+// generator marks as implemented (no tls), and no Rust receiver of the user
+// has its id there. Off, nothing moves. Moving never adds a bridge.
+func checkPlacements(user map[string]any, on, off *Result, cat *Catalog) (int, error) {
+	for _, p := range off.Placements {
+		if p.Runtime == Rust {
+			return 0, fmt.Errorf("placement off, yet %q", p)
+		}
+	}
+	if len(on.Bridges) > len(off.Bridges) {
+		return 0, fmt.Errorf("placement added bridges: %d, off %d", len(on.Bridges), len(off.Bridges))
+	}
+	recvs, _ := user["receivers"].(map[string]any)
+	pipes, _ := user["service"].(map[string]any)["pipelines"].(map[string]any)
+	runtimeOf := func(kind Kind, id string) Runtime {
+		typ, _, _ := strings.Cut(id, "/")
+		if info, ok := cat.lookup(kind, typ); ok {
+			return info.Runtime
+		}
+		return Go // a connector
+	}
+	placed := 0
+	for _, id := range sortedKeys(recvs) {
+		if runtimeOf(Receiver, id) != Go {
+			continue
+		}
+		used, onlyRust := false, true
+		for _, pid := range sortedKeys(pipes) {
+			pm := pipes[pid].(map[string]any)
+			rl, _ := asStringList(pm["receivers"], "")
+			if !slices.Contains(rl, id) {
+				continue
+			}
+			used = true
+			procs, _ := asStringList(pm["processors"], "")
+			exps, _ := asStringList(pm["exporters"], "")
+			for _, c := range procs {
+				onlyRust = onlyRust && runtimeOf(Processor, c) == Rust
+			}
+			for _, c := range exps {
+				onlyRust = onlyRust && runtimeOf(Exporter, c) == Rust
+			}
+		}
+		rc, _ := recvs[id].(map[string]any)
+		protos, _ := rc["protocols"].(map[string]any)
+		grpc, _ := protos["grpc"].(map[string]any)
+		_, tls := grpc["tls"]
+		_, clash := recvs[rustPrefix+id]
+		want := used && onlyRust && !tls && !clash
+		if got := placedIn(on, id) == Rust; got != want {
+			return 0, fmt.Errorf("receiver %s: placed in Rust = %v, want %v (used %v, only Rust after it %v, tls %v, id taken %v)",
+				id, got, want, used, onlyRust, tls, clash)
+		}
+		if want {
+			placed++
+		}
+	}
+	return placed, nil
 }
