@@ -170,6 +170,9 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 				fmt.Fprint(cmd.OutOrStdout(), " (all-Go config: no Rust half, no subprocess)")
 			}
 			fmt.Fprintln(cmd.OutOrStdout())
+			for _, p := range res.Placements {
+				fmt.Fprintln(cmd.OutOrStdout(), p)
+			}
 			return nil
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -59,6 +60,11 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 		}
 	}
 	if c.logger != nil {
+		for _, p := range res.Placements {
+			c.logger.Info(p.String())
+		}
+	}
+	if c.logger != nil {
 		for _, w := range warnings {
 			c.logger.Warn(w)
 		}
@@ -82,6 +88,11 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
 		return nil, nil, err
 	}
+	placement, err := userReceiverPlacement(user)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.KeepReceiversInGo = !placement
 	res, err := partition.Partition(user, cat, opts)
 	if err != nil {
 		return nil, nil, err
@@ -140,6 +151,28 @@ func userBridgeTimeout(user map[string]any) (time.Duration, error) {
 		return 0, fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, d)
 	}
 	return d, nil
+}
+
+// userReceiverPlacement is the operator's
+// extensions.rust_subprocess.receiver_placement: true (the default) lets the
+// partitioner run a Go receiver that feeds only Rust in the Rust half.
+func userReceiverPlacement(user map[string]any) (bool, error) {
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	switch v := ext["receiver_placement"].(type) {
+	case nil:
+		return true, nil
+	case bool:
+		return v, nil
+	case string: // what an unresolved ${env:…} leaves in a few config sources
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("extensions::%s::receiver_placement: %q is not true or false", subprocessext.Type, v)
+		}
+		return b, nil
+	default:
+		return false, fmt.Errorf("extensions::%s::receiver_placement: %v is not true or false", subprocessext.Type, v)
+	}
 }
 
 // PartitionOptions are the partitioner options for this process: sockets in

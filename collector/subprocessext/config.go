@@ -30,6 +30,13 @@ type Config struct {
 	// partitioning converter reads it from the user's config.
 	BridgeTimeout time.Duration `mapstructure:"bridge_timeout"`
 
+	// ReceiverPlacement lets the partitioner run a Go receiver whose every
+	// pipeline continues only with Rust components in the Rust half, with no
+	// bridge, when the Rust receiver implements all of its settings
+	// identically (partition.Placement). false keeps every Go receiver in Go.
+	// The partitioning converter reads it from the user's config.
+	ReceiverPlacement bool `mapstructure:"receiver_placement"`
+
 	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
 	Restart     RestartConfig     `mapstructure:"restart"`
 
@@ -61,7 +68,9 @@ func createDefaultConfig() *Config {
 		Extract:       "auto",
 		StartTimeout:  30 * time.Second,
 		ShutdownGrace: 10 * time.Second,
-		HealthCheck:   HealthCheckConfig{Period: 5 * time.Second, Timeout: 2 * time.Second, FailureThreshold: 3},
+
+		ReceiverPlacement: true,
+		HealthCheck:       HealthCheckConfig{Period: 5 * time.Second, Timeout: 2 * time.Second, FailureThreshold: 3},
 		Restart: RestartConfig{
 			InitialBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second,
 			Multiplier: 2, Jitter: 0.2, ResetAfter: time.Minute, MaxRestarts: 5, Window: 5 * time.Minute,

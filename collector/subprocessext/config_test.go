@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -70,5 +71,20 @@ func TestRustYAMLDrainsInsideTheShutdownGrace(t *testing.T) {
 	data, _ = c.rustYAML()
 	if !strings.Contains(string(data), "shutdown_timeout: 3s") {
 		t.Fatalf("user shutdown_timeout overridden:\n%s", data)
+	}
+}
+
+// receiver_placement is an operator setting of this extension (the converter
+// reads it before partitioning); the collector must accept it here too.
+func TestReceiverPlacementDecodesWithDefaultOn(t *testing.T) {
+	if !createDefaultConfig().ReceiverPlacement {
+		t.Fatal("receiver placement is off by default")
+	}
+	c := createDefaultConfig()
+	if err := confmap.NewFromStringMap(map[string]any{"receiver_placement": false}).Unmarshal(c); err != nil {
+		t.Fatal(err)
+	}
+	if c.ReceiverPlacement {
+		t.Fatal("receiver_placement: false did not decode")
 	}
 }
