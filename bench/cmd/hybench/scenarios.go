@@ -33,6 +33,10 @@ const goRecv = `receivers:
         include_metadata: %t
 `
 
+// placementOff keeps the Go otlp receiver in Go, so that the scenario measures
+// the bridge; by default the partitioner would run it in the Rust half.
+const placementOff = "extensions:\n  rust_subprocess:\n    receiver_placement: false\n"
+
 const telemetryNone = `  telemetry:
     metrics:
       level: none
@@ -93,9 +97,9 @@ func scenarios() []scenario {
 			},
 		},
 		{
-			Name: "hybrid", Title: "2 hybrid pass-through: Go otlp → bridge → Rust advanced_filter (matches nothing) → otlp_rust → sink", Bin: "hybrid", KeptFrac: 1,
+			Name: "hybrid", Title: "2 hybrid pass-through: Go otlp → bridge → Rust advanced_filter (matches nothing) → otlp_rust → sink (receiver placement off)", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
-				return fmt.Sprintf(goRecv, recv, false) +
+				return placementOff + fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
 					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
 			},
@@ -121,7 +125,7 @@ func scenarios() []scenario {
 			},
 		},
 		{
-			Name: "filter_hybrid", Title: "3b filter hybrid: Go otlp → bridge → Rust advanced_filter (same names) → otlp_rust → sink", Bin: "hybrid", KeptFrac: 0.5,
+			Name: "filter_hybrid", Title: "3b filter hybrid: the user's Go otlp receiver → Rust advanced_filter (same names) → otlp_rust → sink; default placement runs the receiver in Rust (no bridge)", Bin: "hybrid", KeptFrac: 0.5,
 			Config: func(recv, sink string) string {
 				return fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  advanced_filter:\n    drop_metrics: " + drop + "\n    drop_spans: " + drop + "\n" +
@@ -138,7 +142,7 @@ func scenarios() []scenario {
 		{
 			Name: "go_rust_go", Title: "4b two crossings: Go otlp → bridge → Rust advanced_filter → bridge → Go batch → Go OTLP exporter → sink", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
-				return fmt.Sprintf(goRecv, recv, false) + strings.Replace(batchProc, "processors:\n", "processors:\n  advanced_filter:\n    drop_metrics: "+noMatch+"\n    drop_spans: "+noMatch+"\n", 1) +
+				return placementOff + fmt.Sprintf(goRecv, recv, false) + strings.Replace(batchProc, "processors:\n", "processors:\n  advanced_filter:\n    drop_metrics: "+noMatch+"\n    drop_spans: "+noMatch+"\n", 1) +
 					"exporters:\n" + fmt.Sprintf(goSinkExporter, sink) + pipelines("advanced_filter, batch", "otlp_grpc/sink")
 			},
 		},
@@ -146,7 +150,7 @@ func scenarios() []scenario {
 			Name: "hybrid_md", Title: "5 metadata: scenario 2 with include_metadata, 0 vs 10 gRPC metadata keys per request", Bin: "hybrid", KeptFrac: 1,
 			Combos: []string{"metrics-1000"}, Metadata: true,
 			Config: func(recv, sink string) string {
-				return fmt.Sprintf(goRecv, recv, true) +
+				return placementOff + fmt.Sprintf(goRecv, recv, true) +
 					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
 					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + "    forward_metadata: " + quoteList(mdKeyNames()) + "\n" + pipelines("advanced_filter", "otlp_rust/sink")
 			},
@@ -155,7 +159,7 @@ func scenarios() []scenario {
 			Name: "hybrid_err", Title: "6 errors: Go otlp → bridge → Rust fault (permanent error on every 2nd request) → otlp_rust → sink, fixed rate: client round trip of failed vs successful requests", Bin: "hybrid", KeptFrac: 1,
 			Combos: []string{"metrics-100"}, PacedOnly: true,
 			Config: func(recv, sink string) string {
-				return fmt.Sprintf(goRecv, recv, false) +
+				return placementOff + fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  fault:\n    error: permanent\n    every_nth: 2\n    message: hybench injected\n" +
 					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("fault", "otlp_rust/sink")
 			},
