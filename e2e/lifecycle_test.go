@@ -38,6 +38,8 @@ exporters:
       insecure: true
 extensions:
   rust_subprocess:
+    # The Go receiver keeps accepting while the child restarts: keep it in Go.
+    receiver_placement: false
     restart:
       initial_backoff: 50ms
 service:%s

@@ -75,7 +75,7 @@ func TestPhase5BackendErrorsThroughRustExporter(t *testing.T) {
 		}
 		return nil
 	})
-	h := startHybrid(t, fmt.Sprintf(`
+	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
 receivers:
   otlp:
     protocols:

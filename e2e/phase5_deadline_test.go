@@ -22,7 +22,7 @@ import (
 func TestPhase5DeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
+	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
 extensions:
   rust_subprocess:
     bridge_timeout: 2s

@@ -61,7 +61,7 @@ func TestPhase5ErrorTableFaultToGo(t *testing.T) {
 		fmt.Fprintf(&procs, "  fault/%s: {%s, metric_names: [\"p5_%s*\"], message: p5-%s}\n", r.name, r.cfg, r.name, r.name)
 		fmt.Fprintf(&names, "fault/%s, ", r.name)
 	}
-	h := startHybrid(t, fmt.Sprintf(`
+	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
 receivers:
   otlp:
     protocols:

@@ -36,6 +36,14 @@ const jsonLogs = `
     metrics:
       level: none`
 
+// keepReceiversInGo turns receiver placement off: a Go otlp receiver feeding
+// only Rust components would otherwise run in the Rust half, and the tests
+// that prepend it are about what crosses the Go → Rust bridge.
+const keepReceiversInGo = `
+extensions:
+  rust_subprocess:
+    receiver_placement: false`
+
 // otlpClient is a plain Go OTLP/gRPC metrics client: the kind of real client
 // whose metadata, deadline and cancellation the Go receiver sees.
 func otlpClient(t *testing.T, addr string, opts ...grpc.DialOption) pmetricotlp.GRPCClient {
@@ -167,7 +175,7 @@ func goToRustConfig(in, backend, processors, telemetry string) string {
 			names = append(names, strings.TrimSuffix(strings.TrimSpace(l), ":"))
 		}
 	}
-	return fmt.Sprintf(`
+	return keepReceiversInGo + fmt.Sprintf(`
 receivers:
   otlp:
     protocols:

@@ -26,7 +26,7 @@ import (
 func TestPhase5ClientMetadataAndTraceContextInRust(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
+	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
 receivers:
   otlp:
     protocols:

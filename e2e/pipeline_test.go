@@ -21,13 +21,14 @@ func sendMetrics(t *testing.T, endpoint, name string, n int) {
 		"--metrics", fmt.Sprint(n), "--rate", "0", "--otlp-metric-name", name)
 }
 
-// TestGoReceiverRustFilterRustExporter is the product's main path:
+// TestGoReceiverRustFilterRustExporter is the bridge's main path:
 // telemetrygen → Go otlp receiver → bridge → Rust advanced_filter → Rust OTLP
-// exporter → backend, for all three signals, with exact counts.
+// exporter → backend, for all three signals, with exact counts. Receiver
+// placement is off; by default this receiver runs in Rust (placement_test.go).
 func TestGoReceiverRustFilterRustExporter(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
+	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
 receivers:
   otlp:
     protocols:

@@ -1,0 +1,220 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+)
+
+// placementConfig: the user's Go otlp receiver on gRPC and HTTP, feeding a
+// Rust filter and a Rust exporter in every pipeline. ext is YAML for
+// extensions::rust_subprocess ("" = defaults).
+func placementConfig(grpcIn, httpIn, backend, ext string) string {
+	extensions := ""
+	if ext != "" {
+		extensions = "extensions:\n  rust_subprocess:\n" + ext
+	}
+	return fmt.Sprintf(`%s
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+      http:
+        endpoint: %s
+processors:
+  advanced_filter:
+    drop_metrics: ["up"]
+    drop_logs: ["drop me*"]
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+service:%s
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [advanced_filter]
+      exporters: [otlp_rust]
+    logs:
+      receivers: [otlp]
+      processors: [advanced_filter]
+      exporters: [otlp_rust]
+`, extensions, grpcIn, httpIn, backend, quietTelemetry)
+}
+
+// partitionCmd runs `otelcol-hybrid partition` on config and returns its
+// stdout and the two halves it wrote.
+func partitionCmd(t *testing.T, config string) (out, goYAML, rustYAML string) {
+	t.Helper()
+	dir := shortTempDir(t)
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t, "OTELCOL_HYBRID_BIN"), "partition", "--config", cfg, "--out", filepath.Join(dir, "out"))
+	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+filepath.Join(dir, "run"))
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("partition: %v\n%s", err, b)
+	}
+	g, _ := os.ReadFile(filepath.Join(dir, "out", "go.yaml"))
+	r, _ := os.ReadFile(filepath.Join(dir, "out", "rust.yaml"))
+	return string(b), string(g), string(r)
+}
+
+// sendPlacementLoad sends, over gRPC and over HTTP, points the filter keeps
+// and points it drops, plus kept and dropped logs over HTTP.
+func sendPlacementLoad(t *testing.T, grpcIn, httpIn string) {
+	t.Helper()
+	tg := binary(t, "TELEMETRYGEN_BIN")
+	sendMetrics(t, grpcIn, "keep_grpc", 40)
+	sendMetrics(t, grpcIn, "up", 40)
+	run(t, 2*time.Minute, tg, "metrics", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
+		"--metrics", "30", "--rate", "0", "--otlp-metric-name", "keep_http")
+	run(t, 2*time.Minute, tg, "metrics", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
+		"--metrics", "30", "--rate", "0", "--otlp-metric-name", "up")
+	run(t, 2*time.Minute, tg, "logs", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
+		"--logs", "20", "--rate", "0", "--body", "keep me")
+	run(t, 2*time.Minute, tg, "logs", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
+		"--logs", "20", "--rate", "0", "--body", "drop me please")
+}
+
+// checkPlacementCounts: exact counts at the backend after a graceful stop.
+func checkPlacementCounts(t *testing.T, h *hybrid, be *backend) {
+	t.Helper()
+	testkit.Eventually(t, time.Minute, "keep_grpc and keep_http points at the backend", func() bool {
+		return be.Points("keep_grpc") == 40 && be.Points("keep_http") == 30
+	})
+	h.stopGracefully(60 * time.Second)
+	for name, want := range map[string]int{"keep_grpc": 40, "keep_http": 30, "up": 0} {
+		if got := be.Points(name); got != want {
+			t.Errorf("%s: %d points at the backend, want %d", name, got, want)
+		}
+	}
+	if got := be.Logs("keep me"); got != 20 {
+		t.Errorf("kept logs: %d, want 20", got)
+	}
+	if got := be.Logs("drop me please"); got != 0 {
+		t.Errorf("dropped logs reached the backend: %d", got)
+	}
+}
+
+// TestGoReceiverPlacedInRust: by default the Go otlp receiver, followed only
+// by Rust components, runs in the Rust child on the user's endpoints: no
+// bridge in the partition, the child owns both listening sockets, and gRPC
+// and HTTP clients get exactly the filtered data through.
+func TestGoReceiverPlacedInRust(t *testing.T) {
+	be := startBackend(t)
+	grpcIn, httpIn := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	cfg := placementConfig(grpcIn, httpIn, be.Addr, "")
+
+	out, goYAML, rustYAML := partitionCmd(t, cfg)
+	want := "receiver otlp runs in the Rust half: every pipeline after it is Rust (logs, metrics), no bridge"
+	if !strings.Contains(out, want) || !strings.Contains(out, "(0 bridges)") {
+		t.Fatalf("partition output lacks %q or (0 bridges):\n%s", want, out)
+	}
+	if strings.Contains(goYAML, "bridge_") || strings.Contains(rustYAML, "bridge_") {
+		t.Fatalf("a bridge was built:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
+	}
+	for _, s := range []string{"endpoint: " + grpcIn, "endpoint: " + httpIn, "traces_url_path: /v1/traces"} {
+		if !strings.Contains(rustYAML, s) {
+			t.Fatalf("rust.yaml lacks %q:\n%s", s, rustYAML)
+		}
+	}
+
+	h := startHybrid(t, cfg, hybridOpts{})
+	h.waitReady()
+	if !strings.Contains(h.out.String(), want) {
+		t.Fatalf("start-up log lacks %q", want)
+	}
+	child := h.rustChild(10 * time.Second)
+	for _, addr := range []string{grpcIn, httpIn} {
+		if pid := listenerPID(t, addr); pid != child {
+			t.Fatalf("%s is listened on by pid %d, want the Rust child %d (parent %d)", addr, pid, child, h.cmd.Process.Pid)
+		}
+	}
+	sendPlacementLoad(t, grpcIn, httpIn)
+	checkPlacementCounts(t, h, be)
+}
+
+// TestReceiverPlacementOff: receiver_placement: false keeps the receiver in
+// the Go parent and builds the bridge; the data arrives the same.
+func TestReceiverPlacementOff(t *testing.T) {
+	be := startBackend(t)
+	grpcIn, httpIn := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	cfg := placementConfig(grpcIn, httpIn, be.Addr, "    receiver_placement: false\n")
+
+	out, goYAML, rustYAML := partitionCmd(t, cfg)
+	want := "receiver otlp stays in Go: receiver placement is off"
+	if !strings.Contains(out, want) || !strings.Contains(out, "(2 bridges)") {
+		t.Fatalf("partition output lacks %q or (2 bridges):\n%s", want, out)
+	}
+	if !strings.Contains(goYAML, "otlp_grpc/bridge_") || !strings.Contains(rustYAML, "otlp/bridge_") {
+		t.Fatalf("no bridge:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
+	}
+
+	h := startHybrid(t, cfg, hybridOpts{})
+	h.waitReady()
+	if !strings.Contains(h.out.String(), want) {
+		t.Fatalf("start-up log lacks %q", want)
+	}
+	for _, addr := range []string{grpcIn, httpIn} {
+		if pid := listenerPID(t, addr); pid != h.cmd.Process.Pid {
+			t.Fatalf("%s is listened on by pid %d, want the Go parent %d", addr, pid, h.cmd.Process.Pid)
+		}
+	}
+	sendPlacementLoad(t, grpcIn, httpIn)
+	checkPlacementCounts(t, h, be)
+}
+
+// listenerPID finds the process holding the listening TCP socket on addr
+// (127.0.0.1:port), from /proc/net/tcp and the processes' fds.
+func listenerPID(t *testing.T, addr string) int {
+	t.Helper()
+	_, portStr, _ := strings.Cut(addr, ":")
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inode string
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(l)
+			if len(fs) < 10 || fs[3] != "0A" { // 0A = LISTEN
+				continue
+			}
+			_, p, _ := strings.Cut(fs[1], ":")
+			if n, _ := strconv.ParseInt(p, 16, 32); int(n) == port {
+				inode = fs[9]
+			}
+		}
+	}
+	if inode == "" {
+		t.Fatalf("nobody listens on %s", addr)
+	}
+	procs, _ := os.ReadDir("/proc")
+	for _, e := range procs {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir(filepath.Join("/proc", e.Name(), "fd"))
+		for _, fd := range fds {
+			if l, _ := os.Readlink(filepath.Join("/proc", e.Name(), "fd", fd.Name())); l == "socket:["+inode+"]" {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no process holds the listener of %s (inode %s)", addr, inode)
+	return 0
+}
