@@ -20,6 +20,7 @@ receivers:
     protocols:
       grpc:
         endpoint: unix://{dir}/in.sock
+        include_metadata: true
 processors:
   advanced_filter:
     drop_metrics: [up, "scrape_*"]

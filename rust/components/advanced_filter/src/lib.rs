@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::glob::NameMatcher;
 use otelcol_core::registry::{PROCESSORS, ProcessorFactory};
@@ -58,48 +57,23 @@ impl AdvancedFilter {
         })
     }
 
-    /// Filters in place; returns `None` when nothing is left.
-    pub fn filter(&self, mut data: Payload) -> Option<Payload> {
-        match &mut data {
-            Payload::Metrics(r) if !self.metrics.is_empty() => {
-                r.resource_metrics.retain_mut(|rm| {
-                    rm.scope_metrics.retain_mut(|sm| {
-                        sm.metrics.retain(|m| !self.metrics.matches(&m.name));
-                        !sm.metrics.is_empty()
-                    });
-                    !rm.scope_metrics.is_empty()
-                });
-            }
-            Payload::Traces(r) if !self.spans.is_empty() => {
-                r.resource_spans.retain_mut(|rs| {
-                    rs.scope_spans.retain_mut(|ss| {
-                        ss.spans.retain(|s| !self.spans.matches(&s.name));
-                        !ss.spans.is_empty()
-                    });
-                    !rs.scope_spans.is_empty()
-                });
-            }
-            Payload::Logs(r) if !self.logs.is_empty() => {
-                r.resource_logs.retain_mut(|rl| {
-                    rl.scope_logs.retain_mut(|sl| {
-                        sl.log_records
-                            .retain(|l| match l.body.as_ref().and_then(|b| b.value.as_ref()) {
-                                Some(Value::StringValue(s)) => !self.logs.matches(s),
-                                _ => true,
-                            });
-                        !sl.log_records.is_empty()
-                    });
-                    !rl.scope_logs.is_empty()
-                });
-            }
-            _ => {}
-        }
-        let empty = match &data {
-            Payload::Metrics(r) => r.resource_metrics.is_empty(),
-            Payload::Traces(r) => r.resource_spans.is_empty(),
-            Payload::Logs(r) => r.resource_logs.is_empty(),
+    /// Drops matching items on the wire; returns `None` when nothing is left.
+    /// A signal without patterns passes unchanged (only a request with no
+    /// resource at all is dropped, as before).
+    pub fn filter(&self, data: Payload) -> Option<Payload> {
+        let kept = match data.signal() {
+            Signal::Metrics if !self.metrics.is_empty() => data.retain(|i| !self.metrics.matches(i.name())),
+            Signal::Traces if !self.spans.is_empty() => data.retain(|i| !self.spans.matches(i.name())),
+            Signal::Logs if !self.logs.is_empty() => data.retain(|i| {
+                // Only string bodies are matched; other bodies always pass.
+                match i.as_log().and_then(|l| l.body()).and_then(|b| b.as_str()) {
+                    Some(body) => !self.logs.matches(body),
+                    None => true,
+                }
+            }),
+            _ => Some(data),
         };
-        (!empty).then_some(data)
+        kept.filter(|d| !d.has_no_resources())
     }
 }
 

@@ -1,8 +1,10 @@
 use super::*;
+use otelcol_core::model::Request;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::AnyValue;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::{Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric};
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
@@ -18,7 +20,7 @@ fn metric(name: &str) -> Metric {
 }
 
 fn metrics(resources: &[&[&str]]) -> Payload {
-    Payload::Metrics(ExportMetricsServiceRequest {
+    Payload::from(ExportMetricsServiceRequest {
         resource_metrics: resources
             .iter()
             .map(|names| ResourceMetrics {
@@ -33,19 +35,9 @@ fn metrics(resources: &[&[&str]]) -> Payload {
 }
 
 fn names(p: &Payload) -> Vec<Vec<String>> {
-    match p {
-        Payload::Metrics(r) => r
-            .resource_metrics
-            .iter()
-            .map(|rm| {
-                rm.scope_metrics
-                    .iter()
-                    .flat_map(|s| s.metrics.iter().map(|m| m.name.clone()))
-                    .collect()
-            })
-            .collect(),
-        _ => unreachable!(),
-    }
+    p.resources()
+        .map(|r| r.scopes().flat_map(|s| s.items()).map(|i| i.name().to_string()).collect())
+        .collect()
 }
 
 fn filter(m: &[&str]) -> AdvancedFilter {
@@ -82,7 +74,7 @@ fn non_matching_data_passes_untouched() {
 #[test]
 fn spans_by_name_and_logs_by_string_body() {
     let f = AdvancedFilter::new(&[], &["health*".into()], &["debug: *".into()]).unwrap();
-    let traces = Payload::Traces(ExportTraceServiceRequest {
+    let traces = Payload::from(ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             scope_spans: vec![ScopeSpans {
                 spans: vec![
@@ -107,7 +99,7 @@ fn spans_by_name_and_logs_by_string_body() {
         body: body.map(|v| AnyValue { value: Some(v) }),
         ..Default::default()
     };
-    let logs = Payload::Logs(ExportLogsServiceRequest {
+    let logs = Payload::from(ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
             scope_logs: vec![ScopeLogs {
                 log_records: vec![
@@ -135,4 +127,72 @@ fn bad_glob_names_its_index() {
         .unwrap();
     assert_eq!(err.path, "drop_metrics[1]");
     assert!(err.message.contains("not supported"), "{}", err.message);
+}
+
+/// The filter as it was written over owned requests; the wire filter must
+/// agree with it on every generated request.
+fn owned_filter(f: &AdvancedFilter, r: &mut Request) {
+    match r {
+        Request::Metrics(r) if !f.metrics.is_empty() => r.resource_metrics.retain_mut(|rm| {
+            rm.scope_metrics.retain_mut(|sm| {
+                sm.metrics.retain(|m| !f.metrics.matches(&m.name));
+                !sm.metrics.is_empty()
+            });
+            !rm.scope_metrics.is_empty()
+        }),
+        Request::Traces(r) if !f.spans.is_empty() => r.resource_spans.retain_mut(|rs| {
+            rs.scope_spans.retain_mut(|ss| {
+                ss.spans.retain(|s| !f.spans.matches(&s.name));
+                !ss.spans.is_empty()
+            });
+            !rs.scope_spans.is_empty()
+        }),
+        Request::Logs(r) if !f.logs.is_empty() => r.resource_logs.retain_mut(|rl| {
+            rl.scope_logs.retain_mut(|sl| {
+                sl.log_records.retain(|l| match l.body.as_ref().and_then(|b| b.value.as_ref()) {
+                    Some(Value::StringValue(s)) => !f.logs.matches(s),
+                    _ => true,
+                });
+                !sl.log_records.is_empty()
+            });
+            !rl.scope_logs.is_empty()
+        }),
+        _ => {}
+    }
+}
+
+#[test]
+fn wire_filter_agrees_with_the_owned_filter() {
+    use otelcol_core::model::testdata::{Rng, logs_request, metrics_request, traces_request};
+    let configs = [
+        AdvancedFilter::new(&["up".into(), "scrape_*".into(), "a?".into()], &["*ü".into(), "db.*".into()], &["очередь".into(), "日本*".into()]).unwrap(),
+        AdvancedFilter::new(&[], &[], &["up".into()]).unwrap(),
+        AdvancedFilter::new(&["*".into()], &["*".into()], &["*".into()]).unwrap(),
+    ];
+    let mut rng = Rng::new(42);
+    for round in 0..900 {
+        let f = &configs[round % configs.len()];
+        let owned = match rng.below(3) {
+            0 => Request::Traces(traces_request(&mut rng)),
+            1 => Request::Metrics(metrics_request(&mut rng)),
+            _ => Request::Logs(logs_request(&mut rng)),
+        };
+        let mut expected = owned.clone();
+        owned_filter(f, &mut expected);
+        let expected_empty = match &expected {
+            Request::Traces(r) => r.resource_spans.is_empty(),
+            Request::Metrics(r) => r.resource_metrics.is_empty(),
+            Request::Logs(r) => r.resource_logs.is_empty(),
+        };
+        let input = Payload::from(owned);
+        let wire = Payload::from_wire(input.signal(), input.into_bytes()).unwrap();
+        match f.filter(wire) {
+            None => assert!(expected_empty, "round {round}: the wire filter dropped everything"),
+            Some(p) => {
+                assert!(!expected_empty, "round {round}: the wire filter kept data the owned one dropped");
+                assert_eq!(p.decode().unwrap(), expected, "round {round}");
+                assert_eq!(p.item_count(), Payload::from(expected).item_count(), "round {round}");
+            }
+        }
+    }
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use otelcol_core::config::{FieldError, parse_component_config};
-use otelcol_core::payload::data_point_count;
 use otelcol_core::registry::{EXPORTERS, ExporterFactory};
 use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
 use serde::Deserialize;
@@ -54,36 +53,14 @@ impl Exporter for DebugExporter {
         if self.verbosity != Verbosity::Detailed {
             return Ok(());
         }
-        match &data {
-            Payload::Metrics(r) => {
-                for m in r
-                    .resource_metrics
-                    .iter()
-                    .flat_map(|rm| &rm.scope_metrics)
-                    .flat_map(|s| &s.metrics)
-                {
-                    tracing::info!(exporter = %self.id, metric = %m.name, points = data_point_count(m), "metric");
-                }
-            }
-            Payload::Traces(r) => {
-                for s in r
-                    .resource_spans
-                    .iter()
-                    .flat_map(|rs| &rs.scope_spans)
-                    .flat_map(|s| &s.spans)
-                {
-                    tracing::info!(exporter = %self.id, span = %s.name, "span");
-                }
-            }
-            Payload::Logs(r) => {
-                for l in r
-                    .resource_logs
-                    .iter()
-                    .flat_map(|rl| &rl.scope_logs)
-                    .flat_map(|s| &s.log_records)
-                {
-                    tracing::info!(exporter = %self.id, body = ?l.body, severity = %l.severity_text, "log record");
-                }
+        for item in data.items() {
+            if let Some(m) = item.as_metric() {
+                tracing::info!(exporter = %self.id, metric = %m.name(), points = m.point_count(), "metric");
+            } else if let Some(s) = item.as_span() {
+                tracing::info!(exporter = %self.id, span = %s.name(), "span");
+            } else if let Some(l) = item.as_log() {
+                let body = l.body().and_then(|b| b.as_str()).unwrap_or("");
+                tracing::info!(exporter = %self.id, body = %body, severity = %l.severity_text(), "log record");
             }
         }
         Ok(())

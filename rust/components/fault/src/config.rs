@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::glob::{Glob, NameMatcher};
+use otelcol_core::model::Attributes;
 use otelcol_core::{ClientMetadata, Payload, ProcessingError, duration};
 use serde::Deserialize;
 
@@ -52,12 +52,11 @@ pub struct Selector {
     metadata: Vec<(String, Glob)>,
 }
 
-fn has_attr(attrs: &[KeyValue], want: &BTreeMap<String, String>) -> bool {
-    attrs.iter().any(|kv| {
-        want.get(&kv.key).is_some_and(
-            |v| matches!(kv.value.as_ref().and_then(|a| a.value.as_ref()), Some(Value::StringValue(s)) if s == v),
-        )
-    })
+fn has_attr(attrs: Attributes<'_>, want: &BTreeMap<String, String>) -> bool {
+    !want.is_empty()
+        && attrs
+            .iter()
+            .any(|(k, v)| want.get(k).is_some_and(|w| v.as_str() == Some(w.as_str())))
 }
 
 impl Selector {
@@ -78,32 +77,18 @@ impl Selector {
 
     fn matches_data(&self, data: &Payload) -> bool {
         let (ra, a) = (&self.resource_attributes, &self.attributes);
-        match data {
-            Payload::Metrics(r) => r.resource_metrics.iter().any(|rm| {
-                rm.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
-                    || rm
-                        .scope_metrics
-                        .iter()
-                        .flat_map(|s| &s.metrics)
-                        .any(|m| self.metric_names.matches(&m.name) || (!a.is_empty() && has_attr(&m.metadata, a)))
-            }),
-            Payload::Traces(r) => r.resource_spans.iter().any(|rs| {
-                rs.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
-                    || rs
-                        .scope_spans
-                        .iter()
-                        .flat_map(|s| &s.spans)
-                        .any(|sp| self.span_names.matches(&sp.name) || has_attr(&sp.attributes, a))
-            }),
-            Payload::Logs(r) => r.resource_logs.iter().any(|rl| {
-                rl.resource.as_ref().is_some_and(|res| has_attr(&res.attributes, ra))
-                    || rl
-                        .scope_logs
-                        .iter()
-                        .flat_map(|s| &s.log_records)
-                        .any(|l| has_attr(&l.attributes, a))
-            }),
-        }
+        data.resources().any(|r| {
+            has_attr(r.attributes(), ra)
+                || r.scopes().flat_map(|s| s.items()).any(|item| {
+                    if let Some(m) = item.as_metric() {
+                        self.metric_names.matches(m.name()) || has_attr(m.metadata(), a)
+                    } else if let Some(sp) = item.as_span() {
+                        self.span_names.matches(sp.name()) || has_attr(sp.attributes(), a)
+                    } else {
+                        item.as_log().is_some_and(|l| has_attr(l.attributes(), a))
+                    }
+                })
+        })
     }
 }
 

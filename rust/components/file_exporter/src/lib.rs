@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use otelcol_core::config::{FieldError, parse_component_config};
+use otelcol_core::model::Request;
 use otelcol_core::registry::{EXPORTERS, ExporterFactory};
 use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
 use serde::Deserialize;
@@ -44,12 +45,16 @@ pub struct FileExporter {
 }
 
 /// One OTLP JSON line for a request.
-pub fn to_json_line(data: &Payload) -> Result<Vec<u8>, serde_json::Error> {
-    let mut line = match data {
-        Payload::Traces(r) => serde_json::to_vec(r)?,
-        Payload::Metrics(r) => serde_json::to_vec(r)?,
-        Payload::Logs(r) => serde_json::to_vec(r)?,
-    };
+/// JSON needs the owned form: this exporter is a decoding one (it is for tests
+/// and demos, not for throughput).
+pub fn to_json_line(data: &Payload) -> Result<Vec<u8>, String> {
+    let owned = data.decode().map_err(|e| e.to_string())?;
+    let mut line = match &owned {
+        Request::Traces(r) => serde_json::to_vec(r),
+        Request::Metrics(r) => serde_json::to_vec(r),
+        Request::Logs(r) => serde_json::to_vec(r),
+    }
+    .map_err(|e| e.to_string())?;
     line.push(b'\n');
     Ok(line)
 }
@@ -117,8 +122,8 @@ mod tests {
             }],
         };
         let ctx = RequestContext::background();
-        e.export(&ctx, Payload::Metrics(req.clone())).await.unwrap();
-        e.export(&ctx, Payload::Metrics(req)).await.unwrap();
+        e.export(&ctx, Payload::from(req.clone())).await.unwrap();
+        e.export(&ctx, Payload::from(req)).await.unwrap();
         e.shutdown().await;
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();

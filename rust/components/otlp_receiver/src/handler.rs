@@ -1,22 +1,16 @@
-//! The three OTLP gRPC services, all funnelled into one request path that
-//! builds the RequestContext and runs the pipeline under it.
+//! One request path for every protocol and signal: builds the RequestContext
+//! from the caller's metadata and deadline and runs the pipeline under it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsService;
-use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::MetricsService;
-use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceService;
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use otelcol_core::grpc_layers::Authority;
 use otelcol_core::spans::{ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{ClientMetadata, Consumer, Payload, ProcessingError, RequestContext, TraceContext};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 use tracing::Instrument;
 
 /// tonic's own grpc-timeout enforcement answers `Cancelled`; we finish this much
@@ -29,23 +23,49 @@ pub(crate) struct Handler {
     /// `receiver/<id>/<signal>`, built once.
     pub span_names: Arc<SpanNames>,
     pub consumer: Arc<dyn Consumer>,
-    /// Counts in-flight export RPCs so shutdown knows when draining is done.
+    /// Counts in-flight export requests so shutdown knows when draining is done.
     pub tracker: TaskTracker,
+    pub include_metadata: bool,
 }
 
 impl Handler {
-    async fn handle(&self, req: Request<Payload>) -> Result<(), Status> {
-        let (md, ext, data) = req.into_parts();
+    /// A gRPC request: metadata as grpc-go hands it to the Go collector, plus
+    /// `:authority`, and the caller's `grpc-timeout` as the deadline.
+    pub(crate) async fn handle(
+        &self,
+        md: tonic::metadata::MetadataMap,
+        ext: &tonic::Extensions,
+        data: Payload,
+    ) -> Result<(), Status> {
         let mut metadata = ClientMetadata::from_grpc(&md);
         if let Some(Authority(a)) = ext.get::<Authority>() {
             metadata.append(":authority", a.clone());
         }
+        let timeout = md
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_grpc_timeout);
+        self.run(metadata, timeout, data).await.map_err(|e| e.to_status())
+    }
+
+    /// Runs the pipelines for one request under its context. Client metadata
+    /// reaches the pipeline only with `include_metadata`, as in the Go
+    /// receiver; trace context is always taken from it.
+    pub(crate) async fn run(
+        &self,
+        mut metadata: ClientMetadata,
+        timeout: Option<Duration>,
+        data: Payload,
+    ) -> Result<(), ProcessingError> {
         metadata.restore_bridged();
         let mut trace = metadata
             .first("traceparent")
             .and_then(|tp| TraceContext::parse(tp, metadata.first("tracestate")));
-        // Sampled and spans enabled: this RPC gets a SERVER span, child of the
-        // caller's, and everything downstream becomes its child.
+        if !self.include_metadata {
+            metadata = ClientMetadata::new();
+        }
+        // Sampled and spans enabled: this request gets a SERVER span, child of
+        // the caller's, and everything downstream becomes its child.
         let signal = data.signal();
         let items = data.item_count();
         let mut server_span = ActiveSpan::start(trace.as_ref(), SpanKind::Server, self.span_names.get(signal));
@@ -53,11 +73,7 @@ impl Handler {
             s.set_component(self.receiver.clone(), signal, items);
             trace = Some(s.context());
         }
-        let deadline = md
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout)
-            .map(|t| Instant::now() + t.saturating_sub(DEADLINE_MARGIN));
+        let deadline = timeout.map(|t| Instant::now() + t.saturating_sub(DEADLINE_MARGIN));
         let ctx = RequestContext {
             deadline,
             cancel: CancellationToken::new(),
@@ -76,9 +92,9 @@ impl Handler {
             span.record("trace_id", tracing::field::display(t.trace_id_display()));
             span.record("span_id", tracing::field::display(t.span_id_display()));
         }
-        // The pipeline runs in its own task so that, when the RPC future is dropped
-        // (client cancel / stream reset), the drop guard fires the token and the
-        // pipeline observes the cancellation instead of vanishing mid-await.
+        // The pipeline runs in its own task so that, when the request future is
+        // dropped (client cancel / stream reset), the drop guard fires the token
+        // and the pipeline observes the cancellation instead of vanishing mid-await.
         let _cancel_on_drop = ctx.cancel.clone().drop_guard();
         let consumer = self.consumer.clone();
         let work = async move {
@@ -87,18 +103,18 @@ impl Handler {
                 Ok(()) => tracing::debug!(items, "request accepted"),
                 Err(e) => tracing::warn!(items, error = %e, code = ?e.grpc_code(), "request failed"),
             }
-            // Ended here, not in the RPC future: this task always finishes, even
-            // when the caller goes away (the span then says Cancelled).
+            // Ended here, not in the request future: this task always finishes,
+            // even when the caller goes away (the span then says Cancelled).
             if let Some(s) = server_span {
                 s.end_with(&r);
             }
             r
         };
         match self.tracker.spawn(work.instrument(span)).await {
-            Ok(r) => r.map_err(|e: ProcessingError| e.to_status()),
+            Ok(r) => r,
             Err(join) => {
                 tracing::error!(receiver = %self.receiver, error = %join, "pipeline task failed");
-                Err(ProcessingError::permanent("pipeline task failed").to_status())
+                Err(ProcessingError::permanent("pipeline task failed"))
             }
         }
     }
@@ -120,39 +136,6 @@ pub(crate) fn parse_grpc_timeout(v: &str) -> Option<Duration> {
         "n" => Duration::from_nanos(n),
         _ => return None,
     })
-}
-
-#[tonic::async_trait]
-impl TraceService for Handler {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.handle(request.map(Payload::Traces)).await?;
-        Ok(Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
-#[tonic::async_trait]
-impl MetricsService for Handler {
-    async fn export(
-        &self,
-        request: Request<ExportMetricsServiceRequest>,
-    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        self.handle(request.map(Payload::Metrics)).await?;
-        Ok(Response::new(ExportMetricsServiceResponse::default()))
-    }
-}
-
-#[tonic::async_trait]
-impl LogsService for Handler {
-    async fn export(
-        &self,
-        request: Request<ExportLogsServiceRequest>,
-    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        self.handle(request.map(Payload::Logs)).await?;
-        Ok(Response::new(ExportLogsServiceResponse::default()))
-    }
 }
 
 #[cfg(test)]

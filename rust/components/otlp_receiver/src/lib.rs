@@ -1,10 +1,12 @@
-//! Receiver `otlp`: OTLP/gRPC (traces, metrics, logs) on `unix:///path` or
-//! `host:port`, with grpc.health.v1 on the same listener. Each RPC is answered
+//! Receiver `otlp`: OTLP/gRPC and OTLP/HTTP (traces, metrics, logs) on
+//! `unix:///path` or `host:port`, with grpc.health.v1 on the gRPC listener. Each RPC is answered
 //! only after the pipelines finished with the data (delivered or dropped on
 //! purpose), with the pipeline's ProcessingError mapped to the gRPC status.
 
 mod config;
+mod grpc;
 mod handler;
+mod http;
 mod receiver;
 
 use std::sync::Arc;

@@ -1,26 +1,24 @@
 //! Listener lifecycle: bind (removing a stale socket), serve, and on shutdown
-//! stop accepting, drain in-flight exports, remove the socket file.
+//! stop accepting, drain in-flight exports, remove the socket files.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsServiceServer;
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::MetricsServiceServer;
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::grpc_layers::OtlpServerLayer;
-use otelcol_core::{ComponentId, Receiver, ReceiverHost, Signal, async_trait};
+use otelcol_core::{ComponentId, Consumer, Receiver, ReceiverHost, Signal, async_trait};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::codec::CompressionEncoding;
 
-use crate::config::OtlpReceiverConfig;
+use crate::config::{GrpcSettings, HttpSettings, OtlpReceiverConfig};
+use crate::grpc::{ExportService, Logs, Metrics, Traces};
 use crate::handler::Handler;
+use crate::http::HttpServer;
 
 /// How long responses of drained requests get to reach the wire before the
-/// server task is aborted (it may be held open by health Watch streams).
+/// server tasks are aborted (health Watch streams may hold a gRPC server open).
 const RESPONSE_FLUSH_GRACE: Duration = Duration::from_secs(1);
 
 pub struct OtlpReceiver {
@@ -31,9 +29,9 @@ pub struct OtlpReceiver {
 
 struct Running {
     stop: CancellationToken,
-    task: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
     tracker: TaskTracker,
-    socket: Option<PathBuf>,
+    sockets: Vec<PathBuf>,
 }
 
 impl OtlpReceiver {
@@ -44,52 +42,46 @@ impl OtlpReceiver {
             running: Mutex::new(None),
         }
     }
-}
 
-#[async_trait]
-impl Receiver for OtlpReceiver {
-    async fn start(&self, host: ReceiverHost) -> Result<(), String> {
-        let listener = Listener::bind(&self.cfg.endpoint)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", self.cfg.endpoint))?;
-        let socket = listener.socket_path().map(PathBuf::from);
-        let local = listener.local_description();
-        let tracker = TaskTracker::new();
-        let max = self.cfg.max_recv_msg_size;
+    fn handler(&self, tracker: &TaskTracker, include_metadata: bool) -> impl Fn(&Arc<dyn Consumer>) -> Handler + use<> {
+        let receiver: Arc<str> = Arc::from(self.id.as_str());
         let span_names = Arc::new(otelcol_core::spans::SpanNames::new("receiver", self.id.as_str()));
-        let handler = |c: &Arc<dyn otelcol_core::Consumer>| Handler {
-            receiver: Arc::from(self.id.as_str()),
+        let tracker = tracker.clone();
+        move |c| Handler {
+            receiver: receiver.clone(),
             span_names: span_names.clone(),
             consumer: c.clone(),
             tracker: tracker.clone(),
-        };
+            include_metadata,
+        }
+    }
 
+    async fn start_grpc(
+        &self,
+        g: &GrpcSettings,
+        host: &ReceiverHost,
+        tracker: &TaskTracker,
+        stop: &CancellationToken,
+    ) -> Result<(JoinHandle<()>, Option<PathBuf>), String> {
+        let listener = Listener::bind(&g.endpoint)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", g.endpoint))?;
+        let socket = listener.socket_path().map(PathBuf::from);
+        let local = listener.local_description();
+        let handler = self.handler(tracker, g.include_metadata);
+        let max = g.max_recv_msg_size;
         let mut router = tonic::transport::Server::builder()
             .layer(OtlpServerLayer)
             .add_service(host.health.service());
         if let Some(c) = host.consumers.get(&Signal::Traces) {
-            router = router.add_service(
-                TraceServiceServer::new(handler(c))
-                    .max_decoding_message_size(max)
-                    .accept_compressed(CompressionEncoding::Gzip),
-            );
+            router = router.add_service(ExportService::<Traces>::new(handler(c), max));
         }
         if let Some(c) = host.consumers.get(&Signal::Metrics) {
-            router = router.add_service(
-                MetricsServiceServer::new(handler(c))
-                    .max_decoding_message_size(max)
-                    .accept_compressed(CompressionEncoding::Gzip),
-            );
+            router = router.add_service(ExportService::<Metrics>::new(handler(c), max));
         }
         if let Some(c) = host.consumers.get(&Signal::Logs) {
-            router = router.add_service(
-                LogsServiceServer::new(handler(c))
-                    .max_decoding_message_size(max)
-                    .accept_compressed(CompressionEncoding::Gzip),
-            );
+            router = router.add_service(ExportService::<Logs>::new(handler(c), max));
         }
-
-        let stop = CancellationToken::new();
         let stopped = stop.clone();
         let id = self.id.to_string();
         let task = tokio::spawn(async move {
@@ -97,36 +89,89 @@ impl Receiver for OtlpReceiver {
                 .serve_with_incoming_shutdown(listener.into_incoming(), stopped.cancelled_owned())
                 .await
             {
-                tracing::error!(receiver = %id, error = %e, "otlp server failed");
+                tracing::error!(receiver = %id, error = %e, "otlp gRPC server failed");
             }
         });
         let signals: Vec<&str> = host.consumers.keys().map(|s| s.as_str()).collect();
-        tracing::info!(receiver = %self.id, endpoint = %local, signals = ?signals, "otlp receiver listening");
+        tracing::info!(receiver = %self.id, endpoint = %local, protocol = "grpc", signals = ?signals, "otlp receiver listening");
+        Ok((task, socket))
+    }
+
+    async fn start_http(
+        &self,
+        h: &HttpSettings,
+        host: &ReceiverHost,
+        tracker: &TaskTracker,
+        stop: &CancellationToken,
+    ) -> Result<(JoinHandle<()>, Option<PathBuf>), String> {
+        let listener = Listener::bind(&h.endpoint)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", h.endpoint))?;
+        let socket = listener.socket_path().map(PathBuf::from);
+        let local = listener.local_description();
+        let handler = self.handler(tracker, h.include_metadata);
+        let mut routes = Vec::new();
+        for (signal, path) in [
+            (Signal::Traces, &h.traces_path),
+            (Signal::Metrics, &h.metrics_path),
+            (Signal::Logs, &h.logs_path),
+        ] {
+            if let Some(c) = host.consumers.get(&signal) {
+                routes.push((path.clone(), signal, handler(c)));
+            }
+        }
+        let server = Arc::new(HttpServer::new(routes));
+        let task = tokio::spawn(server.serve(listener, stop.clone(), tracker.clone()));
+        tracing::info!(receiver = %self.id, endpoint = %local, protocol = "http", "otlp receiver listening");
+        Ok((task, socket))
+    }
+}
+
+#[async_trait]
+impl Receiver for OtlpReceiver {
+    async fn start(&self, host: ReceiverHost) -> Result<(), String> {
+        let tracker = TaskTracker::new();
+        let stop = CancellationToken::new();
+        let mut tasks = Vec::new();
+        let mut sockets = Vec::new();
+        let started = async {
+            if let Some(g) = &self.cfg.grpc {
+                let (t, s) = self.start_grpc(g, &host, &tracker, &stop).await?;
+                tasks.push(t);
+                sockets.extend(s);
+            }
+            if let Some(h) = &self.cfg.http {
+                let (t, s) = self.start_http(h, &host, &tracker, &stop).await?;
+                tasks.push(t);
+                sockets.extend(s);
+            }
+            Ok::<(), String>(())
+        }
+        .await;
+        // Whatever started is stopped by shutdown, even when a later bind failed.
         *self.running.lock().unwrap() = Some(Running {
             stop,
-            task,
+            tasks,
             tracker,
-            socket,
+            sockets,
         });
-        Ok(())
+        started
     }
 
     async fn shutdown(&self) {
-        let Some(mut r) = self.running.lock().unwrap().take() else {
+        let Some(r) = self.running.lock().unwrap().take() else {
             return;
         };
-        // Stop accepting (GOAWAY); in-flight RPCs keep running.
+        // Stop accepting (GOAWAY / close); in-flight requests keep running.
         r.stop.cancel();
         r.tracker.close();
-        tokio::select! {
-            _ = &mut r.task => {}
-            _ = r.tracker.wait() => {
-                if tokio::time::timeout(RESPONSE_FLUSH_GRACE, &mut r.task).await.is_err() {
-                    r.task.abort();
-                }
+        r.tracker.wait().await;
+        for mut t in r.tasks {
+            if tokio::time::timeout(RESPONSE_FLUSH_GRACE, &mut t).await.is_err() {
+                t.abort();
             }
         }
-        if let Some(p) = r.socket {
+        for p in r.sockets {
             let _ = std::fs::remove_file(&p);
         }
         tracing::info!(receiver = %self.id, "otlp receiver stopped");

@@ -13,7 +13,6 @@ use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{
     ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait,
 };
-use prost::Message;
 use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
@@ -189,15 +188,16 @@ struct Encoded {
 }
 
 impl Encoded {
-    fn new(data: &Payload) -> Encoded {
-        let (signal, bytes) = match data {
-            Payload::Traces(r) => (&TRACES, r.encode_to_vec()),
-            Payload::Metrics(r) => (&METRICS, r.encode_to_vec()),
-            Payload::Logs(r) => (&LOGS, r.encode_to_vec()),
+    /// The payload is already an encoded request: it goes out as it came in.
+    fn new(data: Payload) -> Encoded {
+        let signal = match data.signal() {
+            Signal::Traces => &TRACES,
+            Signal::Metrics => &METRICS,
+            Signal::Logs => &LOGS,
         };
         Encoded {
             signal,
-            bytes: Bytes::from(bytes),
+            bytes: data.into_bytes(),
         }
     }
 }
@@ -242,8 +242,7 @@ impl OtlpRustExporter {
             .channel
             .get()
             .ok_or_else(|| ProcessingError::retryable(format!("{}: not started", self.id)))?;
-        let body = Encoded::new(&data);
-        drop(data);
+        let body = Encoded::new(data);
         let started = Instant::now();
         let mut backoff = Backoff::new(&self.cfg.retry);
         loop {
@@ -307,7 +306,7 @@ mod tests {
         let err = e
             .export(
                 &RequestContext::background(),
-                Payload::Metrics(ExportMetricsServiceRequest::default()),
+                Payload::from(ExportMetricsServiceRequest::default()),
             )
             .await
             .unwrap_err();
@@ -332,7 +331,7 @@ mod tests {
             token.cancel();
         });
         let err = e
-            .export(&ctx, Payload::Metrics(ExportMetricsServiceRequest::default()))
+            .export(&ctx, Payload::from(ExportMetricsServiceRequest::default()))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), "cancelled", "{err}");

@@ -180,6 +180,20 @@ impl ClientMetadata {
     }
 }
 
+impl ClientMetadata {
+    /// Copies HTTP request headers, as the Go receiver's HTTP server hands
+    /// them to the collector (every header whose value is text).
+    pub fn from_http(headers: &http::HeaderMap) -> Self {
+        let kept = || headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        let (n, bytes) = kept().fold((0, 0), |(n, b), (k, v)| (n + 1, b + k.len() + v.len()));
+        let mut out = ClientMetadata::with_capacity(n, bytes);
+        for (k, v) in kept() {
+            out.append(k, v);
+        }
+        out
+    }
+}
+
 /// Equal when the same keys have the same values in the same order.
 impl PartialEq for ClientMetadata {
     fn eq(&self, other: &Self) -> bool {

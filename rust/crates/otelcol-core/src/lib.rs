@@ -16,7 +16,7 @@ pub mod grpc_layers;
 pub mod health;
 pub mod health_check;
 pub mod logging;
-pub mod payload;
+pub mod model;
 pub mod pipeline;
 pub mod registry;
 pub mod service;
@@ -25,7 +25,7 @@ pub mod spans;
 pub use component::{ComponentId, Consumer, Exporter, Processor, Receiver, ReceiverHost, Signal};
 pub use context::{ClientMetadata, RequestContext, TraceContext};
 pub use error::ProcessingError;
-pub use payload::Payload;
+pub use model::Payload;
 
 /// Re-exported so component crates use the exact same versions as the core.
 pub use async_trait::async_trait;

@@ -10,7 +10,7 @@ use futures::future::join_all;
 use crate::component::{ComponentId, Consumer, Exporter, Processor};
 use crate::context::RequestContext;
 use crate::error::ProcessingError;
-use crate::payload::Payload;
+use crate::model::Payload;
 
 pub struct Pipeline {
     pub name: String,

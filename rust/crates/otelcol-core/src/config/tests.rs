@@ -10,7 +10,7 @@ use super::*;
 use crate::component::{ComponentId, Exporter, Processor, Receiver, ReceiverHost, Signal};
 use crate::context::RequestContext;
 use crate::error::ProcessingError;
-use crate::payload::Payload;
+use crate::model::Payload;
 use crate::registry::{EXPORTERS, ExporterFactory, PROCESSORS, ProcessorFactory, RECEIVERS, ReceiverFactory};
 
 struct Nop;
