@@ -25,10 +25,15 @@ func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 //
 //   - retry_on_failure on: rides out a Rust child restart.
 //
-//   - sending_queue on with wait_for_result, so that the sender still gets
-//     the downstream result (permanent vs retryable errors, backpressure)
-//     while the queue bounds concurrency; batching off so requests of
-//     different clients are never merged and keep their own metadata.
+//   - sending_queue off: the exporter sends in the caller's goroutine, as a
+//     plain synchronous Go exporter does, so the caller gets the downstream
+//     result (permanent vs retryable errors, backpressure), its own context
+//     (deadline, cancellation, client metadata, trace context) reaches the
+//     gRPC call untouched, and requests of different clients are never
+//     merged. A queue with wait_for_result gave the same answers but handed
+//     every request to a consumer goroutine and back, work a plain exporter
+//     does not do; concurrency stays bounded by the callers (receiver
+//     streams, batch processor workers).
 //
 //   - middlewares: opts.GoBridgeMiddleware forwards client metadata (all
 //     values of every key) and trace context; the Go OTLP exporter does not.
@@ -41,11 +46,7 @@ func goBridgeExporterConfig(a address, opts Options) map[string]any {
 		"retry_on_failure": map[string]any{
 			"enabled": true,
 		},
-		"sending_queue": map[string]any{
-			"enabled":         true,
-			"wait_for_result": true,
-			"batch":           map[string]any{"enabled": false},
-		},
+		"sending_queue": map[string]any{"enabled": false},
 	}
 	if opts.GoBridgeMiddleware != "" {
 		cfg["middlewares"] = []any{map[string]any{"id": opts.GoBridgeMiddleware}}

@@ -41,7 +41,7 @@
 // # Bridge settings (bridges.go)
 //
 // goBridgeExporterConfig is the one place deciding how Go sends over a
-// bridge (queue + retry on, wait_for_result, no batching, timeout, no
+// bridge (retry on, no sending queue so it sends synchronously, timeout, no
 // compression, insecure local transport). Go receivers whose data reaches a
 // Go → Rust bridge get include_metadata: true in each configured protocol
 // unless the user set it; Rust exporters forward all metadata

@@ -3,9 +3,9 @@
 // requests still waiting on the Rust half when the collector starts to shut
 // down, so that shutdown is prompt and the Rust work is abandoned at once.
 //
-// Why a processor: the bridge exporter waits for the Rust half's answer
-// (sending_queue.wait_for_result) so a client is acknowledged only after
-// delivery, and it retries retryable failures. On SIGTERM the Go receivers'
+// Why a processor: the bridge exporter waits for the Rust half's answer (it
+// sends synchronously, without a sending queue) so a client is acknowledged
+// only after delivery, and it retries retryable failures. On SIGTERM the Go receivers'
 // graceful stop waits for their in-flight requests, and nothing cancels those:
 // a slow Rust half held shutdown for as long as the bridge retried. Only the
 // request's own context can end both the wait and the retry loop, and a

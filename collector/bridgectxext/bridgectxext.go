@@ -111,11 +111,28 @@ func (*middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, err
 var mdPool = sync.Pool{New: func() any { return make(metadata.MD, 16) }}
 
 func unaryInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if nothingToCarry(ctx) {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
 	md := mdPool.Get().(metadata.MD)
 	err := invoker(outgoing(ctx, md), method, req, reply, cc, opts...)
 	clear(md)
 	mdPool.Put(md)
 	return err
+}
+
+// nothingToCarry: a request without client metadata and without a trace
+// context (the receiver's include_metadata off, no traceparent): the outgoing
+// metadata would be what ctx already has, so the call goes out as it is,
+// without the map and the context that carrying costs.
+func nothingToCarry(ctx context.Context) bool {
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		return false
+	}
+	for range client.FromContext(ctx).Metadata.Keys() {
+		return false
+	}
+	return true
 }
 
 // reserved are keys gRPC owns on the wire; forwarding them would be refused

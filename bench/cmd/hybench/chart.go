@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-var chartScenarios = []string{"native", "hybrid", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go"}
+var chartScenarios = []string{"native", "hybrid", "go_half", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go"}
 
 var palette = []color.Color{
 	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},

@@ -106,6 +106,7 @@ type summary struct {
 	FilterHybridVsGoCPU      float64        `json:"filter_hybrid_vs_go_cpu_per_item"`
 	GoRustGoVsNativeBatch    float64        `json:"go_rust_go_vs_native_batch_throughput"`
 	GoRustGoVsNativeCPU      float64        `json:"go_rust_go_vs_native_cpu_per_item"`
+	GoHalfVsNativeCPU        float64        `json:"go_half_vs_native_cpu_per_item"`
 	RustPipelineVsNative     float64        `json:"rust_pipeline_vs_native_throughput"`
 	RustPipelineVsNativeCPU  float64        `json:"rust_pipeline_vs_native_cpu_per_item"`
 	MetadataKeysAtSink       float64        `json:"metadata_keys_forwarded_to_sink"`
@@ -175,6 +176,7 @@ func run(args []string) {
 	rustBin := fs.String("rust-bin", "", "otelcol-rust to run under perf (OTELCOL_HYBRID_RUST_BIN), for its symbols")
 	perfSecs := fs.Int("perf-secs", 4, "perf sampling seconds per profiled scenario")
 	only := fs.String("only", "", "comma-separated scenario names (default all)")
+	loadOnly := fs.Bool("load-only", false, "run only the load scenarios (no startup, extraction, sha256, context micro-benchmarks): for profiling work")
 	fs.Parse(args)
 	t0 := time.Now()
 	rootAbs, _ := filepath.Abs(*root)
@@ -215,7 +217,7 @@ func run(args []string) {
 	}
 	// Order: native, hybrid, the rest, then (rounds ≥ 2) hybrid, native again,
 	// so slow drift of a shared machine hits both sides of the headline ratio.
-	order := []string{"native", "hybrid", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go", "hybrid_md", "rust_md", "hybrid_err"}
+	order := []string{"native", "hybrid", "go_half", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go", "hybrid_md", "rust_md", "hybrid_err"}
 	for r := 2; r <= *rounds; r++ {
 		if r%2 == 0 {
 			order = append(order, "hybrid", "native")
@@ -256,37 +258,39 @@ func run(args []string) {
 			}
 		}
 	}
-	logf("startup: %d runs each of all-Go, cold disk, warm disk, memfd", *startRuns)
-	s.Startup = measureStartup(bins, work, sk, *startRuns)
-	if s.Startup.Error != "" {
-		s.Errors = append(s.Errors, "startup: "+firstLines(s.Startup.Error, 12))
-	}
-	logf("startup: native %.1f ms, cold disk %.1f ms, warm disk %.1f ms, memfd %.1f ms",
-		s.Startup.NativeMs, s.Startup.ColdDiskMs, s.Startup.WarmDiskMs, s.Startup.MemfdMs)
-
-	key := "linux_amd64"
-	if runtime.GOARCH != "amd64" {
-		key = "linux_" + runtime.GOARCH
-	}
-	blob := filepath.Join(rootAbs, "embedbin/blobs", key, "otelcol-rust.zst")
-	man := filepath.Join(rootAbs, "embedbin/blobs", key, "manifest.json")
-	if *extractBench != "" {
-		logf("extraction: extract.Executable vs zstd -d | sha256sum on %s", blob)
-		s.Extract = measureExtract(*extractBench, blob, man, work, 5)
-		if s.Extract.Error != "" {
-			s.Errors = append(s.Errors, "extract: "+s.Extract.Error)
+	if !*loadOnly {
+		logf("startup: %d runs each of all-Go, cold disk, warm disk, memfd", *startRuns)
+		s.Startup = measureStartup(bins, work, sk, *startRuns)
+		if s.Startup.Error != "" {
+			s.Errors = append(s.Errors, "startup: "+firstLines(s.Startup.Error, 12))
 		}
-	} else {
-		nan := math.NaN()
-		s.Extract = extractResult{ColdExtractMs: nan, WarmVerifyMs: nan, MemfdExtractMs: nan, InprocFloorMs: nan, FloorZstdShaMs: nan, FloorSha256Ms: nan, FloorTrueMs: nan}
-		s.Errors = append(s.Errors, "extract: extractbench not built (extract package did not compile?)")
-	}
-	logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
-	s.SHA256 = measureSHA()
-	logf("phase 5: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
-	s.Phase5 = measurePhase5(rootAbs, *rustPhase5)
-	if s.Phase5.Error != "" {
-		s.Errors = append(s.Errors, "phase5: "+firstLines(s.Phase5.Error, 12))
+		logf("startup: native %.1f ms, cold disk %.1f ms, warm disk %.1f ms, memfd %.1f ms",
+			s.Startup.NativeMs, s.Startup.ColdDiskMs, s.Startup.WarmDiskMs, s.Startup.MemfdMs)
+
+		key := "linux_amd64"
+		if runtime.GOARCH != "amd64" {
+			key = "linux_" + runtime.GOARCH
+		}
+		blob := filepath.Join(rootAbs, "embedbin/blobs", key, "otelcol-rust.zst")
+		man := filepath.Join(rootAbs, "embedbin/blobs", key, "manifest.json")
+		if *extractBench != "" {
+			logf("extraction: extract.Executable vs zstd -d | sha256sum on %s", blob)
+			s.Extract = measureExtract(*extractBench, blob, man, work, 5)
+			if s.Extract.Error != "" {
+				s.Errors = append(s.Errors, "extract: "+s.Extract.Error)
+			}
+		} else {
+			nan := math.NaN()
+			s.Extract = extractResult{ColdExtractMs: nan, WarmVerifyMs: nan, MemfdExtractMs: nan, InprocFloorMs: nan, FloorZstdShaMs: nan, FloorSha256Ms: nan, FloorTrueMs: nan}
+			s.Errors = append(s.Errors, "extract: extractbench not built (extract package did not compile?)")
+		}
+		logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
+		s.SHA256 = measureSHA()
+		logf("phase 5: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
+		s.Phase5 = measurePhase5(rootAbs, *rustPhase5)
+		if s.Phase5.Error != "" {
+			s.Errors = append(s.Errors, "phase5: "+firstLines(s.Phase5.Error, 12))
+		}
 	}
 	if *rustBench != "" {
 		if b, err := os.ReadFile(*rustBench); err == nil {
@@ -397,6 +401,7 @@ func derive(s *summary) {
 	s.FilterHybridVsGoCPU = ratio(get("filter_hybrid", h).cpu, get("filter_go", h).cpu)
 	s.GoRustGoVsNativeBatch = ratio(get("go_rust_go", h).thr, get("native_batch", h).thr)
 	s.GoRustGoVsNativeCPU = ratio(get("go_rust_go", h).cpu, get("native_batch", h).cpu)
+	s.GoHalfVsNativeCPU = ratio(get("go_half", h).cpu, get("native", h).cpu)
 	s.RustPipelineVsNative = ratio(get("rust_pipeline", h).thr, get("native", h).thr)
 	s.RustPipelineVsNativeCPU = ratio(get("rust_pipeline", h).cpu, get("native", h).cpu)
 	s.ContextCPUusPerReq = (get("hybrid_md", h+"-md10").cpu - get("hybrid_md", h+"-md0").cpu) * 1000

@@ -62,6 +62,7 @@ func report(s *summary) string {
 	w("| filter_hybrid_vs_go_throughput | %s | scenario 3b (Rust advanced_filter) ÷ 3a (contrib filterprocessor), same drop list, %s input items/s |\n", f3(s.FilterHybridVsGoThru), h)
 	w("| filter_hybrid_vs_go_cpu_per_item | %s | same pair, CPU s per million input items |\n", f3(s.FilterHybridVsGoCPU))
 	w("| go_rust_go_vs_native_batch_throughput | %s | scenario 4b (two crossings) ÷ 4a (same pipeline all-Go) |\n", f3(s.GoRustGoVsNativeBatch))
+	w("| go_half_vs_native_cpu_per_item | %s | scenario 2a (the Go half of a crossing, bridge exporter aimed at the sink) ÷ scenario 1: what a crossing costs the Go process, next to a plain Go exporter |\n", f3(s.GoHalfVsNativeCPU))
 	w("| go_rust_go_vs_native_cpu_per_item | %s | same pair, CPU s per million input items |\n", f3(s.GoRustGoVsNativeCPU))
 	w("| bridge_p50_latency_ms / bridge_p99_latency_ms | %s / %s | end-to-end latency (send → sink) of scenario 2 minus scenario 1 at the same offered load (%.0f%% of native's max): what the bridge hop adds |\n", f2(s.BridgeP50LatencyMs), f2(s.BridgeP99LatencyMs), 100*s.Load["latency_load_fraction_of_native"].(float64))
 	w("| rust_pipeline_vs_native_throughput / _cpu_per_item | %s / %s | scenario 2b (receiver in Rust too: no bridge) ÷ scenario 1 |\n", f3(s.RustPipelineVsNative), f3(s.RustPipelineVsNativeCPU))

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +24,9 @@ type scenario struct {
 	Metadata  bool     // also run metrics-1000 with 10 gRPC metadata keys
 	PacedOnly bool     // only the fixed-rate window (error scenario)
 	KeptFrac  float64  // fraction of input items that reach the sink
+	// GoHalfOnly runs only the Go half the partitioner makes of Config, its
+	// bridge exporters aimed at the sink: what a crossing costs Go alone.
+	GoHalfOnly bool
 }
 
 const goRecv = `receivers:
@@ -98,6 +103,15 @@ func scenarios() []scenario {
 		},
 		{
 			Name: "hybrid", Title: "2 hybrid pass-through: Go otlp → bridge → Rust advanced_filter (matches nothing) → otlp_rust → sink (receiver placement off)", Bin: "hybrid", KeptFrac: 1,
+			Config: func(recv, sink string) string {
+				return placementOff + fmt.Sprintf(goRecv, recv, false) +
+					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
+					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
+			},
+		},
+		{
+			Name: "go_half", Title: "2a the Go half of scenario 2 alone: Go otlp → bridge_cancel → otlp_grpc/bridge_N (bridge_context, as partitioned) aimed at the sink", Bin: "hybrid", KeptFrac: 1,
+			GoHalfOnly: true,
 			Config: func(recv, sink string) string {
 				return placementOff + fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
@@ -287,6 +301,13 @@ func runScenario(ctx context.Context, sc scenario, round int, bins map[string]st
 		res.Error = err.Error()
 		return res
 	}
+	if sc.GoHalfOnly {
+		var err error
+		if cfgPath, err = goHalfConfig(bins[sc.Bin], dir, cfgPath, sk.addr); err != nil {
+			res.Error = err.Error()
+			return res
+		}
+	}
 	env := []string{"OTELCOL_HYBRID_RUNTIME_DIR=" + dir}
 	p, err := startCollector(bins[sc.Bin], cfgPath, env, 60*time.Second)
 	if err != nil {
@@ -390,4 +411,29 @@ func runScenario(ctx context.Context, sc scenario, round int, bins map[string]st
 	}
 	res.LogExcerpt = p.logLines()
 	return res
+}
+
+// bridgeTarget matches the dial target of a Go bridge exporter in go.yaml.
+var bridgeTarget = regexp.MustCompile(`endpoint: unix:///\S+/b[0-9]+\.sock`)
+
+// goHalfConfig runs `partition` on cfg and returns the Go half it wrote, with
+// every bridge exporter sending to the sink instead of the Rust child. What
+// runs is exactly what the partitioner gives the Go half (receiver settings,
+// bridge_cancel, the bridge exporter's queue/retry/timeout, bridge_context).
+func goHalfConfig(bin, dir, cfg, sink string) (string, error) {
+	out := filepath.Join(dir, "split")
+	cmd := exec.Command(bin, "partition", "--config", cfg, "--out", out)
+	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("partition: %v: %s", err, b)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "go.yaml"))
+	if err != nil {
+		return "", err
+	}
+	if !bridgeTarget.Match(b) {
+		return "", fmt.Errorf("go.yaml has no bridge exporter:\n%s", b)
+	}
+	p := filepath.Join(dir, "go-half.yaml")
+	return p, os.WriteFile(p, bridgeTarget.ReplaceAll(b, []byte("endpoint: "+sink)), 0o600)
 }
