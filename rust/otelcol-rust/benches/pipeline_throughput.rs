@@ -141,6 +141,17 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
 }
 
+/// VmHWM: the child's peak resident set, in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    (kib / 1024.0 * 10.0).round() / 10.0
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
@@ -167,7 +178,7 @@ processors:
 exporters:
   otlp_rust: {{endpoint: "unix://{d}/sink.sock", compression: none}}
 service:
-  telemetry: {{logs: {{level: warn}}}}
+  telemetry: {{logs: {{level: info}}}}
   pipelines:
     metrics: {{receivers: [otlp], processors: [advanced_filter], exporters: [otlp_rust]}}
 "#,
@@ -178,7 +189,7 @@ service:
     let mut child = Command::new(&bin)
         .arg("--config")
         .arg(&cfg_path)
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn collector");
 
@@ -213,10 +224,19 @@ service:
     }
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds(child.id()) - cpu0;
+    let rss_mib = peak_rss_mib(child.id());
 
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let status = output.status;
+    // The stop line says how often the child decoded a payload into owned types.
+    let log = String::from_utf8_lossy(&output.stderr);
+    let full_decodes = log
+        .lines()
+        .filter(|l| l.contains("otelcol-rust stopped"))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v.pointer("/fields/full_decodes").or_else(|| v.get("full_decodes")).and_then(|n| n.as_u64()));
 
     let points_in = (batches * BATCH_POINTS) as f64;
     let exported = sink.0.load(Ordering::SeqCst);
@@ -237,6 +257,9 @@ service:
             "collector_cpu_seconds": (cpu * 1000.0).round() / 1000.0,
             "points_per_sec": (points_in / wall).round(),
             "points_per_core_second": if cpu > 0.0 { (points_in / cpu).round() } else { 0.0 },
+            "cpu_seconds_per_million_points": if points_in > 0.0 { (cpu / points_in * 1e6 * 1000.0).round() / 1000.0 } else { 0.0 },
+            "full_decodes": full_decodes,
+            "child_peak_rss_mib": rss_mib,
         })
     );
 }

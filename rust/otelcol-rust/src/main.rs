@@ -114,7 +114,9 @@ async fn run(config: std::path::PathBuf, exit_with_parent: bool, exit_on_stdin_e
             false
         }
     };
-    tracing::info!(clean, "otelcol-rust stopped");
+    // full_decodes: how often a component needed owned structs instead of the
+    // wire view; benchmarks read it to catch a slow path.
+    tracing::info!(clean, full_decodes = otelcol_core::model::full_decodes(), "otelcol-rust stopped");
     if clean {
         ExitCode::SUCCESS
     } else {

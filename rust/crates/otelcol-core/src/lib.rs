@@ -1,26 +1,25 @@
-//! Core of `otelcol-rust`: the config model, the linkme component registry,
-//! the pipeline runtime, the per-request context and the error model shared
-//! by every component crate.
+//! Core of `otelcol-rust`: the data model (encoded payloads and their views),
+//! the config model, the linkme component registry, the pipeline runtime, the
+//! per-request context and the error model shared by every component crate.
 //!
 //! Component crates register themselves into [`registry`] slices; the binary
 //! links them with `use <crate> as _;` and drives a [`service::Service`].
 
-pub mod component;
+// Layers, bottom up: the data model; config parsing; the request context and
+// error model; the pipeline runtime; networking; the collector's own telemetry.
 pub mod config;
 pub mod context;
-pub mod duration;
-pub mod endpoint;
 pub mod error;
-pub mod glob;
-pub mod grpc_layers;
-pub mod health;
-pub mod health_check;
-pub mod logging;
 pub mod model;
-pub mod pipeline;
-pub mod registry;
-pub mod service;
-pub mod spans;
+pub mod net;
+pub mod runtime;
+pub mod telemetry;
+
+// The paths component crates name most, kept short.
+pub use config::{duration, glob};
+pub use net::{endpoint, grpc_layers, health, health_check};
+pub use runtime::{component, pipeline, registry, service};
+pub use telemetry::{logging, spans};
 
 pub use component::{ComponentId, Consumer, Exporter, Processor, Receiver, ReceiverHost, Signal};
 pub use context::{ClientMetadata, RequestContext, TraceContext};

@@ -203,7 +203,11 @@ pub fn points_by_name(reqs: &[ExportMetricsServiceRequest]) -> BTreeMap<String, 
     {
         let n = match &m.data {
             Some(metric::Data::Gauge(g)) => g.data_points.len(),
-            _ => 0,
+            Some(metric::Data::Sum(s)) => s.data_points.len(),
+            Some(metric::Data::Histogram(h)) => h.data_points.len(),
+            Some(metric::Data::ExponentialHistogram(h)) => h.data_points.len(),
+            Some(metric::Data::Summary(s)) => s.data_points.len(),
+            None => 0,
         };
         *out.entry(m.name.clone()).or_insert(0) += n;
     }

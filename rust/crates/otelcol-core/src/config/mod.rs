@@ -1,7 +1,9 @@
 //! The collector config: same shape as the Go collector's, strict (unknown
 //! fields are errors) and every error names its path.
 
-mod error;
+pub mod error;
+pub mod duration;
+pub mod glob;
 mod model;
 mod validate;
 

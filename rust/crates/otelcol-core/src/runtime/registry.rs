@@ -7,7 +7,8 @@ use linkme::distributed_slice;
 use serde::Serialize;
 
 use crate::component::{ComponentId, Exporter, Processor, Receiver, Signal};
-use crate::config::FieldError;
+// The leaf error module, not `crate::config`: config validation uses this registry.
+use crate::config::error::FieldError;
 
 /// Builds a component from its YAML. Must not bind or open anything: `validate`
 /// calls it too. Errors carry a path relative to the component's own config.

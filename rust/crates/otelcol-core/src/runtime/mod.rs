@@ -1,0 +1,8 @@
+//! The pipeline runtime: component traits, the registry of linked
+//! components, pipelines (receiver → processors → exporters) and the service
+//! that starts and stops them in order.
+
+pub mod component;
+pub mod pipeline;
+pub mod registry;
+pub mod service;
