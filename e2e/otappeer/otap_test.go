@@ -1,0 +1,207 @@
+package otappeer
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	arrowpb "github.com/open-telemetry/otel-arrow/go/api/experimental/arrow/v1"
+	"github.com/open-telemetry/otel-arrow/go/pkg/otel/assert"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func metricsJSON(ms []pmetric.Metrics) []json.Marshaler {
+	var out []json.Marshaler
+	for _, m := range ms {
+		out = append(out, pmetricotlp.NewExportRequestFromMetrics(m))
+	}
+	return out
+}
+
+func tracesJSON(ts []ptrace.Traces) []json.Marshaler {
+	var out []json.Marshaler
+	for _, t := range ts {
+		out = append(out, ptraceotlp.NewExportRequestFromTraces(t))
+	}
+	return out
+}
+
+func logsJSON(ls []plog.Logs) []json.Marshaler {
+	var out []json.Marshaler
+	for _, l := range ls {
+		out = append(out, plogotlp.NewExportRequestFromLogs(l))
+	}
+	return out
+}
+
+// The same batches go through the otap exporter and through otlp_rust to one
+// peer; what the otel-arrow Go consumer decodes equals what plain OTLP
+// delivered, for every metric type, spans with events and links, logs with
+// every body type, resource and scope attributes.
+func TestOTAPDeliversWhatOTLPDelivers(t *testing.T) {
+	p := startPeer(t, Options{})
+	c := startCollector(t, otapExporter(p, "")+`  otlp_rust:
+    endpoint: http://`+p.Addr+`
+`, "otap, otlp_rust")
+
+	md, td, ld := Metrics(12), Traces(12), Logs(16)
+	for i := 0; i < 3; i++ { // later batches reuse the stream's schemas and dictionaries
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.sendTraces(td); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.sendLogs(ld); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arrow, otlp := p.Arrow(), p.OTLP()
+	if got, want := pointCount(arrow.Metrics), 3*md.DataPointCount(); got != want {
+		t.Errorf("arrow data points: %d, want %d", got, want)
+	}
+	if got, want := spanCount(arrow.Traces), 3*td.SpanCount(); got != want {
+		t.Errorf("arrow spans: %d, want %d", got, want)
+	}
+	if got, want := logCount(arrow.Logs), 3*ld.LogRecordCount(); got != want {
+		t.Errorf("arrow logs: %d, want %d", got, want)
+	}
+	if pointCount(otlp.Metrics) != pointCount(arrow.Metrics) || spanCount(otlp.Traces) != spanCount(arrow.Traces) ||
+		logCount(otlp.Logs) != logCount(arrow.Logs) {
+		t.Errorf("plain OTLP delivered %d points, %d spans, %d logs", pointCount(otlp.Metrics), spanCount(otlp.Traces), logCount(otlp.Logs))
+	}
+	std := assert.NewStdUnitTest(t)
+	assert.Equiv(std, metricsJSON(otlp.Metrics), metricsJSON(arrow.Metrics))
+	assert.Equiv(std, tracesJSON(otlp.Traces), tracesJSON(arrow.Traces))
+	assert.Equiv(std, logsJSON(otlp.Logs), logsJSON(arrow.Logs))
+	// And both equal what was sent.
+	assert.Equiv(std, metricsJSON([]pmetric.Metrics{md}), metricsJSON(arrow.Metrics))
+	assert.Equiv(std, tracesJSON([]ptrace.Traces{td}), tracesJSON(arrow.Traces))
+	assert.Equiv(std, logsJSON([]plog.Logs{ld}), logsJSON(arrow.Logs))
+
+	if got := p.Streams(); got != 3 {
+		t.Errorf("%d Arrow streams, want one per signal", got)
+	}
+	wire := p.WireBytes()
+	t.Logf("wire bytes: arrow %d, otlp %d (ratio %.3f)", wire["arrow"], wire["otlp"], float64(wire["arrow"])/float64(wire["otlp"]))
+}
+
+// Unavailable for two batches: the exporter retries the same data on the
+// same stream and everything arrives once.
+func TestUnavailableTwiceThenEverythingDelivered(t *testing.T) {
+	unavailable := Fault{Code: arrowpb.StatusCode_UNAVAILABLE, Message: "busy"}
+	p := startPeer(t, Options{Faults: map[int]Fault{0: unavailable, 1: unavailable}})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	md := Metrics(5)
+	for i := 0; i < 2; i++ {
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if got, want := pointCount(p.Arrow().Metrics), 2*md.DataPointCount(); got != want {
+		t.Errorf("data points: %d, want %d", got, want)
+	}
+	if got := p.Batches(); got != 4 {
+		t.Errorf("%d batches reached the peer, want 2 refused + 2 accepted", got)
+	}
+}
+
+// The peer breaks the stream while a batch is in flight: the batch is sent
+// again on a new stream (fresh schemas and dictionaries) and nothing is lost.
+func TestBrokenStreamLosesNothing(t *testing.T) {
+	p := startPeer(t, Options{Faults: map[int]Fault{1: {BreakStream: true}}})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	ld := Logs(8)
+	for i := 0; i < 3; i++ {
+		if err := c.sendLogs(ld); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if got, want := logCount(p.Arrow().Logs), 3*ld.LogRecordCount(); got != want {
+		t.Errorf("log records: %d, want %d", got, want)
+	}
+	if got := p.Streams(); got != 2 {
+		t.Errorf("%d streams, want 2 (the broken one and its replacement)", got)
+	}
+	assert.Equiv(assert.NewStdUnitTest(t), logsJSON([]plog.Logs{ld}), logsJSON(p.Arrow().Logs))
+}
+
+// InvalidArgument is permanent: the batch is not retried, the caller hears
+// InvalidArgument, the exporter counts it as failed, and the next batch goes
+// through on the same stream.
+func TestInvalidArgumentDropsTheBatch(t *testing.T) {
+	p := startPeer(t, Options{Faults: map[int]Fault{0: {Code: arrowpb.StatusCode_INVALID_ARGUMENT, Message: "bad batch"}}})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	td := Traces(4)
+	err := c.sendTraces(td)
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("first send: %v, want InvalidArgument", err)
+	}
+	if got := p.Batches(); got != 1 {
+		t.Errorf("%d batches reached the peer, want 1 (no retry)", got)
+	}
+	if err := c.sendTraces(td); err != nil {
+		t.Fatalf("second send: %v", err)
+	}
+	if got := spanCount(p.Arrow().Traces); got != td.SpanCount() {
+		t.Errorf("spans delivered: %d, want %d", got, td.SpanCount())
+	}
+	eventually(t, 5*time.Second, "the failure counted in the log", func() bool {
+		return strings.Contains(c.log.String(), `"failed_items":8`)
+	})
+}
+
+// A server without the Arrow services: the exporter says so once and sends
+// plain OTLP from then on.
+func TestFallbackToOTLP(t *testing.T) {
+	p := startPeer(t, Options{NoArrow: true})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	md, td, ld := Metrics(3), Traces(3), Logs(8)
+	for i := 0; i < 2; i++ {
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.sendTraces(td); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.sendLogs(ld); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := p.OTLP()
+	if pointCount(got.Metrics) != 2*md.DataPointCount() || spanCount(got.Traces) != 2*td.SpanCount() ||
+		logCount(got.Logs) != 2*ld.LogRecordCount() {
+		t.Errorf("plain OTLP got %d points, %d spans, %d logs", pointCount(got.Metrics), spanCount(got.Traces), logCount(got.Logs))
+	}
+	if n := strings.Count(c.log.String(), "falling back to plain OTLP"); n != 1 {
+		t.Errorf("fallback logged %d times, want once", n)
+	}
+}
+
+// Streams older than max_stream_lifetime are replaced between batches
+// without losing data.
+func TestStreamLifetime(t *testing.T) {
+	p := startPeer(t, Options{})
+	c := startCollector(t, otapExporter(p, "    arrow: {max_stream_lifetime: 300ms}\n"), "otap")
+	md := Metrics(2)
+	for i := 0; i < 4; i++ {
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got, want := pointCount(p.Arrow().Metrics), 4*md.DataPointCount(); got != want {
+		t.Errorf("data points: %d, want %d", got, want)
+	}
+	if got := p.Streams(); got < 2 {
+		t.Errorf("%d streams, want the first replaced", got)
+	}
+}

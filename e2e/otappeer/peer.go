@@ -1,0 +1,287 @@
+// Package otappeer is a test peer for the Rust `otap` exporter: a gRPC server
+// that decodes the OpenTelemetry Arrow streams with the otel-arrow project's
+// own Go consumer (the code the contrib otelarrowreceiver runs), serves plain
+// OTLP beside them, and injects the faults the exporter must survive.
+package otappeer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+
+	arrowpb "github.com/open-telemetry/otel-arrow/go/api/experimental/arrow/v1"
+	"github.com/open-telemetry/otel-arrow/go/pkg/otel/arrow_record"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
+)
+
+// Fault tells the peer what to do with one Arrow batch: answer it with a
+// status, or break the stream while the batch is in flight.
+type Fault struct {
+	Code        arrowpb.StatusCode
+	Message     string
+	BreakStream bool
+}
+
+// Options shape the peer. The zero value is a well-behaved receiver.
+type Options struct {
+	// NoArrow leaves the Arrow services unregistered, like a plain OTLP
+	// server: streams end with Unimplemented.
+	NoArrow bool
+	// Faults maps the n-th Arrow batch the peer receives (from 0, all
+	// signals and streams counted together) to a fault.
+	Faults map[int]Fault
+}
+
+// Received is what the peer acknowledged, kept per path.
+type Received struct {
+	Metrics []pmetric.Metrics
+	Traces  []ptrace.Traces
+	Logs    []plog.Logs
+}
+
+// Peer is a running test peer.
+type Peer struct {
+	Addr string
+
+	srv  *grpc.Server
+	opts Options
+
+	mu        sync.Mutex
+	batches   int // Arrow batches seen, faulted ones included
+	streams   int // Arrow streams opened
+	arrow     Received
+	otlp      Received
+	wireBytes map[string]int64 // method → request bytes as they crossed the wire
+}
+
+// Start listens on a free localhost port.
+func Start(opts Options) (*Peer, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Peer{Addr: lis.Addr().String(), opts: opts, wireBytes: map[string]int64{}}
+	p.srv = grpc.NewServer(grpc.StatsHandler(wireCounter{p}), grpc.MaxRecvMsgSize(64<<20))
+	if !opts.NoArrow {
+		arrowpb.RegisterArrowMetricsServiceServer(p.srv, arrowMetrics{p: p})
+		arrowpb.RegisterArrowLogsServiceServer(p.srv, arrowLogs{p: p})
+		arrowpb.RegisterArrowTracesServiceServer(p.srv, arrowTraces{p: p})
+	}
+	pmetricotlp.RegisterGRPCServer(p.srv, &otlpMetrics{p: p})
+	plogotlp.RegisterGRPCServer(p.srv, &otlpLogs{p: p})
+	ptraceotlp.RegisterGRPCServer(p.srv, &otlpTraces{p: p})
+	go p.srv.Serve(lis)
+	return p, nil
+}
+
+// Stop ends every stream and the listener.
+func (p *Peer) Stop() { p.srv.Stop() }
+
+// Arrow returns what arrived over the Arrow streams and was acknowledged OK.
+func (p *Peer) Arrow() Received {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.arrow
+}
+
+// OTLP returns what arrived over plain OTLP.
+func (p *Peer) OTLP() Received {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.otlp
+}
+
+// Streams is the number of Arrow streams opened so far.
+func (p *Peer) Streams() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.streams
+}
+
+// Batches is the number of Arrow batches received so far, faulted ones included.
+func (p *Peer) Batches() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.batches
+}
+
+// WireBytes is the size of the requests as they crossed the wire (after gRPC
+// compression, before decompression), summed per kind: "arrow" or "otlp".
+func (p *Peer) WireBytes() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range p.wireBytes {
+		out[k] = v
+	}
+	return out
+}
+
+// wireCounter sums the compressed size of every inbound message per service
+// family, which is what a network link would carry for the payloads.
+type wireCounter struct{ p *Peer }
+
+type methodKey struct{}
+
+func (w wireCounter) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	kind := "otlp"
+	if strings.Contains(info.FullMethodName, "experimental.arrow") {
+		kind = "arrow"
+	}
+	return context.WithValue(ctx, methodKey{}, kind)
+}
+
+func (w wireCounter) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	in, ok := s.(*stats.InPayload)
+	if !ok {
+		return
+	}
+	kind, _ := ctx.Value(methodKey{}).(string)
+	w.p.mu.Lock()
+	w.p.wireBytes[kind] += int64(in.CompressedLength)
+	w.p.mu.Unlock()
+}
+
+func (wireCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+func (wireCounter) HandleConn(context.Context, stats.ConnStats)                       {}
+
+// stream is the part of the three generated Arrow stream types the peer uses.
+type stream interface {
+	Send(*arrowpb.BatchStatus) error
+	Recv() (*arrowpb.BatchArrowRecords, error)
+	Context() context.Context
+}
+
+// serve runs one Arrow stream: a fresh consumer (IPC stream state lives as
+// long as the gRPC stream), one BatchStatus per batch.
+func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.BatchArrowRecords) (func(*Received), error)) error {
+	consumer := arrow_record.NewConsumer()
+	defer consumer.Close()
+	p.mu.Lock()
+	p.streams++
+	p.mu.Unlock()
+	for {
+		bar, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p.mu.Lock()
+		n := p.batches
+		p.batches++
+		fault, faulted := p.opts.Faults[n]
+		p.mu.Unlock()
+		// Decode even faulted batches: the stream's dictionaries must stay in
+		// step with the sender's, as a real receiver's would.
+		store, decodeErr := decode(consumer, bar)
+		if faulted && fault.BreakStream {
+			return status.Error(codes.Unavailable, "test peer broke the stream")
+		}
+		st := &arrowpb.BatchStatus{BatchId: bar.BatchId, StatusCode: arrowpb.StatusCode_OK}
+		switch {
+		case decodeErr != nil:
+			st.StatusCode, st.StatusMessage = arrowpb.StatusCode_INVALID_ARGUMENT, decodeErr.Error()
+		case faulted:
+			st.StatusCode, st.StatusMessage = fault.Code, fault.Message
+		default:
+			p.mu.Lock()
+			store(&p.arrow)
+			p.mu.Unlock()
+		}
+		if err := s.Send(st); err != nil {
+			return err
+		}
+	}
+}
+
+type arrowMetrics struct {
+	arrowpb.UnimplementedArrowMetricsServiceServer
+	p *Peer
+}
+
+func (a arrowMetrics) ArrowMetrics(s arrowpb.ArrowMetricsService_ArrowMetricsServer) error {
+	return a.p.serve(s, func(c *arrow_record.Consumer, bar *arrowpb.BatchArrowRecords) (func(*Received), error) {
+		md, err := c.MetricsFrom(bar)
+		return func(r *Received) { r.Metrics = append(r.Metrics, md...) }, err
+	})
+}
+
+type arrowLogs struct {
+	arrowpb.UnimplementedArrowLogsServiceServer
+	p *Peer
+}
+
+func (a arrowLogs) ArrowLogs(s arrowpb.ArrowLogsService_ArrowLogsServer) error {
+	return a.p.serve(s, func(c *arrow_record.Consumer, bar *arrowpb.BatchArrowRecords) (func(*Received), error) {
+		ld, err := c.LogsFrom(bar)
+		return func(r *Received) { r.Logs = append(r.Logs, ld...) }, err
+	})
+}
+
+type arrowTraces struct {
+	arrowpb.UnimplementedArrowTracesServiceServer
+	p *Peer
+}
+
+func (a arrowTraces) ArrowTraces(s arrowpb.ArrowTracesService_ArrowTracesServer) error {
+	return a.p.serve(s, func(c *arrow_record.Consumer, bar *arrowpb.BatchArrowRecords) (func(*Received), error) {
+		td, err := c.TracesFrom(bar)
+		return func(r *Received) { r.Traces = append(r.Traces, td...) }, err
+	})
+}
+
+type otlpMetrics struct {
+	pmetricotlp.UnimplementedGRPCServer
+	p *Peer
+}
+
+func (o otlpMetrics) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	md := pmetric.NewMetrics()
+	req.Metrics().CopyTo(md)
+	o.p.mu.Lock()
+	o.p.otlp.Metrics = append(o.p.otlp.Metrics, md)
+	o.p.mu.Unlock()
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+type otlpLogs struct {
+	plogotlp.UnimplementedGRPCServer
+	p *Peer
+}
+
+func (o otlpLogs) Export(_ context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	ld := plog.NewLogs()
+	req.Logs().CopyTo(ld)
+	o.p.mu.Lock()
+	o.p.otlp.Logs = append(o.p.otlp.Logs, ld)
+	o.p.mu.Unlock()
+	return plogotlp.NewExportResponse(), nil
+}
+
+type otlpTraces struct {
+	ptraceotlp.UnimplementedGRPCServer
+	p *Peer
+}
+
+func (o otlpTraces) Export(_ context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	td := ptrace.NewTraces()
+	req.Traces().CopyTo(td)
+	o.p.mu.Lock()
+	o.p.otlp.Traces = append(o.p.otlp.Traces, td)
+	o.p.mu.Unlock()
+	return ptraceotlp.NewExportResponse(), nil
+}

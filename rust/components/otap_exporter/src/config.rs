@@ -1,0 +1,268 @@
+//! Settings, named like the Go otelarrowexporter's where they mean the same
+//! thing; `headers`, `forward_metadata`, `timeout` and `retry_on_failure`
+//! behave exactly as on otlp_rust.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use otelcol_core::config::{FieldError, parse_component_config};
+use otelcol_core::duration;
+use otelcol_core::endpoint::Target;
+use serde::Deserialize;
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
+
+/// gRPC message compression, of the Arrow streams and of the OTLP fallback.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    None,
+    Gzip,
+    /// The Go otelarrowexporter's default.
+    #[default]
+    Zstd,
+}
+
+/// Compression of the Arrow IPC buffers inside each record (`arrow.payload_compression`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadCompression {
+    /// The Go default: gRPC compression already covers the whole message.
+    #[default]
+    None,
+    Zstd,
+}
+
+/// `retry_on_failure`, with the Go exporterhelper's defaults (as on otlp_rust).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub initial_interval: Duration,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_interval: Duration,
+    /// Zero means no limit (like Go).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_elapsed_time: Duration,
+    pub multiplier: f64,
+    pub randomization_factor: f64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            enabled: true,
+            initial_interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(30),
+            max_elapsed_time: Duration::from_secs(300),
+            multiplier: 1.5,
+            randomization_factor: 0.5,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsConfig {
+    #[serde(default)]
+    insecure: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawArrow {
+    num_streams: usize,
+    #[serde(deserialize_with = "duration::deserialize")]
+    max_stream_lifetime: Duration,
+    payload_compression: PayloadCompression,
+    /// Send plain OTLP only.
+    disabled: bool,
+    /// Fail instead of falling back to OTLP when the server lacks the Arrow services.
+    disable_downgrade: bool,
+    /// Accepted only to say why it cannot be honoured (see `parse`).
+    zstd: Option<serde_yaml::Value>,
+}
+
+fn default_num_streams() -> usize {
+    // The Go exporter's default: half the CPUs, at least one.
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+impl Default for RawArrow {
+    fn default() -> Self {
+        RawArrow {
+            num_streams: default_num_streams(),
+            max_stream_lifetime: Duration::from_secs(30),
+            payload_compression: PayloadCompression::None,
+            disabled: false,
+            disable_downgrade: false,
+            zstd: None,
+        }
+    }
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    endpoint: String,
+    #[serde(default)]
+    tls: TlsConfig,
+    #[serde(default = "default_timeout", deserialize_with = "duration::deserialize")]
+    timeout: Duration,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    forward_metadata: Vec<String>,
+    #[serde(default)]
+    retry_on_failure: RetryConfig,
+    #[serde(default)]
+    compression: Compression,
+    #[serde(default)]
+    arrow: RawArrow,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrowConfig {
+    pub num_streams: usize,
+    pub max_stream_lifetime: Duration,
+    pub payload_compression: PayloadCompression,
+    pub disabled: bool,
+    pub disable_downgrade: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct OtapConfig {
+    pub target: Target,
+    pub timeout: Duration,
+    pub headers: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
+    /// Client-metadata keys sent with each batch (`*` = all of them).
+    pub forward_metadata: Vec<AsciiMetadataKey>,
+    pub forward_all_metadata: bool,
+    pub retry: RetryConfig,
+    pub compression: Compression,
+    pub arrow: ArrowConfig,
+}
+
+pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> {
+    let raw: RawConfig = parse_component_config(value)?;
+    let parsed = Target::parse(&raw.endpoint, "otap").map_err(|e| FieldError::new("endpoint", e))?;
+    if !parsed.scheme_given && !raw.tls.insecure {
+        return Err(FieldError::new(
+            "tls.insecure",
+            "TLS is not supported by otap yet; set tls.insecure: true for host:port endpoints",
+        ));
+    }
+    if raw.timeout.is_zero() {
+        return Err(FieldError::new("timeout", "must be greater than zero"));
+    }
+    if raw.arrow.num_streams == 0 {
+        return Err(FieldError::new("arrow.num_streams", "must be at least 1"));
+    }
+    if raw.arrow.max_stream_lifetime.is_zero() {
+        return Err(FieldError::new("arrow.max_stream_lifetime", "must be greater than zero"));
+    }
+    if raw.arrow.zstd.is_some() {
+        return Err(FieldError::new(
+            "arrow.zstd",
+            "zstd encoder tuning is not supported by otap: its zstd (compression: zstd, \
+             arrow.payload_compression: zstd) always uses the default level",
+        ));
+    }
+    let mut headers = Vec::new();
+    for (k, v) in &raw.headers {
+        let key = k
+            .to_ascii_lowercase()
+            .parse::<AsciiMetadataKey>()
+            .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header name"))?;
+        let val = v
+            .parse::<AsciiMetadataValue>()
+            .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header value"))?;
+        headers.push((key, val));
+    }
+    let forward_all_metadata = raw.forward_metadata.iter().any(|k| k == "*");
+    let mut forward_metadata = Vec::new();
+    for (i, k) in raw.forward_metadata.iter().enumerate() {
+        if k == "*" {
+            continue;
+        }
+        let key = k
+            .to_ascii_lowercase()
+            .parse::<AsciiMetadataKey>()
+            .map_err(|_| FieldError::new(format!("forward_metadata[{i}]"), format!("invalid metadata key {k:?}")))?;
+        forward_metadata.push(key);
+    }
+    let r = &raw.retry_on_failure;
+    if r.enabled
+        && (r.initial_interval.is_zero() || r.multiplier < 1.0 || !(0.0..=1.0).contains(&r.randomization_factor))
+    {
+        return Err(FieldError::new(
+            "retry_on_failure",
+            "initial_interval must be > 0, multiplier >= 1 and randomization_factor within [0, 1]",
+        ));
+    }
+    Ok(OtapConfig {
+        target: parsed.target,
+        timeout: raw.timeout,
+        headers,
+        forward_metadata,
+        forward_all_metadata,
+        retry: raw.retry_on_failure,
+        compression: raw.compression,
+        arrow: ArrowConfig {
+            num_streams: raw.arrow.num_streams,
+            max_stream_lifetime: raw.arrow.max_stream_lifetime,
+            payload_compression: raw.arrow.payload_compression,
+            disabled: raw.arrow.disabled,
+            disable_downgrade: raw.arrow.disable_downgrade,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(yaml: &str) -> Result<OtapConfig, FieldError> {
+        parse(serde_yaml::from_str(yaml).unwrap())
+    }
+
+    #[test]
+    fn defaults_match_go() {
+        let c = p("endpoint: http://h:4317").unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(c.compression, Compression::Zstd);
+        assert_eq!(c.arrow.max_stream_lifetime, Duration::from_secs(30));
+        assert_eq!(c.arrow.payload_compression, PayloadCompression::None);
+        assert!(c.arrow.num_streams >= 1);
+        assert_eq!(c.retry, RetryConfig::default());
+        assert!(!c.arrow.disabled && !c.arrow.disable_downgrade);
+    }
+
+    #[test]
+    fn arrow_settings() {
+        let c = p("endpoint: unix:///x\narrow: {num_streams: 3, max_stream_lifetime: 2m, payload_compression: zstd}")
+            .unwrap();
+        assert_eq!(c.arrow.num_streams, 3);
+        assert_eq!(c.arrow.max_stream_lifetime, Duration::from_secs(120));
+        assert_eq!(c.arrow.payload_compression, PayloadCompression::Zstd);
+    }
+
+    #[test]
+    fn unknown_and_bad_fields_have_paths() {
+        let path = |y: &str| p(y).err().unwrap().path;
+        assert_eq!(path("endpoint: unix:///x\narrow: {num_stream: 2}"), "arrow.num_stream");
+        assert_eq!(path("endpoint: unix:///x\narrow: {num_streams: 0}"), "arrow.num_streams");
+        assert_eq!(path("endpoint: unix:///x\narrow: {max_stream_lifetime: 0s}"), "arrow.max_stream_lifetime");
+        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {level: 3}}"), "arrow.zstd");
+        assert_eq!(path("endpoint: unix:///x\ncompression: lz4"), "compression");
+        assert_eq!(path("endpoint: unix:///x\nretry_on_failure: {multiplyer: 2}"), "retry_on_failure.multiplyer");
+        assert_eq!(path("endpoint: h:4317"), "tls.insecure");
+        assert_eq!(path("endpoint: https://h:4317"), "endpoint");
+        assert_eq!(path("endpoint: unix:///x\nforward_metadata: ['bad key']"), "forward_metadata[0]");
+        assert_eq!(path("endpoint: unix:///x\nendpoints: y"), "endpoints");
+    }
+}

@@ -1,0 +1,349 @@
+//! The export path: encode once to OTAP, hand the batch to the least loaded
+//! stream of its signal, wait for its BatchStatus; retry decisions as on
+//! otlp_rust (retry_on_failure, the request's own deadline, RetryInfo).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use otel_arrow_dfe_pdata::OtapArrowRecords;
+use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
+use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait};
+use tokio::time::Instant;
+use tonic::codec::CompressionEncoding;
+use tonic::metadata::MetadataMap;
+use tonic::transport::Channel;
+
+use crate::config::{Compression, OtapConfig};
+use crate::encode::otap_records;
+use crate::headers;
+use crate::otlp;
+use crate::retry::Backoff;
+use crate::stream::{Outcome, Slot, StreamSettings};
+
+pub struct OtapExporter {
+    id: ComponentId,
+    id_attr: Arc<str>,
+    span_names: SpanNames,
+    cfg: OtapConfig,
+    // Built in start(): channels and stream tasks need the runtime.
+    started: OnceLock<Started>,
+    /// Per signal: the server has no Arrow service, plain OTLP from now on.
+    downgraded: [AtomicBool; 3],
+    fallback_logged: AtomicBool,
+    sent_items: AtomicU64,
+    failed_items: AtomicU64,
+}
+
+struct Started {
+    channel: Channel,
+    /// Per signal, `arrow.num_streams` slots.
+    slots: [Vec<Slot>; 3],
+}
+
+fn index(signal: Signal) -> usize {
+    match signal {
+        Signal::Traces => 0,
+        Signal::Metrics => 1,
+        Signal::Logs => 2,
+    }
+}
+
+/// The request's trace context for the server, formatted once per export.
+struct Trace {
+    traceparent: String,
+    tracestate: String,
+}
+
+impl Trace {
+    fn new(t: &TraceContext) -> Trace {
+        Trace {
+            traceparent: t.traceparent(),
+            tracestate: t.trace_state.clone(),
+        }
+    }
+}
+
+/// How one attempt went.
+enum Attempt {
+    Done(Result<(), ProcessingError>),
+    Fallback,
+}
+
+impl OtapExporter {
+    pub fn new(id: ComponentId, cfg: OtapConfig) -> Self {
+        OtapExporter {
+            id_attr: Arc::from(id.as_str()),
+            span_names: SpanNames::new("exporter", id.as_str()),
+            id,
+            cfg,
+            started: OnceLock::new(),
+            downgraded: Default::default(),
+            fallback_logged: AtomicBool::new(false),
+            sent_items: AtomicU64::new(0),
+            failed_items: AtomicU64::new(0),
+        }
+    }
+
+    fn compression(&self) -> Option<CompressionEncoding> {
+        match self.cfg.compression {
+            Compression::None => None,
+            Compression::Gzip => Some(CompressionEncoding::Gzip),
+            Compression::Zstd => Some(CompressionEncoding::Zstd),
+        }
+    }
+
+    /// Client-metadata keys to forward, with their values, in config order.
+    fn forwarded(&self, ctx: &RequestContext) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.cfg.forward_all_metadata {
+            for (k, values) in ctx.metadata.iter() {
+                let Some(key) = otelcol_core::context::bridge_outgoing_key(k) else {
+                    continue;
+                };
+                if self.cfg.headers.iter().any(|(h, _)| h.as_str() == key.as_str()) {
+                    continue; // static headers are operator configuration and win
+                }
+                for v in values {
+                    out.push((key.as_str().to_string(), v.to_string()));
+                }
+            }
+        }
+        for key in &self.cfg.forward_metadata {
+            for v in ctx.metadata.get(key.as_str()) {
+                out.push((key.as_str().to_string(), v.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Per-batch metadata as the Arrow protocol carries it.
+    fn batch_headers(&self, ctx: &RequestContext, trace: Option<&Trace>) -> Vec<u8> {
+        let mut block = Vec::new();
+        let forwarded = self.forwarded(ctx);
+        for (k, v) in &forwarded {
+            headers::append(&mut block, k, v);
+        }
+        if let Some(t) = trace
+            && !forwarded.iter().any(|(k, _)| k == "traceparent")
+        {
+            headers::append(&mut block, "traceparent", &t.traceparent);
+            if !t.tracestate.is_empty() {
+                headers::append(&mut block, "tracestate", &t.tracestate);
+            }
+        }
+        block
+    }
+
+    /// gRPC metadata of a plain OTLP request (the fallback).
+    fn otlp_metadata(&self, ctx: &RequestContext, trace: Option<&Trace>) -> MetadataMap {
+        let mut md = MetadataMap::new();
+        for (k, v) in &self.cfg.headers {
+            md.insert(k.clone(), v.clone());
+        }
+        for (k, v) in self.forwarded(ctx) {
+            if let (Ok(k), Ok(v)) = (
+                k.parse::<tonic::metadata::AsciiMetadataKey>(),
+                v.parse::<tonic::metadata::AsciiMetadataValue>(),
+            ) {
+                md.append(k, v);
+            }
+        }
+        if let Some(t) = trace
+            && !md.contains_key("traceparent")
+        {
+            if let Ok(v) = t.traceparent.parse() {
+                md.insert("traceparent", v);
+            }
+            if let Ok(v) = t.tracestate.parse()
+                && !t.tracestate.is_empty()
+            {
+                md.insert("tracestate", v);
+            }
+        }
+        md
+    }
+
+    fn least_loaded<'a>(&self, started: &'a Started, signal: Signal) -> &'a Slot {
+        let slots = &started.slots[index(signal)];
+        slots.iter().min_by_key(|s| s.load()).unwrap_or(&slots[0])
+    }
+
+    async fn attempt_arrow(
+        &self,
+        started: &Started,
+        signal: Signal,
+        records: &Option<OtapArrowRecords>,
+        headers: &[u8],
+    ) -> Attempt {
+        let Some(records) = records else {
+            return Attempt::Done(Ok(())); // nothing to send
+        };
+        match self.least_loaded(started, signal).send(records.clone(), headers.to_vec()).await {
+            Outcome::Ok => Attempt::Done(Ok(())),
+            Outcome::Failed(e) => Attempt::Done(Err(e)),
+            Outcome::Unimplemented(msg) if !self.cfg.arrow.disable_downgrade => {
+                self.downgraded[index(signal)].store(true, Ordering::Relaxed);
+                if !self.fallback_logged.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(exporter = %self.id, %signal, server_says = %msg, "the server does not implement the OTel Arrow services; falling back to plain OTLP");
+                }
+                Attempt::Fallback
+            }
+            Outcome::Unimplemented(msg) => Attempt::Done(Err(ProcessingError::Permanent {
+                message: format!("the server does not implement the OTel Arrow services (arrow.disable_downgrade is set): {msg}"),
+                code: Some(tonic::Code::Unimplemented),
+            })),
+        }
+    }
+
+    /// Every attempt of one export; `attempts` counts them.
+    async fn send(
+        &self,
+        ctx: &RequestContext,
+        trace: Option<&Trace>,
+        data: &Payload,
+        attempts: &mut u32,
+    ) -> Result<(), ProcessingError> {
+        let started = self
+            .started
+            .get()
+            .ok_or_else(|| ProcessingError::retryable(format!("{}: not started", self.id)))?;
+        let signal = data.signal();
+        let mut arrow = !self.cfg.arrow.disabled && !self.downgraded[index(signal)].load(Ordering::Relaxed);
+        let (records, batch_headers) = if arrow {
+            let records = otap_records(signal, data.bytes()).map_err(ProcessingError::permanent)?;
+            (records, self.batch_headers(ctx, trace))
+        } else {
+            (None, Vec::new())
+        };
+        let started_at = Instant::now();
+        let mut backoff = Backoff::new(&self.cfg.retry);
+        loop {
+            *attempts += 1;
+            let attempt_no = *attempts;
+            let timeout = ctx.remaining().map_or(self.cfg.timeout, |r| r.min(self.cfg.timeout));
+            // Request cancellation/deadline end the export at once, without retry.
+            let outcome = ctx
+                .run(async {
+                    let once = async {
+                        if arrow {
+                            match self.attempt_arrow(started, signal, &records, &batch_headers).await {
+                                Attempt::Done(r) => return r,
+                                Attempt::Fallback => arrow = false,
+                            }
+                        }
+                        let md = self.otlp_metadata(ctx, trace);
+                        otlp::export(started.channel.clone(), signal, md, data.bytes().clone(), self.cfg.compression, timeout)
+                            .await
+                            .map_err(|s| ProcessingError::from_status(&s))
+                    };
+                    Ok(match tokio::time::timeout(timeout, once).await {
+                        Ok(r) => r,
+                        Err(_) => Err(ProcessingError::Retryable {
+                            message: format!("no answer within {timeout:?}"),
+                            code: Some(tonic::Code::DeadlineExceeded),
+                        }),
+                    })
+                })
+                .await?;
+            let err = match outcome {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if !self.cfg.retry.enabled || err.is_permanent() {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, not retryable");
+                return Err(err);
+            }
+            let mut delay = backoff.next_delay();
+            if let Some(server_says) = err.retry_after() {
+                delay = delay.max(server_says);
+            }
+            let max_elapsed = self.cfg.retry.max_elapsed_time;
+            if !max_elapsed.is_zero() && started_at.elapsed() + delay > max_elapsed {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, retry budget exhausted");
+                return Err(err);
+            }
+            if ctx.remaining().is_some_and(|left| delay >= left) {
+                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, next retry would pass the request deadline");
+                return Err(err);
+            }
+            tracing::info!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, retrying");
+            ctx.sleep(delay).await?;
+        }
+    }
+
+    /// Counts the outcome; a failure's log line carries the running totals.
+    fn account(&self, signal: Signal, items: usize, r: &Result<(), ProcessingError>) {
+        match r {
+            Ok(()) => {
+                self.sent_items.fetch_add(items as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                let failed = self.failed_items.fetch_add(items as u64, Ordering::Relaxed) + items as u64;
+                tracing::warn!(
+                    exporter = %self.id,
+                    %signal,
+                    items,
+                    failed_items = failed,
+                    sent_items = self.sent_items.load(Ordering::Relaxed),
+                    kind = e.kind(),
+                    error = %e,
+                    "items dropped"
+                );
+            }
+        }
+    }
+
+    /// Items delivered and items given up on since start.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.sent_items.load(Ordering::Relaxed), self.failed_items.load(Ordering::Relaxed))
+    }
+}
+
+#[async_trait]
+impl Exporter for OtapExporter {
+    async fn start(&self) -> Result<(), String> {
+        let channel = self.cfg.target.connect_lazy()?;
+        let mut metadata = MetadataMap::new();
+        for (k, v) in &self.cfg.headers {
+            metadata.insert(k.clone(), v.clone());
+        }
+        let slots = [Signal::Traces, Signal::Metrics, Signal::Logs].map(|signal| {
+            let settings = Arc::new(StreamSettings {
+                exporter: self.id_attr.clone(),
+                signal,
+                channel: channel.clone(),
+                metadata: metadata.clone(),
+                compression: self.compression(),
+                payload_compression: self.cfg.arrow.payload_compression,
+                max_lifetime: self.cfg.arrow.max_stream_lifetime,
+            });
+            (0..self.cfg.arrow.num_streams)
+                .map(|_| Slot::spawn(settings.clone()))
+                .collect()
+        });
+        let _ = self.started.set(Started { channel, slots });
+        Ok(())
+    }
+
+    async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let signal = data.signal();
+        let items = data.item_count();
+        let Some(mut span) = ActiveSpan::start(ctx.trace.as_ref(), SpanKind::Client, self.span_names.get(signal))
+        else {
+            // Not traced by us: the request's own context goes to the server.
+            let trace = ctx.trace.as_ref().map(Trace::new);
+            let r = self.send(ctx, trace.as_ref(), &data, &mut 0).await;
+            self.account(signal, items, &r);
+            return r;
+        };
+        span.set_component(self.id_attr.clone(), signal, items);
+        let trace = Trace::new(&span.context());
+        let mut attempts = 0u32;
+        let r = self.send(ctx, Some(&trace), &data, &mut attempts).await;
+        self.account(signal, items, &r);
+        span.set_attribute(spans::ATTR_ATTEMPTS, attempts);
+        span.end_with(&r);
+        r
+    }
+}
+

@@ -1,0 +1,27 @@
+//! Exporter `otap`: the OpenTelemetry Arrow Protocol over gRPC. One
+//! bidirectional stream per signal (or `arrow.num_streams` of them), Arrow IPC
+//! state per stream, data acknowledged upstream only once its BatchStatus is
+//! OK. Servers without the Arrow services get plain OTLP instead, as the Go
+//! otelarrowexporter does.
+
+mod config;
+pub mod encode;
+mod exporter;
+mod headers;
+mod otlp;
+mod retry;
+mod stream;
+
+use std::sync::Arc;
+
+use otelcol_core::config::FieldError;
+use otelcol_core::{ComponentId, Exporter, Signal};
+
+pub use config::{ArrowConfig, Compression, OtapConfig, PayloadCompression, RetryConfig};
+pub use exporter::OtapExporter;
+
+otelcol_core::register!(exporter OTAP = "otap", [Traces, Metrics, Logs], create);
+
+fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Exporter>, FieldError> {
+    Ok(Arc::new(OtapExporter::new(id.clone(), config::parse(value)?)))
+}

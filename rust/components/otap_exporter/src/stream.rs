@@ -1,0 +1,350 @@
+//! One OTel Arrow gRPC stream at a time per slot: the slot's task opens a
+//! stream when work arrives, writes `BatchArrowRecords` with its own IPC state,
+//! and answers each batch's caller when the `BatchStatus` with that batch_id
+//! comes back. A stream that breaks fails its in-flight batches as retryable
+//! (the caller sends them again, on a fresh stream with fresh IPC state); a
+//! stream older than `max_stream_lifetime` takes no new batches, half-closes,
+//! and is replaced once its in-flight batches are answered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use http::uri::PathAndQuery;
+use otel_arrow_dfe_pdata::OtapArrowRecords;
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{BatchArrowRecords, BatchStatus, StatusCode};
+use otelcol_core::{ProcessingError, Signal};
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use tonic::codec::CompressionEncoding;
+use tonic::metadata::MetadataMap;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status, Streaming};
+
+use crate::encode::StreamEncoder;
+use crate::config::PayloadCompression;
+
+/// How one batch ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Ok,
+    /// The batch's BatchStatus, or the failure of its stream.
+    Failed(ProcessingError),
+    /// The server does not implement this Arrow service.
+    Unimplemented(String),
+}
+
+pub struct Job {
+    pub records: OtapArrowRecords,
+    /// HPACK block of per-batch metadata.
+    pub headers: Vec<u8>,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// What every stream of one signal shares.
+pub struct StreamSettings {
+    pub exporter: Arc<str>,
+    pub signal: Signal,
+    pub channel: Channel,
+    pub metadata: MetadataMap,
+    pub compression: Option<CompressionEncoding>,
+    pub payload_compression: PayloadCompression,
+    pub max_lifetime: Duration,
+}
+
+/// A handle on one stream slot; `load` counts the batches queued or in flight.
+pub struct Slot {
+    tx: mpsc::Sender<Job>,
+    load: Arc<AtomicUsize>,
+}
+
+impl Slot {
+    pub fn spawn(settings: Arc<StreamSettings>) -> Slot {
+        let (tx, rx) = mpsc::channel(1024);
+        let load = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(run(settings, rx));
+        Slot { tx, load }
+    }
+
+    pub fn load(&self) -> usize {
+        self.load.load(Ordering::Relaxed)
+    }
+
+    /// Sends one batch and waits for its outcome.
+    pub async fn send(&self, records: OtapArrowRecords, headers: Vec<u8>) -> Outcome {
+        let (reply, answer) = oneshot::channel();
+        self.load.fetch_add(1, Ordering::Relaxed);
+        let _load = LoadGuard(&self.load);
+        if self.tx.send(Job { records, headers, reply }).await.is_err() {
+            return Outcome::Failed(ProcessingError::retryable("otap stream task has stopped"));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Outcome::Failed(ProcessingError::retryable("otap stream ended without an answer")))
+    }
+}
+
+struct LoadGuard<'a>(&'a AtomicUsize);
+
+impl Drop for LoadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn path(signal: Signal) -> PathAndQuery {
+    PathAndQuery::from_static(match signal {
+        Signal::Traces => "/opentelemetry.proto.experimental.arrow.v1.ArrowTracesService/ArrowTraces",
+        Signal::Metrics => "/opentelemetry.proto.experimental.arrow.v1.ArrowMetricsService/ArrowMetrics",
+        Signal::Logs => "/opentelemetry.proto.experimental.arrow.v1.ArrowLogsService/ArrowLogs",
+    })
+}
+
+/// Waits between stream attempts after failures, so a server that is down is
+/// not redialled in a tight loop; reset by the first OK status.
+struct Reconnect {
+    next: Duration,
+}
+
+const RECONNECT_MIN: Duration = Duration::from_millis(50);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+
+async fn run(settings: Arc<StreamSettings>, mut rx: mpsc::Receiver<Job>) {
+    let mut reconnect = Reconnect { next: Duration::ZERO };
+    let mut carried: Option<Job> = None;
+    loop {
+        let first = match carried.take() {
+            Some(job) => job,
+            None => match rx.recv().await {
+                Some(job) => job,
+                None => return, // the exporter is gone
+            },
+        };
+        if !reconnect.next.is_zero() {
+            tokio::time::sleep(reconnect.next).await;
+        }
+        let end = one_stream(&settings, first, &mut rx).await;
+        reconnect.next = match end {
+            StreamEnd::Healthy => Duration::ZERO,
+            StreamEnd::Failed => (reconnect.next * 2).clamp(RECONNECT_MIN, RECONNECT_MAX),
+        };
+    }
+}
+
+enum StreamEnd {
+    /// Replaced after its lifetime, or closed by the server after answering everything.
+    Healthy,
+    Failed,
+}
+
+/// In-flight batches of one stream, by batch_id.
+type Pending = HashMap<i64, oneshot::Sender<Outcome>>;
+
+fn submit(
+    enc: &mut StreamEncoder,
+    job: Job,
+    out: &mpsc::UnboundedSender<BatchArrowRecords>,
+    pending: &mut Pending,
+) {
+    match enc.batch(&job.records, job.headers) {
+        Ok(bar) => {
+            let id = bar.batch_id;
+            if out.send(bar).is_err() {
+                let _ = job
+                    .reply
+                    .send(Outcome::Failed(ProcessingError::retryable("otap stream closed before sending")));
+                return;
+            }
+            pending.insert(id, job.reply);
+        }
+        Err(e) => {
+            let _ = job.reply.send(Outcome::Failed(ProcessingError::permanent(e)));
+        }
+    }
+}
+
+async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>) -> StreamEnd {
+    let mut enc = StreamEncoder::new(s.payload_compression);
+    let (out_tx, out_rx) = mpsc::unbounded_channel();
+    let mut out_tx = Some(out_tx);
+    let mut pending = Pending::new();
+    if let Some(out) = &out_tx {
+        submit(&mut enc, first, out, &mut pending);
+    }
+
+    // grpc-go servers send response headers with the first BatchStatus, so
+    // the call resolves only after a batch was answered: it runs beside the
+    // writes instead of before them.
+    let mut grpc = tonic::client::Grpc::new(s.channel.clone())
+        .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
+        .max_decoding_message_size(16 << 20);
+    if let Some(c) = s.compression {
+        grpc = grpc.send_compressed(c);
+    }
+    let mut req = Request::new(UnboundedReceiverStream::new(out_rx));
+    *req.metadata_mut() = s.metadata.clone();
+    let signal = s.signal;
+    let call = async move {
+        grpc.ready()
+            .await
+            .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
+        grpc.streaming(req, path(signal), tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default())
+            .await
+    };
+    tokio::pin!(call);
+    let mut inbound: Option<Streaming<BatchStatus>> = None;
+    let retire = tokio::time::sleep(s.max_lifetime);
+    tokio::pin!(retire);
+    let mut healthy = false;
+
+    let failure: Status = loop {
+        tokio::select! {
+            r = &mut call, if inbound.is_none() => match r {
+                Ok(resp) => inbound = Some(resp.into_inner()),
+                Err(status) => break status,
+            },
+            msg = next(&mut inbound), if inbound.is_some() => match msg {
+                Ok(Some(st)) => {
+                    if st.status_code == StatusCode::Ok as i32 {
+                        healthy = true;
+                    }
+                    match pending.remove(&st.batch_id) {
+                        Some(reply) => { let _ = reply.send(batch_outcome(&st)); }
+                        None => tracing::warn!(exporter = %s.exporter, signal = %s.signal, batch_id = st.batch_id, "BatchStatus for an unknown batch"),
+                    }
+                    if out_tx.is_none() && pending.is_empty() {
+                        return StreamEnd::Healthy;
+                    }
+                }
+                Ok(None) => {
+                    if pending.is_empty() {
+                        return StreamEnd::Healthy;
+                    }
+                    break Status::unavailable("the server closed the stream with batches in flight");
+                }
+                Err(status) => break status,
+            },
+            job = rx.recv(), if out_tx.is_some() => match job {
+                Some(job) => if let Some(out) = &out_tx { submit(&mut enc, job, out, &mut pending) },
+                None => return StreamEnd::Healthy,
+            },
+            () = &mut retire, if out_tx.is_some() => {
+                // Half-close: the server answers what it has, then ends the stream.
+                tracing::debug!(exporter = %s.exporter, signal = %s.signal, "stream reached max_stream_lifetime");
+                out_tx = None;
+                if pending.is_empty() {
+                    return StreamEnd::Healthy;
+                }
+            },
+        }
+    };
+
+    let outcome = |f: &Status| match f.code() {
+        Code::Unimplemented => Outcome::Unimplemented(f.message().to_string()),
+        _ => Outcome::Failed(stream_error(f)),
+    };
+    if !pending.is_empty() {
+        tracing::info!(exporter = %s.exporter, signal = %s.signal, in_flight = pending.len(), code = ?failure.code(), error = failure.message(), "otap stream failed");
+    }
+    for (_, reply) in pending.drain() {
+        let _ = reply.send(outcome(&failure));
+    }
+    if healthy { StreamEnd::Healthy } else { StreamEnd::Failed }
+}
+
+async fn next(inbound: &mut Option<Streaming<BatchStatus>>) -> Result<Option<BatchStatus>, Status> {
+    match inbound {
+        Some(s) => s.message().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A batch's own status, mapped onto the collector's error classes:
+/// Unavailable and ResourceExhausted are retried, InvalidArgument and the
+/// other refusals are permanent.
+fn batch_outcome(st: &BatchStatus) -> Outcome {
+    let message = format!("{}: {}", status_name(st.status_code), st.status_message);
+    let code = StatusCode::try_from(st.status_code).ok();
+    Outcome::Failed(match code {
+        Some(StatusCode::Ok) => return Outcome::Ok,
+        Some(StatusCode::ResourceExhausted) => ProcessingError::ResourceExhausted {
+            message,
+            retry_after: None,
+        },
+        Some(StatusCode::Unavailable) => ProcessingError::Retryable { message, code: Some(Code::Unavailable) },
+        Some(StatusCode::Canceled) => ProcessingError::Retryable { message, code: Some(Code::Cancelled) },
+        Some(StatusCode::DeadlineExceeded) => ProcessingError::Retryable { message, code: Some(Code::DeadlineExceeded) },
+        Some(StatusCode::Aborted) => ProcessingError::Retryable { message, code: Some(Code::Aborted) },
+        Some(StatusCode::InvalidArgument) => ProcessingError::Permanent { message, code: Some(Code::InvalidArgument) },
+        Some(StatusCode::PermissionDenied) => ProcessingError::Permanent { message, code: Some(Code::PermissionDenied) },
+        Some(StatusCode::Unauthenticated) => ProcessingError::Permanent { message, code: Some(Code::Unauthenticated) },
+        Some(StatusCode::Internal) => ProcessingError::Permanent { message, code: Some(Code::Internal) },
+        None => ProcessingError::Permanent { message, code: Some(Code::Unknown) },
+    })
+}
+
+fn status_name(code: i32) -> &'static str {
+    StatusCode::try_from(code).map_or("UNKNOWN", |c| c.as_str_name())
+}
+
+/// The failure of a stream, for the batches that were in flight on it. The
+/// server saw them but never answered, so they are retried unless the server
+/// refused the stream itself (authentication, permission…). A transport that
+/// broke shows up as Unknown or Internal and is retried too.
+fn stream_error(status: &Status) -> ProcessingError {
+    match status.code() {
+        Code::Unknown | Code::Internal | Code::Ok => ProcessingError::Retryable {
+            message: format!("stream broke: {:?}: {}", status.code(), status.message()),
+            code: Some(Code::Unavailable),
+        },
+        Code::ResourceExhausted => match ProcessingError::from_status(status) {
+            e @ ProcessingError::ResourceExhausted { .. } => e,
+            _ => ProcessingError::ResourceExhausted {
+                message: format!("{:?}: {}", status.code(), status.message()),
+                retry_after: None,
+            },
+        },
+        _ => ProcessingError::from_status(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(code: StatusCode) -> ProcessingError {
+        match batch_outcome(&BatchStatus { batch_id: 1, status_code: code as i32, status_message: "m".into() }) {
+            Outcome::Failed(e) => e,
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn batch_status_classes() {
+        assert!(matches!(
+            batch_outcome(&BatchStatus { batch_id: 0, status_code: 0, status_message: String::new() }),
+            Outcome::Ok
+        ));
+        assert!(!failed(StatusCode::Unavailable).is_permanent());
+        assert_eq!(failed(StatusCode::Unavailable).grpc_code(), Code::Unavailable);
+        let re = failed(StatusCode::ResourceExhausted);
+        assert!(!re.is_permanent());
+        assert_eq!(re.kind(), "resource_exhausted");
+        let ia = failed(StatusCode::InvalidArgument);
+        assert!(ia.is_permanent());
+        assert_eq!(ia.grpc_code(), Code::InvalidArgument);
+        assert!(ia.message().contains("INVALID_ARGUMENT: m"), "{ia}");
+        assert!(failed(StatusCode::Unauthenticated).is_permanent());
+    }
+
+    #[test]
+    fn broken_streams_are_retried_refused_ones_are_not() {
+        assert!(!stream_error(&Status::unknown("h2 protocol error")).is_permanent());
+        assert!(!stream_error(&Status::internal("connection reset")).is_permanent());
+        assert!(!stream_error(&Status::unavailable("gone")).is_permanent());
+        assert!(!stream_error(&Status::resource_exhausted("later")).is_permanent());
+        assert!(stream_error(&Status::permission_denied("no")).is_permanent());
+    }
+}
