@@ -3,11 +3,16 @@
 //! structs), and one [`StreamEncoder`] per gRPC stream turns them into
 //! `BatchArrowRecords` carrying that stream's Arrow IPC state.
 
+use std::sync::Arc;
+
 use arrow_ipc::CompressionType;
+use otel_arrow_dfe_pdata::arrow::array::{FixedSizeBinaryArray, RecordBatch};
+use otel_arrow_dfe_pdata::arrow::datatypes::{DataType, Field, FieldRef, Schema};
+use otel_arrow_dfe_pdata::arrow::error::ArrowError;
 use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otel_arrow_dfe_pdata::encode::producer::{Producer, ProducerOptions};
 use otel_arrow_dfe_pdata::encode::{encode_logs_otap_batch, encode_metrics_otap_batch, encode_spans_otap_batch};
-use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::BatchArrowRecords;
+use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{ArrowPayloadType, BatchArrowRecords};
 use otel_arrow_dfe_pdata::views::otlp::bytes::logs::RawLogsData;
 use otel_arrow_dfe_pdata::views::otlp::bytes::metrics::RawMetricsData;
 use otel_arrow_dfe_pdata::views::otlp::bytes::traces::RawTraceData;
@@ -31,12 +36,50 @@ pub fn otap_records(signal: Signal, otlp: &[u8]) -> Result<Option<OtapArrowRecor
     if records.get(records.root_payload_type()).is_none_or(|rb| rb.num_rows() == 0) {
         return Ok(None);
     }
+    fill_exemplar_ids(&mut records).map_err(|e| format!("cannot complete {signal} exemplars: {e}"))?;
     // Idempotent, and done here so the stream task (shared by every caller)
     // only serialises.
     records
         .encode_transport_optimized()
         .map_err(|e| format!("cannot transport-optimise {signal} OTAP records: {e}"))?;
     Ok(Some(records))
+}
+
+/// The encoder leaves out an exemplar record's `span_id`/`trace_id` column
+/// when no exemplar in the batch has one; the Go decoder (and so every Go
+/// receiver) rejects such a batch ("invalid span id length"). The Go encoder
+/// always writes the columns, all zeros for "no id", which decode back to an
+/// empty id; this writes them the same way.
+fn fill_exemplar_ids(records: &mut OtapArrowRecords) -> Result<(), ArrowError> {
+    for payload_type in [
+        ArrowPayloadType::NumberDpExemplars,
+        ArrowPayloadType::HistogramDpExemplars,
+        ArrowPayloadType::ExpHistogramDpExemplars,
+    ] {
+        let Some(rb) = records.get(payload_type) else {
+            continue;
+        };
+        let schema = rb.schema();
+        let mut fields: Vec<FieldRef> = schema.fields().iter().cloned().collect();
+        let mut columns = rb.columns().to_vec();
+        for (name, width) in [("span_id", 8usize), ("trace_id", 16)] {
+            if schema.column_with_name(name).is_some() {
+                continue;
+            }
+            let zeros = vec![0u8; width];
+            let ids = FixedSizeBinaryArray::try_from_iter(std::iter::repeat_n(zeros.as_slice(), rb.num_rows()))?;
+            fields.push(Arc::new(Field::new(name, DataType::FixedSizeBinary(width as i32), true)));
+            columns.push(Arc::new(ids));
+        }
+        if columns.len() != rb.num_columns() {
+            let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+            let filled = RecordBatch::try_new(Arc::new(schema), columns)?;
+            records
+                .set(payload_type, filled)
+                .map_err(|e| ArrowError::ComputeError(e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The Arrow IPC state of one gRPC stream: schemas sent, dictionaries and
@@ -87,7 +130,6 @@ mod tests {
     use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use otel_arrow_dfe_pdata::Consumer;
-    use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::ArrowPayloadType;
     use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
     use opentelemetry_proto::tonic::metrics::v1::{

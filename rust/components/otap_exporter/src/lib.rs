@@ -15,7 +15,7 @@ mod stream;
 use std::sync::Arc;
 
 use otelcol_core::config::FieldError;
-use otelcol_core::{ComponentId, Exporter, Signal};
+use otelcol_core::{ComponentId, Exporter};
 
 pub use config::{ArrowConfig, Compression, OtapConfig, PayloadCompression, RetryConfig};
 pub use exporter::OtapExporter;

@@ -241,8 +241,10 @@ async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>
         }
     };
 
+    // grpc-go also answers Unimplemented to a compression it lacks; that is
+    // a settings problem (`compression`), not a server without OTel Arrow.
     let outcome = |f: &Status| match f.code() {
-        Code::Unimplemented => Outcome::Unimplemented(f.message().to_string()),
+        Code::Unimplemented if !f.message().contains("grpc-encoding") => Outcome::Unimplemented(f.message().to_string()),
         _ => Outcome::Failed(stream_error(f)),
     };
     if !pending.is_empty() {
