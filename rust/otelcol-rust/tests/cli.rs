@@ -26,6 +26,7 @@ fn components_lists_every_native_type_as_json() {
     let want = [
         ("exporter", "debug"),
         ("exporter", "file"),
+        ("exporter", "otap"),
         ("exporter", "otlp_rust"),
         ("processor", "advanced_filter"),
         ("processor", "fault"),
