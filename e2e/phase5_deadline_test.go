@@ -22,10 +22,11 @@ import (
 func TestPhase5DeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
-	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
+	h := startHybrid(t, fmt.Sprintf(`
 extensions:
   rust_subprocess:
     bridge_timeout: 2s
+    receiver_placement: false # this test is about the bridge
 receivers:
   otlp:
     protocols:
