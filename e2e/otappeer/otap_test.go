@@ -1,6 +1,7 @@
 package otappeer
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -203,5 +205,27 @@ func TestStreamLifetime(t *testing.T) {
 	}
 	if got := p.Streams(); got < 2 {
 		t.Errorf("%d streams, want the first replaced", got)
+	}
+}
+
+// Static headers travel as the stream's metadata; forwarded client metadata
+// and the trace context travel per batch in BatchArrowRecords.headers.
+func TestHeadersAndForwardedMetadata(t *testing.T) {
+	p := startPeer(t, Options{})
+	c := startCollector(t, otapExporter(p, "    headers: {X-Static: s1}\n    forward_metadata: [x-tenant]\n"), "otap")
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-tenant", "acme",
+		"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	if _, err := plogotlp.NewGRPCClient(c.conn).Export(ctx, plogotlp.NewExportRequestFromLogs(Logs(2))); err != nil {
+		t.Fatal(err)
+	}
+	h := p.Headers()
+	if len(h) != 1 {
+		t.Fatalf("%d batches acknowledged, want 1", len(h))
+	}
+	if h[0]["x-static"] != "s1" || h[0]["x-tenant"] != "acme" {
+		t.Errorf("headers %v: want x-static=s1 (stream) and x-tenant=acme (batch)", h[0])
+	}
+	if !strings.Contains(h[0]["traceparent"], "0af7651916cd43dd8448eb211c80319c") {
+		t.Errorf("traceparent %q: want the caller's trace", h[0]["traceparent"])
 	}
 }

@@ -21,7 +21,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
@@ -64,6 +66,7 @@ type Peer struct {
 	arrow     Received
 	otlp      Received
 	wireBytes map[string]int64 // method → request bytes as they crossed the wire
+	headers   []map[string]string // per acknowledged batch: stream metadata + batch headers
 }
 
 // Start listens on a free localhost port.
@@ -101,6 +104,15 @@ func (p *Peer) OTLP() Received {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.otlp
+}
+
+// Headers returns, per batch acknowledged OK, the stream's gRPC metadata
+// merged with the batch's own HPACK headers (the latter win), as the contrib
+// receiver builds a request's client metadata.
+func (p *Peer) Headers() []map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]map[string]string(nil), p.headers...)
 }
 
 // Streams is the number of Arrow streams opened so far.
@@ -169,6 +181,7 @@ type stream interface {
 func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.BatchArrowRecords) (func(*Received), error)) error {
 	consumer := arrow_record.NewConsumer()
 	defer consumer.Close()
+	streamMD, _ := metadata.FromIncomingContext(s.Context())
 	p.mu.Lock()
 	p.streams++
 	p.mu.Unlock()
@@ -198,8 +211,17 @@ func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.Batc
 		case faulted:
 			st.StatusCode, st.StatusMessage = fault.Code, fault.Message
 		default:
+			h := map[string]string{}
+			for k, v := range streamMD {
+				h[k] = v[0]
+			}
+			if _, err := hpack.NewDecoder(4096, func(f hpack.HeaderField) { h[f.Name] = f.Value }).Write(bar.Headers); err != nil {
+				st.StatusCode, st.StatusMessage = arrowpb.StatusCode_INVALID_ARGUMENT, "headers: "+err.Error()
+				break
+			}
 			p.mu.Lock()
 			store(&p.arrow)
+			p.headers = append(p.headers, h)
 			p.mu.Unlock()
 		}
 		if err := s.Send(st); err != nil {

@@ -44,6 +44,7 @@ receivers:
     protocols:
       grpc:
         endpoint: unix://%s
+        include_metadata: true
 exporters:
 %s
 service:
