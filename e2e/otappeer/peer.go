@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	"google.golang.org/grpc"
 	"golang.org/x/net/http2/hpack"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
@@ -65,7 +65,7 @@ type Peer struct {
 	streams   int // Arrow streams opened
 	arrow     Received
 	otlp      Received
-	wireBytes map[string]int64 // method → request bytes as they crossed the wire
+	wireBytes map[string]int64    // method → request bytes as they crossed the wire
 	headers   []map[string]string // per acknowledged batch: stream metadata + batch headers
 }
 
