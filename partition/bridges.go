@@ -54,17 +54,18 @@ func goBridgeExporterConfig(a address, opts Options) map[string]any {
 	return cfg
 }
 
-// goBridgeReceiverMaxRecvMiB matches the Rust otlp receiver's default, so a
-// request the Rust half accepted is never refused when it comes back to Go
-// (the Go receiver's own default is 4 MiB).
-const goBridgeReceiverMaxRecvMiB = 64
+// bridgeMaxRecvMiB is what the receiving end of every bridge accepts, in both
+// directions. Both otlp receivers default to 4 MiB, but the data was already
+// admitted by the user's receiver (whose limit may be larger) and may grow
+// when re-encoded: the hop in between must not refuse it.
+const bridgeMaxRecvMiB = 64
 
 // goBridgeReceiverConfig is the Go end of a Rust → Go bridge.
 func goBridgeReceiverConfig(a address) map[string]any {
 	grpc := map[string]any{
 		"endpoint":              a.target,
 		"include_metadata":      true, // the Rust exporter forwards client metadata as headers
-		"max_recv_msg_size_mib": goBridgeReceiverMaxRecvMiB,
+		"max_recv_msg_size_mib": bridgeMaxRecvMiB,
 	}
 	if a.path != "" {
 		grpc["endpoint"] = a.path
@@ -75,7 +76,9 @@ func goBridgeReceiverConfig(a address) map[string]any {
 
 // rustBridgeReceiverConfig is the Rust end of a Go → Rust bridge.
 func rustBridgeReceiverConfig(a address) map[string]any {
-	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{"endpoint": a.target}}}
+	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{
+		"endpoint": a.target, "max_recv_msg_size_mib": bridgeMaxRecvMiB,
+	}}}
 }
 
 // rustBridgeExporterConfig is the Rust end of a Rust → Go bridge; same
