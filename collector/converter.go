@@ -100,8 +100,15 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 	if res.Rust == nil {
 		return res, nil, nil
 	}
-	if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
-		return nil, nil, err
+	// bridge_context is the Go bridge exporters' middleware (and tells
+	// bridge_cancel of shutdown): only a Go → Rust bridge needs it.
+	for _, b := range res.Bridges {
+		if b.From == partition.Go {
+			if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
+				return nil, nil, err
+			}
+			break
+		}
 	}
 	tel, warnings := rustTelemetry(user, build)
 	if len(tel) > 0 {

@@ -72,6 +72,9 @@ func TestConverterPlacesTheReceiverInRustByDefault(t *testing.T) {
 	if e, _ := out["exporters"].(map[string]any); len(e) != 0 {
 		t.Fatalf("Go half has exporters (a bridge?): %v", e)
 	}
+	if _, ok := out["extensions"].(map[string]any)["bridge_context"]; ok {
+		t.Fatalf("bridge_context added without a Go → Rust bridge")
+	}
 	rust := rustHalfOf(t, out)
 	recv := rust["receivers"].(map[string]any)["otlp"].(map[string]any)["protocols"].(map[string]any)
 	grpc := recv["grpc"].(map[string]any)

@@ -102,6 +102,7 @@ exporters:
 extensions:
   rust_subprocess:
     start_timeout: 7s
+    receiver_placement: false # a Go → Rust bridge, which needs bridge_context
     rust_config: {forged: true}
 service:
   extensions: [rust_subprocess]

@@ -95,6 +95,8 @@ func checkPlacementCounts(t *testing.T, h *hybrid, be *backend) {
 		return be.Points("keep_grpc") == 40 && be.Points("keep_http") == 30
 	})
 	h.stopGracefully(60 * time.Second)
+	t.Logf("at the backend: keep_grpc %d, keep_http %d, up %d points; %d kept, %d dropped logs",
+		be.Points("keep_grpc"), be.Points("keep_http"), be.Points("up"), be.Logs("keep me"), be.Logs("drop me please"))
 	for name, want := range map[string]int{"keep_grpc": 40, "keep_http": 30, "up": 0} {
 		if got := be.Points(name); got != want {
 			t.Errorf("%s: %d points at the backend, want %d", name, got, want)
@@ -122,7 +124,7 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 	if !strings.Contains(out, want) || !strings.Contains(out, "(0 bridges)") {
 		t.Fatalf("partition output lacks %q or (0 bridges):\n%s", want, out)
 	}
-	if strings.Contains(goYAML, "bridge_") || strings.Contains(rustYAML, "bridge_") {
+	if strings.Contains(goYAML, "/bridge_") || strings.Contains(rustYAML, "/bridge_") || strings.Contains(goYAML, "bridge_cancel") {
 		t.Fatalf("a bridge was built:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
 	}
 	for _, s := range []string{"endpoint: " + grpcIn, "endpoint: " + httpIn, "traces_url_path: /v1/traces"} {
