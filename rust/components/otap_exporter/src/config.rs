@@ -163,7 +163,10 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
         return Err(FieldError::new("arrow.num_streams", "must be at least 1"));
     }
     if raw.arrow.max_stream_lifetime.is_zero() {
-        return Err(FieldError::new("arrow.max_stream_lifetime", "must be greater than zero"));
+        return Err(FieldError::new(
+            "arrow.max_stream_lifetime",
+            "must be greater than zero",
+        ));
     }
     if raw.arrow.zstd.is_some() {
         return Err(FieldError::new(
@@ -255,14 +258,26 @@ mod tests {
     fn unknown_and_bad_fields_have_paths() {
         let path = |y: &str| p(y).err().unwrap().path;
         assert_eq!(path("endpoint: unix:///x\narrow: {num_stream: 2}"), "arrow.num_stream");
-        assert_eq!(path("endpoint: unix:///x\narrow: {num_streams: 0}"), "arrow.num_streams");
-        assert_eq!(path("endpoint: unix:///x\narrow: {max_stream_lifetime: 0s}"), "arrow.max_stream_lifetime");
+        assert_eq!(
+            path("endpoint: unix:///x\narrow: {num_streams: 0}"),
+            "arrow.num_streams"
+        );
+        assert_eq!(
+            path("endpoint: unix:///x\narrow: {max_stream_lifetime: 0s}"),
+            "arrow.max_stream_lifetime"
+        );
         assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {level: 3}}"), "arrow.zstd");
         assert_eq!(path("endpoint: unix:///x\ncompression: lz4"), "compression");
-        assert_eq!(path("endpoint: unix:///x\nretry_on_failure: {multiplyer: 2}"), "retry_on_failure.multiplyer");
+        assert_eq!(
+            path("endpoint: unix:///x\nretry_on_failure: {multiplyer: 2}"),
+            "retry_on_failure.multiplyer"
+        );
         assert_eq!(path("endpoint: h:4317"), "tls.insecure");
         assert_eq!(path("endpoint: https://h:4317"), "endpoint");
-        assert_eq!(path("endpoint: unix:///x\nforward_metadata: ['bad key']"), "forward_metadata[0]");
+        assert_eq!(
+            path("endpoint: unix:///x\nforward_metadata: ['bad key']"),
+            "forward_metadata[0]"
+        );
         assert_eq!(path("endpoint: unix:///x\nendpoints: y"), "endpoints");
     }
 }

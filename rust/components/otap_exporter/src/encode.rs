@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use arrow_ipc::CompressionType;
+use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otel_arrow_dfe_pdata::arrow::array::{FixedSizeBinaryArray, RecordBatch};
 use otel_arrow_dfe_pdata::arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use otel_arrow_dfe_pdata::arrow::error::ArrowError;
-use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otel_arrow_dfe_pdata::encode::producer::{Producer, ProducerOptions};
 use otel_arrow_dfe_pdata::encode::{encode_logs_otap_batch, encode_metrics_otap_batch, encode_spans_otap_batch};
 use otel_arrow_dfe_pdata::proto::opentelemetry::arrow::v1::{ArrowPayloadType, BatchArrowRecords};
@@ -33,7 +33,10 @@ pub fn otap_records(signal: Signal, otlp: &[u8]) -> Result<Option<OtapArrowRecor
     })
     .map_err(|_| format!("the OTAP encoder failed on this {signal} request"))?;
     let mut records = encoded.map_err(|e| format!("cannot encode {signal} as OTAP: {e}"))?;
-    if records.get(records.root_payload_type()).is_none_or(|rb| rb.num_rows() == 0) {
+    if records
+        .get(records.root_payload_type())
+        .is_none_or(|rb| rb.num_rows() == 0)
+    {
         return Ok(None);
     }
     fill_exemplar_ids(&mut records).map_err(|e| format!("cannot complete {signal} exemplars: {e}"))?;
@@ -68,7 +71,11 @@ fn fill_exemplar_ids(records: &mut OtapArrowRecords) -> Result<(), ArrowError> {
             }
             let zeros = vec![0u8; width];
             let ids = FixedSizeBinaryArray::try_from_iter(std::iter::repeat_n(zeros.as_slice(), rb.num_rows()))?;
-            fields.push(Arc::new(Field::new(name, DataType::FixedSizeBinary(width as i32), true)));
+            fields.push(Arc::new(Field::new(
+                name,
+                DataType::FixedSizeBinary(width as i32),
+                true,
+            )));
             columns.push(Arc::new(ids));
         }
         if columns.len() != rb.num_columns() {
@@ -129,7 +136,6 @@ mod tests {
     use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use otel_arrow_dfe_pdata::Consumer;
     use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
     use opentelemetry_proto::tonic::metrics::v1::{
@@ -137,6 +143,7 @@ mod tests {
     };
     use opentelemetry_proto::tonic::resource::v1::Resource;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use otel_arrow_dfe_pdata::Consumer;
     use prost::Message;
 
     fn kv(k: &str, v: &str) -> KeyValue {
@@ -258,17 +265,34 @@ mod tests {
     fn the_main_record_comes_first() {
         for (signal, otlp, root) in roots() {
             let records = otap_records(signal, &otlp).unwrap().unwrap();
-            let bar = StreamEncoder::new(PayloadCompression::None).batch(&records, vec![]).unwrap();
+            let bar = StreamEncoder::new(PayloadCompression::None)
+                .batch(&records, vec![])
+                .unwrap();
             assert_eq!(bar.arrow_payloads[0].r#type, root as i32, "{signal}");
-            assert!(bar.arrow_payloads.len() > 1, "{signal}: attributes ride in their own records");
+            assert!(
+                bar.arrow_payloads.len() > 1,
+                "{signal}: attributes ride in their own records"
+            );
         }
     }
 
     #[test]
     fn empty_requests_encode_to_nothing() {
-        assert!(otap_records(Signal::Traces, &ExportTraceServiceRequest::default().encode_to_vec()).unwrap().is_none());
-        assert!(otap_records(Signal::Metrics, &ExportMetricsServiceRequest::default().encode_to_vec()).unwrap().is_none());
-        assert!(otap_records(Signal::Logs, &ExportLogsServiceRequest::default().encode_to_vec()).unwrap().is_none());
+        assert!(
+            otap_records(Signal::Traces, &ExportTraceServiceRequest::default().encode_to_vec())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            otap_records(Signal::Metrics, &ExportMetricsServiceRequest::default().encode_to_vec())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            otap_records(Signal::Logs, &ExportLogsServiceRequest::default().encode_to_vec())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -287,7 +311,9 @@ mod tests {
         for mut bar in [first.clone(), second] {
             assert!(!consumer.consume_bar(&mut bar).unwrap().is_empty());
         }
-        let again = StreamEncoder::new(PayloadCompression::Zstd).batch(&records, vec![]).unwrap();
+        let again = StreamEncoder::new(PayloadCompression::Zstd)
+            .batch(&records, vec![])
+            .unwrap();
         assert_eq!(again.batch_id, 0);
         assert_eq!(size(&again), size(&first));
     }

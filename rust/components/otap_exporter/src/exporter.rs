@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
-use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait};
+use otelcol_core::{
+    ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait,
+};
 use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
@@ -178,7 +180,11 @@ impl OtapExporter {
         let Some(records) = records else {
             return Attempt::Done(Ok(())); // nothing to send
         };
-        match self.least_loaded(started, signal).send(records.clone(), headers.to_vec()).await {
+        match self
+            .least_loaded(started, signal)
+            .send(records.clone(), headers.to_vec())
+            .await
+        {
             Outcome::Ok => Attempt::Done(Ok(())),
             Outcome::Failed(e) => Attempt::Done(Err(e)),
             Outcome::Unimplemented(msg) if !self.cfg.arrow.disable_downgrade => {
@@ -189,7 +195,9 @@ impl OtapExporter {
                 Attempt::Fallback
             }
             Outcome::Unimplemented(msg) => Attempt::Done(Err(ProcessingError::Permanent {
-                message: format!("the server does not implement the OTel Arrow services (arrow.disable_downgrade is set): {msg}"),
+                message: format!(
+                    "the server does not implement the OTel Arrow services (arrow.disable_downgrade is set): {msg}"
+                ),
                 code: Some(tonic::Code::Unimplemented),
             })),
         }
@@ -232,9 +240,16 @@ impl OtapExporter {
                             }
                         }
                         let md = self.otlp_metadata(ctx, trace);
-                        otlp::export(started.channel.clone(), signal, md, data.bytes().clone(), self.cfg.compression, timeout)
-                            .await
-                            .map_err(|s| ProcessingError::from_status(&s))
+                        otlp::export(
+                            started.channel.clone(),
+                            signal,
+                            md,
+                            data.bytes().clone(),
+                            self.cfg.compression,
+                            timeout,
+                        )
+                        .await
+                        .map_err(|s| ProcessingError::from_status(&s))
                     };
                     Ok(match tokio::time::timeout(timeout, once).await {
                         Ok(r) => r,
@@ -295,7 +310,10 @@ impl OtapExporter {
 
     /// Items delivered and items given up on since start.
     pub fn totals(&self) -> (u64, u64) {
-        (self.sent_items.load(Ordering::Relaxed), self.failed_items.load(Ordering::Relaxed))
+        (
+            self.sent_items.load(Ordering::Relaxed),
+            self.failed_items.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -346,4 +364,3 @@ impl Exporter for OtapExporter {
         r
     }
 }
-

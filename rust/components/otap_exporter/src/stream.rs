@@ -22,8 +22,8 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status, Streaming};
 
-use crate::encode::StreamEncoder;
 use crate::config::PayloadCompression;
+use crate::encode::StreamEncoder;
 
 /// How one batch ended.
 #[derive(Debug)]
@@ -76,7 +76,16 @@ impl Slot {
         let (reply, answer) = oneshot::channel();
         self.load.fetch_add(1, Ordering::Relaxed);
         let _load = LoadGuard(&self.load);
-        if self.tx.send(Job { records, headers, reply }).await.is_err() {
+        if self
+            .tx
+            .send(Job {
+                records,
+                headers,
+                reply,
+            })
+            .await
+            .is_err()
+        {
             return Outcome::Failed(ProcessingError::retryable("otap stream task has stopped"));
         }
         answer
@@ -141,19 +150,14 @@ enum StreamEnd {
 /// In-flight batches of one stream, by batch_id.
 type Pending = HashMap<i64, oneshot::Sender<Outcome>>;
 
-fn submit(
-    enc: &mut StreamEncoder,
-    job: Job,
-    out: &mpsc::UnboundedSender<BatchArrowRecords>,
-    pending: &mut Pending,
-) {
+fn submit(enc: &mut StreamEncoder, job: Job, out: &mpsc::UnboundedSender<BatchArrowRecords>, pending: &mut Pending) {
     match enc.batch(&job.records, job.headers) {
         Ok(bar) => {
             let id = bar.batch_id;
             if out.send(bar).is_err() {
-                let _ = job
-                    .reply
-                    .send(Outcome::Failed(ProcessingError::retryable("otap stream closed before sending")));
+                let _ = job.reply.send(Outcome::Failed(ProcessingError::retryable(
+                    "otap stream closed before sending",
+                )));
                 return;
             }
             pending.insert(id, job.reply);
@@ -190,8 +194,12 @@ async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>
         grpc.ready()
             .await
             .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
-        grpc.streaming(req, path(signal), tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default())
-            .await
+        grpc.streaming(
+            req,
+            path(signal),
+            tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default(),
+        )
+        .await
     };
     tokio::pin!(call);
     let mut inbound: Option<Streaming<BatchStatus>> = None;
@@ -244,7 +252,9 @@ async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>
     // grpc-go also answers Unimplemented to a compression it lacks; that is
     // a settings problem (`compression`), not a server without OTel Arrow.
     let outcome = |f: &Status| match f.code() {
-        Code::Unimplemented if !f.message().contains("grpc-encoding") => Outcome::Unimplemented(f.message().to_string()),
+        Code::Unimplemented if !f.message().contains("grpc-encoding") => {
+            Outcome::Unimplemented(f.message().to_string())
+        }
         _ => Outcome::Failed(stream_error(f)),
     };
     if !pending.is_empty() {
@@ -275,15 +285,42 @@ fn batch_outcome(st: &BatchStatus) -> Outcome {
             message,
             retry_after: None,
         },
-        Some(StatusCode::Unavailable) => ProcessingError::Retryable { message, code: Some(Code::Unavailable) },
-        Some(StatusCode::Canceled) => ProcessingError::Retryable { message, code: Some(Code::Cancelled) },
-        Some(StatusCode::DeadlineExceeded) => ProcessingError::Retryable { message, code: Some(Code::DeadlineExceeded) },
-        Some(StatusCode::Aborted) => ProcessingError::Retryable { message, code: Some(Code::Aborted) },
-        Some(StatusCode::InvalidArgument) => ProcessingError::Permanent { message, code: Some(Code::InvalidArgument) },
-        Some(StatusCode::PermissionDenied) => ProcessingError::Permanent { message, code: Some(Code::PermissionDenied) },
-        Some(StatusCode::Unauthenticated) => ProcessingError::Permanent { message, code: Some(Code::Unauthenticated) },
-        Some(StatusCode::Internal) => ProcessingError::Permanent { message, code: Some(Code::Internal) },
-        None => ProcessingError::Permanent { message, code: Some(Code::Unknown) },
+        Some(StatusCode::Unavailable) => ProcessingError::Retryable {
+            message,
+            code: Some(Code::Unavailable),
+        },
+        Some(StatusCode::Canceled) => ProcessingError::Retryable {
+            message,
+            code: Some(Code::Cancelled),
+        },
+        Some(StatusCode::DeadlineExceeded) => ProcessingError::Retryable {
+            message,
+            code: Some(Code::DeadlineExceeded),
+        },
+        Some(StatusCode::Aborted) => ProcessingError::Retryable {
+            message,
+            code: Some(Code::Aborted),
+        },
+        Some(StatusCode::InvalidArgument) => ProcessingError::Permanent {
+            message,
+            code: Some(Code::InvalidArgument),
+        },
+        Some(StatusCode::PermissionDenied) => ProcessingError::Permanent {
+            message,
+            code: Some(Code::PermissionDenied),
+        },
+        Some(StatusCode::Unauthenticated) => ProcessingError::Permanent {
+            message,
+            code: Some(Code::Unauthenticated),
+        },
+        Some(StatusCode::Internal) => ProcessingError::Permanent {
+            message,
+            code: Some(Code::Internal),
+        },
+        None => ProcessingError::Permanent {
+            message,
+            code: Some(Code::Unknown),
+        },
     })
 }
 
@@ -317,7 +354,11 @@ mod tests {
     use super::*;
 
     fn failed(code: StatusCode) -> ProcessingError {
-        match batch_outcome(&BatchStatus { batch_id: 1, status_code: code as i32, status_message: "m".into() }) {
+        match batch_outcome(&BatchStatus {
+            batch_id: 1,
+            status_code: code as i32,
+            status_message: "m".into(),
+        }) {
             Outcome::Failed(e) => e,
             o => panic!("{o:?}"),
         }
@@ -326,7 +367,11 @@ mod tests {
     #[test]
     fn batch_status_classes() {
         assert!(matches!(
-            batch_outcome(&BatchStatus { batch_id: 0, status_code: 0, status_message: String::new() }),
+            batch_outcome(&BatchStatus {
+                batch_id: 0,
+                status_code: 0,
+                status_message: String::new()
+            }),
             Outcome::Ok
         ));
         assert!(!failed(StatusCode::Unavailable).is_permanent());
