@@ -6,17 +6,10 @@ use std::sync::Arc;
 
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::glob::NameMatcher;
-use otelcol_core::registry::{PROCESSORS, ProcessorFactory};
 use otelcol_core::{ComponentId, Payload, ProcessingError, Processor, RequestContext, Signal, async_trait};
 use serde::Deserialize;
 
-#[otelcol_core::linkme::distributed_slice(PROCESSORS)]
-#[linkme(crate = otelcol_core::linkme)]
-static ADVANCED_FILTER: ProcessorFactory = ProcessorFactory {
-    type_name: "advanced_filter",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(processor ADVANCED_FILTER = "advanced_filter", [Traces, Metrics, Logs], create);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,17 +5,10 @@
 use std::sync::Arc;
 
 use otelcol_core::config::{FieldError, parse_component_config};
-use otelcol_core::registry::{EXPORTERS, ExporterFactory};
-use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
+use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, async_trait};
 use serde::Deserialize;
 
-#[otelcol_core::linkme::distributed_slice(EXPORTERS)]
-#[linkme(crate = otelcol_core::linkme)]
-static DEBUG: ExporterFactory = ExporterFactory {
-    type_name: "debug",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(exporter DEBUG = "debug", [Traces, Metrics, Logs], create);
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -160,7 +160,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<FaultConfig, FieldError>
         return Err(FieldError::new("error", "required when selectors or every_nth are set"));
     }
     if raw.error.is_none() && raw.delay.is_none() {
-        return Err(FieldError::new("", "set at least one of error or delay"));
+        return Err(FieldError::new("error", "set at least one of error or delay"));
     }
     Ok(FaultConfig {
         error: raw.error,

@@ -10,18 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use otelcol_core::config::FieldError;
-use otelcol_core::registry::{PROCESSORS, ProcessorFactory};
-use otelcol_core::{ComponentId, Payload, ProcessingError, Processor, RequestContext, Signal, async_trait};
+use otelcol_core::{ComponentId, Payload, ProcessingError, Processor, RequestContext, async_trait};
 
 pub use config::FaultConfig;
 
-#[otelcol_core::linkme::distributed_slice(PROCESSORS)]
-#[linkme(crate = otelcol_core::linkme)]
-static FAULT: ProcessorFactory = ProcessorFactory {
-    type_name: "fault",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(processor FAULT = "fault", [Traces, Metrics, Logs], create);
 
 fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Processor>, FieldError> {
     Ok(Arc::new(Fault {

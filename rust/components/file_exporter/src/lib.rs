@@ -6,19 +6,12 @@ use std::sync::Arc;
 
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::model::Request;
-use otelcol_core::registry::{EXPORTERS, ExporterFactory};
-use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, async_trait};
+use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, async_trait};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
-#[otelcol_core::linkme::distributed_slice(EXPORTERS)]
-#[linkme(crate = otelcol_core::linkme)]
-static FILE: ExporterFactory = ExporterFactory {
-    type_name: "file",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(exporter FILE = "file", [Traces, Metrics, Logs], create);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

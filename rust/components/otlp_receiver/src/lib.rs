@@ -12,19 +12,12 @@ mod receiver;
 use std::sync::Arc;
 
 use otelcol_core::config::FieldError;
-use otelcol_core::registry::{RECEIVERS, ReceiverFactory};
-use otelcol_core::{ComponentId, Receiver, Signal};
+use otelcol_core::{ComponentId, Receiver};
 
 pub use config::OtlpReceiverConfig;
 pub use receiver::OtlpReceiver;
 
-#[otelcol_core::linkme::distributed_slice(RECEIVERS)]
-#[linkme(crate = otelcol_core::linkme)]
-static OTLP: ReceiverFactory = ReceiverFactory {
-    type_name: "otlp",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(receiver OTLP = "otlp", [Traces, Metrics, Logs], create);
 
 fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Receiver>, FieldError> {
     let cfg = config::parse(value)?;

@@ -11,19 +11,12 @@ mod retry;
 use std::sync::Arc;
 
 use otelcol_core::config::FieldError;
-use otelcol_core::registry::{EXPORTERS, ExporterFactory};
-use otelcol_core::{ComponentId, Exporter, Signal};
+use otelcol_core::{ComponentId, Exporter};
 
 pub use config::{Compression, OtlpRustConfig, RetryConfig, Target};
 pub use exporter::OtlpRustExporter;
 
-#[otelcol_core::linkme::distributed_slice(EXPORTERS)]
-#[linkme(crate = otelcol_core::linkme)]
-static OTLP_RUST: ExporterFactory = ExporterFactory {
-    type_name: "otlp_rust",
-    signals: &[Signal::Traces, Signal::Metrics, Signal::Logs],
-    create,
-};
+otelcol_core::register!(exporter OTLP_RUST = "otlp_rust", [Traces, Metrics, Logs], create);
 
 fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Exporter>, FieldError> {
     Ok(Arc::new(OtlpRustExporter::new(id.clone(), config::parse(value)?)))

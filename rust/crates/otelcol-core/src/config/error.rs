@@ -65,6 +65,15 @@ impl FieldError {
             };
             return FieldError { path, message };
         }
+        // A required field that is absent: the path names it, like an unknown one.
+        if let Some(rest) = msg.strip_prefix("missing field `")
+            && let Some((field, _)) = rest.split_once('`')
+        {
+            return FieldError {
+                path: join_path(&path, field),
+                message: "required, missing".to_string(),
+            };
+        }
         FieldError {
             path,
             message: msg.to_string(),

@@ -8,7 +8,7 @@ mod model;
 mod validate;
 
 pub use error::{ConfigError, FieldError, parse_component_config};
-pub use model::{HealthCheckConfig, PipelineSpec};
+pub use model::PipelineSpec;
 pub use validate::{Created, LoadedConfig};
 
 #[cfg(test)]

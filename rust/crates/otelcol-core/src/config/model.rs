@@ -19,21 +19,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub exporters: BTreeMap<String, serde_yaml::Value>,
     #[serde(default)]
-    pub extensions: ExtensionsConfig,
+    pub extensions: BTreeMap<String, serde_yaml::Value>,
     pub service: ServiceConfig,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ExtensionsConfig {
-    pub health_check: Option<HealthCheckConfig>,
-}
-
-/// `extensions.health_check`: grpc.health.v1 on its own listener.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct HealthCheckConfig {
-    pub endpoint: String,
 }
 
 fn default_shutdown_timeout() -> Duration {

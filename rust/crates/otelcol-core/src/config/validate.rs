@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::FieldError;
-use super::model::{HealthCheckConfig, PipelineSpec, RawConfig, TracesConfig};
-use crate::component::{ComponentId, Exporter, Processor, Receiver, Signal};
-use crate::endpoint::{ListenAddr, Target};
+use super::model::{PipelineSpec, RawConfig, TracesConfig};
+use crate::component::{ComponentId, Exporter, Extension, Processor, Receiver, Signal};
+use crate::endpoint::Target;
 use crate::registry::{self, Factory, Kind};
 use crate::spans::SpanExportConfig;
 
@@ -25,8 +25,8 @@ pub struct LoadedConfig {
     pub processors: BTreeMap<String, Created<dyn Processor>>,
     pub exporters: BTreeMap<String, Created<dyn Exporter>>,
     pub pipelines: Vec<PipelineSpec>,
-    /// Set only when the extension is both defined and listed in `service.extensions`.
-    pub health_check: Option<(HealthCheckConfig, ListenAddr)>,
+    /// Extensions both defined and listed in `service.extensions`, in that order.
+    pub extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
     pub shutdown_timeout: Duration,
     pub log_level: Option<String>,
     /// `service.telemetry.traces` with an endpoint; `None` = spans disabled.
@@ -106,22 +106,15 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
     let processors = create_all("processors", Kind::Processor, &registry::PROCESSORS, raw.processors)?;
     let exporters = create_all("exporters", Kind::Exporter, &registry::EXPORTERS, raw.exporters)?;
 
-    let health_def = match raw.extensions.health_check {
-        Some(hc) => {
-            let addr =
-                ListenAddr::parse(&hc.endpoint).map_err(|e| FieldError::new("extensions.health_check.endpoint", e))?;
-            Some((hc, addr))
-        }
-        None => None,
-    };
-    let mut health_check = None;
+    let mut defined = create_all("extensions", Kind::Extension, &registry::EXTENSIONS, raw.extensions)?;
+    let mut extensions = Vec::new();
     for (i, ext) in raw.service.extensions.iter().enumerate() {
-        match (ext.as_str(), &health_def) {
-            ("health_check", Some(def)) => health_check = Some(def.clone()),
-            _ => {
+        match defined.remove(ext) {
+            Some(e) => extensions.push((e.id, e.component)),
+            None => {
                 return Err(FieldError::new(
                     format!("service.extensions[{i}]"),
-                    format!("extension {ext:?} is not defined (only health_check is supported)"),
+                    format!("extension {ext:?} is not defined under extensions (or listed twice)"),
                 ));
             }
         }
@@ -197,7 +190,7 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         processors,
         exporters,
         pipelines,
-        health_check,
+        extensions,
         shutdown_timeout: raw.service.shutdown_timeout,
         log_level,
         traces,

@@ -53,3 +53,44 @@ impl HealthCheckServer {
         }
     }
 }
+
+/// The extension: `extensions: {health_check: {endpoint: unix:///path | host:port}}`.
+pub struct HealthCheck {
+    addr: ListenAddr,
+    running: tokio::sync::Mutex<Option<HealthCheckServer>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HealthCheckConfig {
+    endpoint: String,
+}
+
+fn create(
+    _id: &crate::ComponentId,
+    value: serde_yaml::Value,
+) -> Result<std::sync::Arc<dyn crate::component::Extension>, crate::config::error::FieldError> {
+    let cfg: HealthCheckConfig = crate::config::error::parse_component_config(value)?;
+    let addr = ListenAddr::parse(&cfg.endpoint).map_err(|e| crate::config::error::FieldError::new("endpoint", e))?;
+    Ok(std::sync::Arc::new(HealthCheck {
+        addr,
+        running: tokio::sync::Mutex::new(None),
+    }))
+}
+
+crate::register!(extension HEALTH_CHECK = "health_check", [], create);
+
+#[async_trait::async_trait]
+impl crate::component::Extension for HealthCheck {
+    async fn start(&self, host: crate::component::ExtensionHost) -> Result<(), String> {
+        let server = HealthCheckServer::start(&self.addr, &host.health).await?;
+        *self.running.lock().await = Some(server);
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        if let Some(s) = self.running.lock().await.take() {
+            s.stop().await;
+        }
+    }
+}

@@ -99,3 +99,18 @@ pub trait Receiver: Send + Sync {
     /// Stops accepting and waits for in-flight requests; the caller bounds the wait.
     async fn shutdown(&self);
 }
+
+/// What an extension gets when it starts: the service's shared health state.
+#[derive(Clone)]
+pub struct ExtensionHost {
+    pub health: HealthState,
+}
+
+/// A component outside the pipelines (health endpoint, …), started before the
+/// exporters and receivers and stopped after them.
+#[async_trait]
+pub trait Extension: Send + Sync {
+    async fn start(&self, host: ExtensionHost) -> Result<(), String>;
+
+    async fn shutdown(&self) {}
+}

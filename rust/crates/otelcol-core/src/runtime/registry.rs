@@ -6,7 +6,7 @@ use std::sync::Arc;
 use linkme::distributed_slice;
 use serde::Serialize;
 
-use crate::component::{ComponentId, Exporter, Processor, Receiver, Signal};
+use crate::component::{ComponentId, Exporter, Extension, Processor, Receiver, Signal};
 // The leaf error module, not `crate::config`: config validation uses this registry.
 use crate::config::error::FieldError;
 
@@ -23,6 +23,8 @@ pub struct Factory<T: ?Sized + 'static> {
 pub type ReceiverFactory = Factory<dyn Receiver>;
 pub type ProcessorFactory = Factory<dyn Processor>;
 pub type ExporterFactory = Factory<dyn Exporter>;
+/// Extensions carry no signals (`signals: &[]`).
+pub type ExtensionFactory = Factory<dyn Extension>;
 
 #[distributed_slice]
 pub static RECEIVERS: [ReceiverFactory];
@@ -33,11 +35,47 @@ pub static PROCESSORS: [ProcessorFactory];
 #[distributed_slice]
 pub static EXPORTERS: [ExporterFactory];
 
+#[distributed_slice]
+pub static EXTENSIONS: [ExtensionFactory];
+
+/// Registers a component factory in its kind's slice; linking the crate is
+/// then all it takes for the binary to know the type.
+///
+/// ```ignore
+/// otelcol_core::register!(processor ADVANCED_FILTER = "advanced_filter", [Traces, Metrics, Logs], create);
+/// otelcol_core::register!(extension HEALTH_CHECK = "health_check", [], create);
+/// ```
+#[macro_export]
+macro_rules! register {
+    (receiver $name:ident = $ty:literal, [$($sig:ident),*], $create:expr) => {
+        $crate::register!(@slice RECEIVERS, ReceiverFactory, $name, $ty, [$($sig),*], $create);
+    };
+    (processor $name:ident = $ty:literal, [$($sig:ident),*], $create:expr) => {
+        $crate::register!(@slice PROCESSORS, ProcessorFactory, $name, $ty, [$($sig),*], $create);
+    };
+    (exporter $name:ident = $ty:literal, [$($sig:ident),*], $create:expr) => {
+        $crate::register!(@slice EXPORTERS, ExporterFactory, $name, $ty, [$($sig),*], $create);
+    };
+    (extension $name:ident = $ty:literal, [], $create:expr) => {
+        $crate::register!(@slice EXTENSIONS, ExtensionFactory, $name, $ty, [], $create);
+    };
+    (@slice $slice:ident, $factory:ident, $name:ident, $ty:literal, [$($sig:ident),*], $create:expr) => {
+        #[$crate::linkme::distributed_slice($crate::registry::$slice)]
+        #[linkme(crate = $crate::linkme)]
+        static $name: $crate::registry::$factory = $crate::registry::$factory {
+            type_name: $ty,
+            signals: &[$($crate::Signal::$sig),*],
+            create: $create,
+        };
+    };
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Receiver,
     Processor,
     Exporter,
+    Extension,
 }
 
 impl Kind {
@@ -46,6 +84,7 @@ impl Kind {
             Kind::Receiver => "receiver",
             Kind::Processor => "processor",
             Kind::Exporter => "exporter",
+            Kind::Extension => "extension",
         }
     }
 }

@@ -10,10 +10,9 @@ use tokio::time::Instant;
 
 use futures::future::join_all;
 
-use crate::component::{ComponentId, Consumer, Exporter, Receiver, ReceiverHost, Signal};
+use crate::component::{ComponentId, Consumer, Exporter, Extension, ExtensionHost, Receiver, ReceiverHost, Signal};
 use crate::config::LoadedConfig;
 use crate::health::HealthState;
-use crate::health_check::HealthCheckServer;
 use crate::pipeline::{Fanout, Pipeline};
 
 /// How long queued spans get to reach the trace endpoint at shutdown.
@@ -22,7 +21,7 @@ const SPAN_FLUSH: Duration = Duration::from_secs(1);
 pub struct Service {
     cfg: LoadedConfig,
     health: HealthState,
-    health_server: Option<HealthCheckServer>,
+    extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
     receivers: Vec<(ComponentId, Arc<dyn Receiver>)>,
     exporters: Vec<(ComponentId, Arc<dyn Exporter>)>,
 }
@@ -32,7 +31,7 @@ impl Service {
         Service {
             cfg,
             health: HealthState::new().await,
-            health_server: None,
+            extensions: vec![],
             receivers: vec![],
             exporters: vec![],
         }
@@ -67,8 +66,12 @@ impl Service {
             self.exporters.push((e.id.clone(), e.component.clone()));
         }
 
-        if let Some((_, addr)) = &self.cfg.health_check {
-            self.health_server = Some(HealthCheckServer::start(addr, &self.health).await?);
+        for (id, ext) in &self.cfg.extensions {
+            let host = ExtensionHost {
+                health: self.health.clone(),
+            };
+            ext.start(host).await.map_err(|err| format!("extensions.{id}: {err}"))?;
+            self.extensions.push((id.clone(), ext.clone()));
         }
 
         let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<dyn Consumer>>>> = BTreeMap::new();
@@ -149,8 +152,9 @@ impl Service {
         // Spans of the drained requests: at most SPAN_FLUSH, never past shutdown_timeout.
         let left = self.cfg.shutdown_timeout.saturating_sub(started.elapsed());
         crate::spans::shutdown(left.min(SPAN_FLUSH)).await;
-        if let Some(h) = self.health_server {
-            h.stop().await;
+        // Last, so a health endpoint reports NOT_SERVING for the whole drain.
+        for (_, ext) in self.extensions.iter().rev() {
+            ext.shutdown().await;
         }
         clean
     }
