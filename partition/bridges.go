@@ -75,9 +75,11 @@ func goBridgeReceiverConfig(a address) map[string]any {
 }
 
 // rustBridgeReceiverConfig is the Rust end of a Go → Rust bridge.
+// include_metadata: the Rust receiver, like Go's, hands client metadata to
+// the pipeline only when asked, and a bridge exists to carry it across.
 func rustBridgeReceiverConfig(a address) map[string]any {
 	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{
-		"endpoint": a.target, "max_recv_msg_size_mib": bridgeMaxRecvMiB,
+		"endpoint": a.target, "max_recv_msg_size_mib": bridgeMaxRecvMiB, "include_metadata": true,
 	}}}
 }
 
