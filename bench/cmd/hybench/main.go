@@ -291,6 +291,12 @@ func run(args []string) {
 		if s.Phase5.Error != "" {
 			s.Errors = append(s.Errors, "phase5: "+firstLines(s.Phase5.Error, 12))
 		}
+	} else {
+		// Skipped, not zero: a missing figure must read as missing (and
+		// fail bench-check), never as a perfect 0 ms.
+		nan := math.NaN()
+		s.Startup = startupResult{NativeMs: nan, ColdDiskMs: nan, WarmDiskMs: nan, MemfdMs: nan}
+		s.Errors = append(s.Errors, "startup, extraction, sha256 and context micro-benchmarks skipped (-load-only)")
 	}
 	if *rustBench != "" {
 		if b, err := os.ReadFile(*rustBench); err == nil {
