@@ -15,10 +15,14 @@ package e2e
 // included), with exact counts per signal.
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -160,6 +164,169 @@ func TestFidelityUnfilteredItemsArriveAsTheAllGoPathDeliversThem(t *testing.T) {
 	}
 }
 
+// TestFidelityOverOTLPHTTPProtobufWithTheReceiverPlacedInRust: the
+// hand-built requests, posted as OTLP/HTTP protobuf (plain and gzip), reach
+// the backend through the Go otlp receiver placed in Rust exactly as through
+// the all-Go path, minus what advanced_filter drops.
+func TestFidelityOverOTLPHTTPProtobufWithTheReceiverPlacedInRust(t *testing.T) {
+	t.Parallel()
+	httpFidelity(t, []string{"http-proto", "http-proto-gzip"})
+}
+
+// TestFidelityOverOTLPHTTPJSONWithTheReceiverPlacedInRust: the same for
+// OTLP/JSON (plain and gzip), as the collector's pdata encodes it: proto3
+// JSON omits default values (an empty key, an empty array or kvlist, a value
+// with nothing set) and writes NaN and infinities as strings.
+func TestFidelityOverOTLPHTTPJSONWithTheReceiverPlacedInRust(t *testing.T) {
+	t.Parallel()
+	httpFidelity(t, []string{"http-json", "http-json-gzip"})
+}
+
+func httpFidelity(t *testing.T, encodings []string) {
+	type path struct {
+		name, config, in string
+		be               *capturingBackend
+		h                *hybrid
+	}
+	ref := &path{name: "all Go", config: "fidelity_http_all_go.yaml"}
+	placed := &path{name: "Go receiver placed in Rust", config: "fidelity_http_placed_receiver.yaml"}
+	for _, p := range []*path{ref, placed} {
+		cfg, err := os.ReadFile(filepath.Join("testdata", p.config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.be = startCapturingBackend(t)
+		p.in = testkit.FreeAddr(t)
+		p.h = startHybrid(t, string(cfg), hybridOpts{env: []string{
+			"FIDELITY_RECEIVER=" + p.in, "FIDELITY_BACKEND=" + p.be.Addr,
+		}})
+	}
+	ref.h.waitReady()
+	placed.h.waitReady()
+	if want := "receiver otlp runs in the Rust half"; !strings.Contains(placed.h.out.String(), want) {
+		t.Fatalf("the start-up log lacks %q", want)
+	}
+
+	// Every request gets its own fidelity.source, so a request the placed
+	// receiver refuses is reported once and left out of the comparison.
+	type sent struct {
+		source string
+		in     handRequests
+	}
+	var accepted []sent
+	var total, kept itemCounts
+	for _, enc := range encodings {
+		for _, one := range handBuiltRequests().each() {
+			source := fmt.Sprintf("%s %s #%d", enc, one.signal, one.index)
+			h := one.req.tagged(source)
+			if err := postRequest("http://"+ref.in, enc, h); err != nil {
+				t.Errorf("all Go refused %s: %v", source, err)
+				continue
+			}
+			total = total.plus(h.counts())
+			if err := postRequest("http://"+placed.in, enc, h); err != nil {
+				t.Errorf("%s refused %s, which the all-Go path accepts: %v", placed.name, source, err)
+				continue
+			}
+			kept = kept.plus(h.keptCounts())
+			accepted = append(accepted, sent{source, h})
+		}
+	}
+	testkit.Eventually(t, 2*time.Minute, fmt.Sprintf("all Go backend receives %v", total), func() bool {
+		return ref.be.counts().reaches(total)
+	})
+	testkit.Eventually(t, 2*time.Minute, fmt.Sprintf("%s backend receives %v", placed.name, kept), func() bool {
+		return placed.be.counts().reaches(kept)
+	})
+	ref.h.stopGracefully(60 * time.Second)
+	placed.h.stopGracefully(60 * time.Second)
+
+	refM, refT, refL := ref.be.flatten()
+	gotM, gotT, gotL := placed.be.flatten()
+	for _, a := range accepted {
+		src, in := a.source, a.in
+		switch {
+		case len(in.metrics) > 0:
+			compareItems(t, "all Go vs input, "+src, flattenMetrics(in.metrics), onlySource(refM, src))
+			compareItems(t, placed.name+" vs all Go, "+src, withoutDropped(onlySource(refM, src)), onlySource(gotM, src))
+		case len(in.traces) > 0:
+			compareItems(t, "all Go vs input, "+src, flattenTraces(in.traces), onlySource(refT, src))
+			compareItems(t, placed.name+" vs all Go, "+src, withoutDropped(onlySource(refT, src)), onlySource(gotT, src))
+		default:
+			compareItems(t, "all Go vs input, "+src, flattenLogs(in.logs), onlySource(refL, src))
+			compareItems(t, placed.name+" vs all Go, "+src, withoutDropped(onlySource(refL, src)), onlySource(gotL, src))
+		}
+	}
+	if got := ref.be.counts(); got != total {
+		t.Errorf("all Go: backend received %v, want exactly %v", got, total)
+	}
+	if got := placed.be.counts(); got != kept {
+		t.Errorf("%s: backend received %v, want exactly %v", placed.name, got, kept)
+	}
+	for _, e := range placed.be.emptyContainers() {
+		t.Errorf("%s: %s", placed.name, e)
+	}
+}
+
+// postRequest posts the one request in h to baseURL's standard OTLP/HTTP
+// path, encoded as enc says (http-proto, http-json, optionally -gzip).
+func postRequest(baseURL, enc string, h handRequests) error {
+	var path string
+	var req interface {
+		MarshalProto() ([]byte, error)
+		MarshalJSON() ([]byte, error)
+	}
+	switch {
+	case len(h.metrics) == 1:
+		path, req = "/v1/metrics", pmetricotlp.NewExportRequestFromMetrics(h.metrics[0])
+	case len(h.traces) == 1:
+		path, req = "/v1/traces", ptraceotlp.NewExportRequestFromTraces(h.traces[0])
+	case len(h.logs) == 1:
+		path, req = "/v1/logs", plogotlp.NewExportRequestFromLogs(h.logs[0])
+	default:
+		return fmt.Errorf("postRequest takes one request")
+	}
+	var payload []byte
+	var err error
+	contentType := "application/json"
+	if strings.HasPrefix(enc, "http-proto") {
+		contentType = "application/x-protobuf"
+		payload, err = req.MarshalProto()
+	} else {
+		payload, err = req.MarshalJSON()
+	}
+	if err != nil {
+		return err
+	}
+	gzipped := strings.HasSuffix(enc, "-gzip")
+	var buf bytes.Buffer
+	if gzipped {
+		zw := gzip.NewWriter(&buf)
+		zw.Write(payload)
+		zw.Close()
+	} else {
+		buf.Write(payload)
+	}
+	hreq, err := http.NewRequest(http.MethodPost, baseURL+path, &buf)
+	if err != nil {
+		return err
+	}
+	hreq.Header.Set("Content-Type", contentType)
+	if gzipped {
+		hreq.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s %s", path, resp.Status, body)
+	}
+	return nil
+}
+
 // ---------------------------------------------------------------------------
 // Counting and comparing.
 
@@ -227,7 +394,7 @@ func matchesAny(patterns []string, name string) bool {
 type flatItem struct {
 	key     string
 	json    string
-	source  string // resource attribute fidelity.source ("sdk" or "hand")
+	source  string // see sourceOf
 	dropped bool   // the Rust filter drops it
 	label   string // e.g. metric "x" in scope "y" of service "z"
 	points  int
@@ -241,9 +408,11 @@ func labelOf(kind, name string, res pcommon.Resource, scope pcommon.Instrumentat
 	return fmt.Sprintf("%s %q in scope %q %q of service %q", kind, name, scope.Name(), scope.Version(), svc)
 }
 
+// sourceOf is the resource attribute fidelity.source: "sdk", "hand" (also
+// when absent) or how the hand-built requests were encoded.
 func sourceOf(res pcommon.Resource) string {
-	if v, ok := res.Attributes().Get("fidelity.source"); ok && v.Str() == "sdk" {
-		return "sdk"
+	if v, ok := res.Attributes().Get("fidelity.source"); ok {
+		return v.AsString()
 	}
 	return "hand"
 }
@@ -391,9 +560,6 @@ func compareItems(t *testing.T, what string, want, got []flatItem) {
 			extra = append(extra, byKey[k])
 		}
 	}
-	if len(want) == 0 {
-		t.Errorf("%s: nothing to compare (the reference has no items)", what)
-	}
 	if len(missing) == 0 && len(extra) == 0 && len(want) == len(got) {
 		t.Logf("%s: %d items equal", what, len(got))
 		return
@@ -425,10 +591,16 @@ func compareItems(t *testing.T, what string, want, got []flatItem) {
 		fmt.Fprintf(&b, "\n  %s\n    differs at byte %d: …%s\n      want: %s…\n      got:  %s…",
 			m.label, bestLen, clip(m.json, bestLen-160, bestLen), clip(m.json, bestLen, bestLen+160), clip(e, bestLen, bestLen+160))
 	}
+	shown := 0
 	for j, e := range extra {
-		if !used[j] {
-			fmt.Fprintf(&b, "\n  unexpected %s: %s", e.label, clip(e.json, 0, 1500))
+		if used[j] {
+			continue
 		}
+		if shown++; shown > 5 {
+			fmt.Fprintf(&b, "\n  … and more unexpected")
+			break
+		}
+		fmt.Fprintf(&b, "\n  unexpected %s: %s", e.label, clip(e.json, 0, 1500))
 	}
 	t.Error(b.String())
 }
@@ -602,6 +774,57 @@ type handRequests struct {
 	metrics []pmetric.Metrics
 	traces  []ptrace.Traces
 	logs    []plog.Logs
+}
+
+type oneRequest struct {
+	signal string
+	index  int
+	req    handRequests // holding this one request
+}
+
+// each splits h into its requests.
+func (h handRequests) each() []oneRequest {
+	var out []oneRequest
+	for i, md := range h.metrics {
+		out = append(out, oneRequest{"metrics", i, handRequests{metrics: []pmetric.Metrics{md}}})
+	}
+	for i, td := range h.traces {
+		out = append(out, oneRequest{"traces", i, handRequests{traces: []ptrace.Traces{td}}})
+	}
+	for i, ld := range h.logs {
+		out = append(out, oneRequest{"logs", i, handRequests{logs: []plog.Logs{ld}}})
+	}
+	return out
+}
+
+// tagged returns a copy of h with fidelity.source=source on every resource.
+func (h handRequests) tagged(source string) handRequests {
+	var out handRequests
+	for _, md := range h.metrics {
+		c := pmetric.NewMetrics()
+		md.CopyTo(c)
+		for i := 0; i < c.ResourceMetrics().Len(); i++ {
+			c.ResourceMetrics().At(i).Resource().Attributes().PutStr("fidelity.source", source)
+		}
+		out.metrics = append(out.metrics, c)
+	}
+	for _, td := range h.traces {
+		c := ptrace.NewTraces()
+		td.CopyTo(c)
+		for i := 0; i < c.ResourceSpans().Len(); i++ {
+			c.ResourceSpans().At(i).Resource().Attributes().PutStr("fidelity.source", source)
+		}
+		out.traces = append(out.traces, c)
+	}
+	for _, ld := range h.logs {
+		c := plog.NewLogs()
+		ld.CopyTo(c)
+		for i := 0; i < c.ResourceLogs().Len(); i++ {
+			c.ResourceLogs().At(i).Resource().Attributes().PutStr("fidelity.source", source)
+		}
+		out.logs = append(out.logs, c)
+	}
+	return out
 }
 
 func (h handRequests) counts() itemCounts { return countAll(h.metrics, h.traces, h.logs) }
