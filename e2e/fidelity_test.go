@@ -1432,13 +1432,26 @@ func sendWithSDK(t *testing.T, endpoints []string) sdkCounts {
 		TraceID: trace.TraceID(fidTraceID2), SpanID: trace.SpanID(fidSpanID3),
 		TraceFlags: trace.FlagsSampled, TraceState: remoteTS, Remote: true,
 	})
-	spanCtx, parent := tracer.Start(ctx, "GET /заказы/{id} 订单", trace.WithSpanKind(trace.SpanKindServer),
+	// A remote parent with a tracestate, which the spans inherit and the
+	// exporter sends (it sends no tracestate for links).
+	parentTS, err := trace.ParseTraceState("rojo=00f067aa0ba902b7,tenant@vendor=x-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remoteParent := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID(fidTraceID), SpanID: trace.SpanID(fidSpanID),
+		TraceFlags: trace.FlagsSampled, TraceState: parentTS, Remote: true,
+	})
+	spanCtx, parent := tracer.Start(trace.ContextWithRemoteSpanContext(ctx, remoteParent), "GET /заказы/{id} 订单",
+		trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(attrs...),
 		trace.WithLinks(trace.Link{SpanContext: remote, Attributes: []attribute.KeyValue{attribute.String("link.kind", "причина"), attribute.Int("link.n", 2)}},
 			trace.Link{SpanContext: remote}))
 	parent.SetAttributes(attribute.Int("over.limit.1", 1), attribute.Int("over.limit.2", 2), attribute.Int("over.limit.3", 3))
-	parent.AddEvent("событие 1", trace.WithAttributes(attribute.String("a", "б"), attribute.String("c", "d"), attribute.String("e", "f")))
+	// Three events, limit two: the SDK keeps the last two and counts one
+	// dropped; the first kept one drops one of its three attributes.
 	parent.AddEvent("")
+	parent.AddEvent("событие 1", trace.WithAttributes(attribute.String("a", "б"), attribute.String("c", "d"), attribute.String("e", "f")))
 	parent.RecordError(fmt.Errorf("ошибка: 失败 💥"))
 	parent.SetStatus(codes.Error, "сбой")
 	c.all.Spans++
