@@ -3,8 +3,8 @@
 //! response in the request's encoding, and errors as a `google.rpc.Status` with
 //! the HTTP status the collector's error table gives.
 //!
-//! Protobuf bodies stay encoded (validated in place); JSON bodies have to be
-//! parsed into owned requests and encoded once.
+//! Protobuf bodies stay encoded (validated in place); JSON bodies are
+//! transcoded to protobuf once, against the same OTLP schema.
 
 use std::convert::Infallible;
 use std::io::Read;
@@ -15,9 +15,6 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::model::wire::{put_len_header, put_varint};
 use otelcol_core::{ClientMetadata, Payload, ProcessingError, Signal};
@@ -216,14 +213,11 @@ fn parse(signal: Signal, enc: Encoding, body: Bytes) -> Result<Payload, String> 
             Payload::from_wire(signal, body).map_err(|e| format!("invalid OTLP {signal} request: {e}"))
         }
         Encoding::Json => {
-            let bad = |e: serde_json::Error| format!("invalid OTLP/JSON {signal} request: {e}");
-            Ok(match signal {
-                Signal::Traces => Payload::from(serde_json::from_slice::<ExportTraceServiceRequest>(&body).map_err(bad)?),
-                Signal::Metrics => {
-                    Payload::from(serde_json::from_slice::<ExportMetricsServiceRequest>(&body).map_err(bad)?)
-                }
-                Signal::Logs => Payload::from(serde_json::from_slice::<ExportLogsServiceRequest>(&body).map_err(bad)?),
-            })
+            // Transcoded against the OTLP schema (opentelemetry-proto's serde
+            // support misses OTLP/JSON rules: int64 as strings, NaN, empty values).
+            let pb = otelcol_core::model::json::to_protobuf(&body, otelcol_core::model::request_schema(signal))
+                .map_err(|e| format!("invalid OTLP/JSON {signal} request: {e}"))?;
+            Payload::from_wire(signal, pb.into()).map_err(|e| format!("invalid OTLP/JSON {signal} request: {e}"))
         }
     }
 }

@@ -5,6 +5,7 @@
 //! (see [`full_decodes`]) so a slow path shows up in benchmarks.
 
 pub mod edit;
+pub mod json;
 mod signal;
 pub mod schema;
 pub mod testdata;

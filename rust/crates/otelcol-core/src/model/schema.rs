@@ -8,8 +8,14 @@
 /// How a field's value is checked.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// int32/int64/uint32/uint64/sint*/bool/enum.
+    /// int32/int64/uint32/uint64/bool/enum.
     Varint,
+    /// sint32/sint64: zigzag varint.
+    SignedVarint,
+    /// double: 8 bytes.
+    Double,
+    /// repeated double: 8 bytes each, packed or not.
+    RepeatedDouble,
     /// fixed64/sfixed64/double: 8 bytes.
     Fixed64,
     /// fixed32/float: 4 bytes.
@@ -52,7 +58,7 @@ pub static ANY_VALUE: Msg = Msg {
         (1, "string_value", String),
         (2, "bool_value", Varint),
         (3, "int_value", Varint),
-        (4, "double_value", Fixed64),
+        (4, "double_value", Double),
         (5, "array_value", Message(&ARRAY_VALUE)),
         (6, "kvlist_value", Message(&KEY_VALUE_LIST)),
         (7, "bytes_value", Bytes),
@@ -228,7 +234,7 @@ pub static NUMBER_POINT: Msg = Msg {
         (7, "attributes", Message(&KEY_VALUE)),
         (2, "start_time_unix_nano", Fixed64),
         (3, "time_unix_nano", Fixed64),
-        (4, "as_double", Fixed64),
+        (4, "as_double", Double),
         (6, "as_int", Fixed64),
         (5, "exemplars", Message(&EXEMPLAR)),
         (8, "flags", Varint),
@@ -241,13 +247,13 @@ pub static HISTOGRAM_POINT: Msg = Msg {
         (2, "start_time_unix_nano", Fixed64),
         (3, "time_unix_nano", Fixed64),
         (4, "count", Fixed64),
-        (5, "sum", Fixed64),
+        (5, "sum", Double),
         (6, "bucket_counts", RepeatedFixed64),
-        (7, "explicit_bounds", RepeatedFixed64),
+        (7, "explicit_bounds", RepeatedDouble),
         (8, "exemplars", Message(&EXEMPLAR)),
         (10, "flags", Varint),
-        (11, "min", Fixed64),
-        (12, "max", Fixed64),
+        (11, "min", Double),
+        (12, "max", Double),
     ],
 };
 pub static EXP_HISTOGRAM_POINT: Msg = Msg {
@@ -257,21 +263,21 @@ pub static EXP_HISTOGRAM_POINT: Msg = Msg {
         (2, "start_time_unix_nano", Fixed64),
         (3, "time_unix_nano", Fixed64),
         (4, "count", Fixed64),
-        (5, "sum", Fixed64),
-        (6, "scale", Varint),
+        (5, "sum", Double),
+        (6, "scale", SignedVarint),
         (7, "zero_count", Fixed64),
         (8, "positive", Message(&BUCKETS)),
         (9, "negative", Message(&BUCKETS)),
         (10, "flags", Varint),
         (11, "exemplars", Message(&EXEMPLAR)),
-        (12, "min", Fixed64),
-        (13, "max", Fixed64),
-        (14, "zero_threshold", Fixed64),
+        (12, "min", Double),
+        (13, "max", Double),
+        (14, "zero_threshold", Double),
     ],
 };
 pub static BUCKETS: Msg = Msg {
     name: "ExponentialHistogramDataPoint.Buckets",
-    fields: &[(1, "offset", Varint), (2, "bucket_counts", RepeatedVarint)],
+    fields: &[(1, "offset", SignedVarint), (2, "bucket_counts", RepeatedVarint)],
 };
 pub static SUMMARY_POINT: Msg = Msg {
     name: "SummaryDataPoint",
@@ -280,21 +286,21 @@ pub static SUMMARY_POINT: Msg = Msg {
         (2, "start_time_unix_nano", Fixed64),
         (3, "time_unix_nano", Fixed64),
         (4, "count", Fixed64),
-        (5, "sum", Fixed64),
+        (5, "sum", Double),
         (6, "quantile_values", Message(&VALUE_AT_QUANTILE)),
         (8, "flags", Varint),
     ],
 };
 pub static VALUE_AT_QUANTILE: Msg = Msg {
     name: "SummaryDataPoint.ValueAtQuantile",
-    fields: &[(1, "quantile", Fixed64), (2, "value", Fixed64)],
+    fields: &[(1, "quantile", Double), (2, "value", Double)],
 };
 pub static EXEMPLAR: Msg = Msg {
     name: "Exemplar",
     fields: &[
         (7, "filtered_attributes", Message(&KEY_VALUE)),
         (2, "time_unix_nano", Fixed64),
-        (3, "as_double", Fixed64),
+        (3, "as_double", Double),
         (6, "as_int", Fixed64),
         (4, "span_id", Id(8)),
         (5, "trace_id", Id(16)),

@@ -57,13 +57,13 @@ fn walk(buf: &[u8], base: usize, msg: &'static Msg, depth: u32, items: &mut usiz
             continue; // unknown field: well-formed (the iterator checked), kept as is
         };
         let ok = match (kind, f.value) {
-            (Kind::Varint | Kind::RepeatedVarint, Value::Varint(_))
-            | (Kind::Fixed64 | Kind::RepeatedFixed64, Value::Fixed64(_))
+            (Kind::Varint | Kind::SignedVarint | Kind::RepeatedVarint, Value::Varint(_))
+            | (Kind::Fixed64 | Kind::Double | Kind::RepeatedFixed64 | Kind::RepeatedDouble, Value::Fixed64(_))
             | (Kind::Fixed32, Value::Fixed32(_))
             | (Kind::Bytes, Value::Len(_)) => true,
             // Packed repeated scalars.
             (Kind::RepeatedVarint, Value::Len(b)) => packed_varints_ok(b),
-            (Kind::RepeatedFixed64, Value::Len(b)) => b.len() % 8 == 0,
+            (Kind::RepeatedFixed64 | Kind::RepeatedDouble, Value::Len(b)) => b.len() % 8 == 0,
             (Kind::String, Value::Len(b)) => {
                 if std::str::from_utf8(b).is_err() {
                     return Err(fail(f.start, name, "invalid UTF-8"));
