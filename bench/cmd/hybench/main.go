@@ -470,8 +470,11 @@ func derive(s *summary) {
 	// the Rust bench does not report it.
 	s.RustBenchFullDecodes = math.NaN()
 	if rb, ok := s.RustBench.(map[string]any); ok {
-		if v, ok := rb["payload_full_decodes"].(float64); ok {
-			s.RustBenchFullDecodes = v
+		for _, k := range []string{"full_decodes", "payload_full_decodes"} {
+			if v, ok := rb[k].(float64); ok {
+				s.RustBenchFullDecodes = v
+				break
+			}
 		}
 	}
 }
