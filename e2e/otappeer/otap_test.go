@@ -3,6 +3,9 @@ package otappeer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +230,27 @@ func TestHeadersAndForwardedMetadata(t *testing.T) {
 	}
 	if !strings.Contains(h[0]["traceparent"], "0af7651916cd43dd8448eb211c80319c") {
 		t.Errorf("traceparent %q: want the caller's trace", h[0]["traceparent"])
+	}
+}
+
+// An https:// endpoint is TLS: the exporter verifies the peer's certificate
+// against tls.ca_file and streams Arrow over it.
+func TestTLS(t *testing.T) {
+	p := startPeer(t, Options{TLS: true})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, p.CA, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCollector(t, fmt.Sprintf(`  otap:
+    endpoint: https://%s
+    tls: {ca_file: %s}
+    retry_on_failure: {enabled: false}
+`, p.Addr, ca), "otap")
+	td := Traces(3)
+	if err := c.sendTraces(td); err != nil {
+		t.Fatal(err)
+	}
+	if got := spanCount(p.Arrow().Traces); got != td.SpanCount() {
+		t.Errorf("spans over TLS: %d, want %d", got, td.SpanCount())
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
@@ -44,6 +45,9 @@ type Options struct {
 	// Faults maps the n-th Arrow batch the peer receives (from 0, all
 	// signals and streams counted together) to a fault.
 	Faults map[int]Fault
+	// TLS serves with a fresh self-signed certificate for 127.0.0.1; its
+	// PEM is in Peer.CA.
+	TLS bool
 }
 
 // Received is what the peer acknowledged, kept per path.
@@ -56,6 +60,8 @@ type Received struct {
 // Peer is a running test peer.
 type Peer struct {
 	Addr string
+	// CA is the certificate to trust when Options.TLS is set.
+	CA []byte
 
 	srv  *grpc.Server
 	opts Options
@@ -76,7 +82,17 @@ func Start(opts Options) (*Peer, error) {
 		return nil, err
 	}
 	p := &Peer{Addr: lis.Addr().String(), opts: opts, wireBytes: map[string]int64{}}
-	p.srv = grpc.NewServer(grpc.StatsHandler(wireCounter{p}), grpc.MaxRecvMsgSize(64<<20))
+	serverOpts := []grpc.ServerOption{grpc.StatsHandler(wireCounter{p}), grpc.MaxRecvMsgSize(64 << 20)}
+	if opts.TLS {
+		cfg, ca, err := selfSigned()
+		if err != nil {
+			lis.Close()
+			return nil, err
+		}
+		p.CA = ca
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(cfg)))
+	}
+	p.srv = grpc.NewServer(serverOpts...)
 	if !opts.NoArrow {
 		arrowpb.RegisterArrowMetricsServiceServer(p.srv, arrowMetrics{p: p})
 		arrowpb.RegisterArrowLogsServiceServer(p.srv, arrowLogs{p: p})

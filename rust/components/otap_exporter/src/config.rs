@@ -61,11 +61,122 @@ impl Default for RetryConfig {
     }
 }
 
+/// `tls`, with configtls's names: the system roots plus `ca_file`, a client
+/// certificate for mutual TLS, and the name checked in the server certificate.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct TlsConfig {
-    #[serde(default)]
     insecure: bool,
+    ca_file: Option<String>,
+    cert_file: Option<String>,
+    key_file: Option<String>,
+    server_name_override: Option<String>,
+}
+
+/// Where the exporter connects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    Plain(Target),
+    Tls(TlsDestination),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsDestination {
+    /// `https://host:port`
+    pub uri: String,
+    pub ca_pem: Option<Vec<u8>>,
+    /// Client certificate and key (PEM), for mutual TLS.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+    pub server_name: Option<String>,
+}
+
+impl std::fmt::Debug for TlsDestination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key material.
+        f.debug_struct("TlsDestination")
+            .field("uri", &self.uri)
+            .field("ca", &self.ca_pem.is_some())
+            .field("client_cert", &self.identity.is_some())
+            .field("server_name", &self.server_name)
+            .finish()
+    }
+}
+
+impl Destination {
+    /// A channel that connects on first use; needs a running runtime.
+    pub fn connect_lazy(&self) -> Result<tonic::transport::Channel, String> {
+        use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+        match self {
+            Destination::Plain(t) => t.connect_lazy(),
+            Destination::Tls(t) => {
+                let mut tls = ClientTlsConfig::new().with_native_roots();
+                if let Some(ca) = &t.ca_pem {
+                    tls = tls.ca_certificate(Certificate::from_pem(ca));
+                }
+                if let Some((cert, key)) = &t.identity {
+                    tls = tls.identity(Identity::from_pem(cert, key));
+                }
+                if let Some(name) = &t.server_name {
+                    tls = tls.domain_name(name.clone());
+                }
+                Ok(Endpoint::from_shared(t.uri.clone())
+                    .map_err(|e| format!("endpoint {}: {e}", t.uri))?
+                    .tcp_nodelay(true)
+                    .tls_config(tls)
+                    .map_err(|e| format!("endpoint {}: {e}", t.uri))?
+                    .connect_lazy())
+            }
+        }
+    }
+}
+
+fn read(field: &str, path: &Option<String>) -> Result<Option<Vec<u8>>, FieldError> {
+    path.as_ref()
+        .map(|p| std::fs::read(p).map_err(|e| FieldError::new(field, format!("cannot read {p:?}: {e}"))))
+        .transpose()
+}
+
+/// `https://` (or a bare host:port without `tls.insecure`) means TLS, as in
+/// the Go exporters; `http://` and `unix://` are plaintext.
+fn destination(endpoint: &str, tls: &TlsConfig) -> Result<Destination, FieldError> {
+    let tls_files_given = tls.ca_file.is_some() || tls.cert_file.is_some() || tls.server_name_override.is_some();
+    let hostport = match endpoint.strip_prefix("https://") {
+        Some(h) => Some(h.trim_end_matches('/')),
+        None if !endpoint.contains("://") && !tls.insecure => Some(endpoint),
+        None => None,
+    };
+    let Some(hostport) = hostport else {
+        if tls_files_given {
+            return Err(FieldError::new(
+                "tls",
+                format!("{endpoint:?} is a plaintext endpoint; use https:// for TLS"),
+            ));
+        }
+        let parsed = Target::parse(endpoint, "otap").map_err(|e| FieldError::new("endpoint", e))?;
+        return Ok(Destination::Plain(parsed.target));
+    };
+    // The same host:port rules as plaintext endpoints.
+    Target::parse(hostport, "otap").map_err(|e| FieldError::new("endpoint", e))?;
+    if tls.insecure {
+        return Err(FieldError::new(
+            "tls.insecure",
+            "cannot be true for an https:// endpoint",
+        ));
+    }
+    let identity = match (
+        read("tls.cert_file", &tls.cert_file)?,
+        read("tls.key_file", &tls.key_file)?,
+    ) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err(FieldError::new("tls", "cert_file and key_file go together")),
+    };
+    Ok(Destination::Tls(TlsDestination {
+        uri: format!("https://{hostport}"),
+        ca_pem: read("tls.ca_file", &tls.ca_file)?,
+        identity,
+        server_name: tls.server_name_override.clone(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,7 +247,7 @@ pub struct ArrowConfig {
 
 #[derive(Clone, Debug)]
 pub struct OtapConfig {
-    pub target: Target,
+    pub destination: Destination,
     pub timeout: Duration,
     pub headers: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
     /// Client-metadata keys sent with each batch (`*` = all of them).
@@ -149,13 +260,7 @@ pub struct OtapConfig {
 
 pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> {
     let raw: RawConfig = parse_component_config(value)?;
-    let parsed = Target::parse(&raw.endpoint, "otap").map_err(|e| FieldError::new("endpoint", e))?;
-    if !parsed.scheme_given && !raw.tls.insecure {
-        return Err(FieldError::new(
-            "tls.insecure",
-            "TLS is not supported by otap yet; set tls.insecure: true for host:port endpoints",
-        ));
-    }
+    let destination = destination(&raw.endpoint, &raw.tls)?;
     if raw.timeout.is_zero() {
         return Err(FieldError::new("timeout", "must be greater than zero"));
     }
@@ -208,7 +313,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
         ));
     }
     Ok(OtapConfig {
-        target: parsed.target,
+        destination,
         timeout: raw.timeout,
         headers,
         forward_metadata,
@@ -246,6 +351,39 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_forms() {
+        let d = |y: &str| p(y).unwrap().destination;
+        assert_eq!(d("endpoint: unix:///s"), Destination::Plain(Target::Unix("/s".into())));
+        assert_eq!(
+            d("endpoint: http://h:1"),
+            Destination::Plain(Target::Http("http://h:1".into()))
+        );
+        assert_eq!(
+            d("endpoint: h:1\ntls: {insecure: true}"),
+            Destination::Plain(Target::Http("http://h:1".into()))
+        );
+        for tls in ["endpoint: https://h:1", "endpoint: h:1"] {
+            match d(tls) {
+                Destination::Tls(t) => assert_eq!(t.uri, "https://h:1"),
+                other => panic!("{tls}: {other:?}"),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "pem").unwrap();
+        match d(&format!(
+            "endpoint: https://h:1\ntls: {{ca_file: {}, server_name_override: x.test}}",
+            ca.display()
+        )) {
+            Destination::Tls(t) => {
+                assert_eq!(t.ca_pem.as_deref(), Some(&b"pem"[..]));
+                assert_eq!(t.server_name.as_deref(), Some("x.test"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn arrow_settings() {
         let c = p("endpoint: unix:///x\narrow: {num_streams: 3, max_stream_lifetime: 2m, payload_compression: zstd}")
             .unwrap();
@@ -272,8 +410,18 @@ mod tests {
             path("endpoint: unix:///x\nretry_on_failure: {multiplyer: 2}"),
             "retry_on_failure.multiplyer"
         );
-        assert_eq!(path("endpoint: h:4317"), "tls.insecure");
-        assert_eq!(path("endpoint: https://h:4317"), "endpoint");
+        assert_eq!(path("endpoint: https://nohost"), "endpoint");
+        assert_eq!(path("endpoint: https://h:4317\ntls: {insecure: true}"), "tls.insecure");
+        assert_eq!(
+            path("endpoint: https://h:4317\ntls: {ca_file: /nonexistent/ca.pem}"),
+            "tls.ca_file"
+        );
+        assert_eq!(path("endpoint: http://h:4317\ntls: {ca_file: /x.pem}"), "tls");
+        assert_eq!(
+            path("endpoint: https://h:4317\ntls: {cert_file: /x.pem}"),
+            "tls.cert_file"
+        );
+        assert_eq!(path("endpoint: unix:///x\ntls: {insecur: true}"), "tls.insecur");
         assert_eq!(
             path("endpoint: unix:///x\nforward_metadata: ['bad key']"),
             "forward_metadata[0]"

@@ -320,7 +320,7 @@ impl OtapExporter {
 #[async_trait]
 impl Exporter for OtapExporter {
     async fn start(&self) -> Result<(), String> {
-        let channel = self.cfg.target.connect_lazy()?;
+        let channel = self.cfg.destination.connect_lazy()?;
         let mut metadata = MetadataMap::new();
         for (k, v) in &self.cfg.headers {
             metadata.insert(k.clone(), v.clone());
