@@ -2,17 +2,20 @@
 
 BIN := $(ROOT)/bin
 FUZZTIME ?= 15s
+# Seconds for the coverage-guided Rust fuzz target (libFuzzer, nightly).
+RUST_FUZZ_SECONDS ?= 30
 
 # Environment the Go tests use to find the real binaries and clients.
 # E2E_REQUIRED turns a missing binary into a failure instead of a skip.
 TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_BIN=$(BIN)/otelcol-rust \
 	TELEMETRYGEN_BIN=$(TELEMETRYGEN) GRPC_HEALTH_PROBE_BIN=$(GRPC_HEALTH_PROBE)
 
-.PHONY: test test-rust test-go fuzz-short run rust-catalog check-rust-catalog
+.PHONY: test test-rust test-go fuzz-short fuzz-rust run rust-catalog check-rust-catalog
 
 test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, fuzzing, release checks
 	$(MAKE) --no-print-directory check-generate check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
+	$(MAKE) --no-print-directory test-otap
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory check-release
@@ -33,7 +36,7 @@ test-go:
 	GOOS=darwin go vet ./collector/... ./cmd/otelcol-hybrid/
 	$(TEST_ENV) go test -count=1 -timeout 20m $(GO_PKGS)
 
-fuzz-short: ## short fuzzing runs of every fuzz target
+fuzz-short: fuzz-rust ## short fuzzing runs of every fuzz target
 	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(FUZZTIME) ./partition/
 	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./embedbin/
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./extract/
@@ -56,3 +59,10 @@ check-rust-catalog: $(BIN)/otelcol-rust
 	@$(BIN)/otelcol-rust components > /tmp/.rust-catalog.$$$$ && \
 	go run ./collector/internal/catalogcheck collector/rust_components.json /tmp/.rust-catalog.$$$$; \
 	rc=$$?; rm -f /tmp/.rust-catalog.$$$$; exit $$rc
+
+# Coverage-guided fuzzing of the Rust wire data plane (rust/fuzz): any bytes as
+# any signal's request must be refused or accepted without a panic, accepted
+# bytes must decode with prost, and edits of them must stay valid. ASan on.
+fuzz-rust: $(CARGO_FUZZ)
+	cd rust/fuzz && nice cargo +nightly fuzz run --release payload -- \
+	  -max_total_time=$(RUST_FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1

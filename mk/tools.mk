@@ -13,18 +13,20 @@ CARGO_ZIGBUILD_VERSION := 0.24.1
 GORELEASER_VERSION     := v2.15.1
 TELEMETRYGEN_VERSION   := v0.161.0
 GRPC_HEALTH_PROBE_VERSION := v0.4.61
+CARGO_FUZZ_VERSION     := 0.13.1
 
 ZIG            := $(TOOLS_BIN)/zig
 CARGO_ZIGBUILD := $(TOOLS_BIN)/cargo-zigbuild
 GORELEASER     := $(TOOLS_BIN)/goreleaser
 TELEMETRYGEN   := $(TOOLS_BIN)/telemetrygen
 GRPC_HEALTH_PROBE := $(TOOLS_BIN)/grpc-health-probe
+CARGO_FUZZ     := $(TOOLS_BIN)/cargo-fuzz
 
 # Version stamps: changing a pin above makes the matching tool stale.
 TOOLS_STAMP = $(TOOLS_DIR)/stamps/$(1)-$(2)
 
 .PHONY: tools
-tools: $(ZIG) $(CARGO_ZIGBUILD) $(GORELEASER) $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## install every pinned tool into .tools/
+tools: $(ZIG) $(CARGO_ZIGBUILD) $(GORELEASER) $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) $(CARGO_FUZZ) ## install every pinned tool into .tools/
 
 $(TOOLS_DIR)/stamps:
 	@mkdir -p $@ $(TOOLS_BIN)
@@ -68,3 +70,10 @@ endef
 $(eval $(call GO_TOOL,$(GORELEASER),github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION)))
 $(eval $(call GO_TOOL,$(TELEMETRYGEN),github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen,$(TELEMETRYGEN_VERSION)))
 $(eval $(call GO_TOOL,$(GRPC_HEALTH_PROBE),github.com/grpc-ecosystem/grpc-health-probe,$(GRPC_HEALTH_PROBE_VERSION)))
+
+# cargo-fuzz from crates.io, built with the stable toolchain; the fuzz targets
+# themselves build on nightly (libFuzzer + sanitizers).
+$(CARGO_FUZZ): $(call TOOLS_STAMP,cargo-fuzz,$(CARGO_FUZZ_VERSION))
+$(call TOOLS_STAMP,cargo-fuzz,$(CARGO_FUZZ_VERSION)): | $(TOOLS_DIR)/stamps
+	nice cargo install --quiet --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION) --root $(TOOLS_DIR)
+	@touch $@ $(CARGO_FUZZ)

@@ -23,6 +23,7 @@ use otelcol_fault as _;
 use otelcol_file_exporter as _;
 use otelcol_otlp_receiver as _;
 use otelcol_otlp_rust_exporter as _;
+use otap_exporter as _;
 
 /// A working config per type; `{dir}` is a fresh temporary directory.
 const EXAMPLES: &[(&str, &str)] = &[
@@ -32,6 +33,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("exporter/debug", "verbosity: detailed"),
     ("exporter/file", "path: '{dir}/out.jsonl'"),
     ("exporter/otlp_rust", "endpoint: 'unix://{dir}/backend.sock'"),
+    ("exporter/otap", "endpoint: 'unix://{dir}/backend.sock'"),
     ("extension/health_check", "endpoint: 'unix://{dir}/health.sock'"),
 ];
 
