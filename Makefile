@@ -1,8 +1,8 @@
 # otelcol-hybrid — entry points. On a fresh machine:
 #   make run    builds everything and runs examples/quickstart.yaml
 #   make test   builds everything and runs every test
-# Tools (zig, cargo-zigbuild, goreleaser, telemetrygen, grpc-health-probe) are
-# installed into .tools/ by the targets that need them.
+# Tools (zig, cargo-zigbuild, goreleaser, telemetrygen, grpc-health-probe,
+# golangci-lint) are installed into .tools/ by the targets that need them.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build

@@ -52,7 +52,8 @@ func newLayout(out string) layout {
 func Build(o Options) (*Result, error) {
 	res := &Result{}
 	step := func(name string, f func() error) error {
-		fmt.Fprintf(o.Log, "hybrid-builder: %s\n", name)
+		// Progress lines only: a failing log writer must not fail the build.
+		_, _ = fmt.Fprintf(o.Log, "hybrid-builder: %s\n", name)
 		start := time.Now()
 		err := f()
 		res.Steps = append(res.Steps, Step{name, time.Since(start).Round(100 * time.Millisecond)})

@@ -31,7 +31,7 @@ func ReadCatalog(binary string) ([]CatalogRow, error) {
 			// otelcol.MakeFactoryMap: two Go entries of one kind give one type.
 			return nil, fmt.Errorf("%s components: %s: two Go entries provide the same type", binary, cause)
 		}
-		return nil, fmt.Errorf("%s components: %v: %s", binary, err, cause)
+		return nil, fmt.Errorf("%s components: %w: %s", binary, err, cause)
 	}
 	var doc map[string]yaml.Node
 	if err := yaml.Unmarshal(out, &doc); err != nil {

@@ -11,7 +11,7 @@ import (
 // ocbSources are the files OCB generates for the main package.
 var ocbSources = []string{"main.go", "main_others.go", "main_windows.go", "components.go"}
 
-// GenerateOptions: in-tree generation, for otelcol-hybrid itself, whose
+// GenerateOptions configure in-tree generation, for otelcol-hybrid itself, whose
 // sources live in the repository (cmd/otelcol-hybrid) and are built by the
 // Makefile and GoReleaser from there. Same manifest parsing, OCB templates,
 // main.go patch and Rust crate generation as Build: one path.
@@ -44,7 +44,7 @@ func Generate(o GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	ocbYAML, err := m.OCBManifest(OCBOptions{OutputPath: filepath.Join(tmp, "go"), HybridDir: root})
 	if err != nil {
 		return err

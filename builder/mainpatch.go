@@ -52,7 +52,7 @@ func PatchMain(src []byte) ([]byte, error) {
 		return nil, err
 	}
 	v, _ := strconv.Unquote(version.Value)
-	buf.WriteString(fmt.Sprintf("\n// version is set at release time with -ldflags \"-X main.version=…\".\nvar version = %q\n", v))
+	fmt.Fprintf(&buf, "\n// version is set at release time with -ldflags \"-X main.version=…\".\nvar version = %q\n", v)
 	return format.Source(buf.Bytes())
 }
 

@@ -31,7 +31,7 @@ func runIn(dir string, log io.Writer, env []string, name string, args ...string)
 	cmd.Stdout = io.MultiWriter(log, &buf)
 	cmd.Stderr = io.MultiWriter(log, &buf)
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, causeLine(buf.String()))
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, causeLine(buf.String()))
 	}
 	return nil
 }

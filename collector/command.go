@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -151,7 +152,9 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 				return err
 			}
 			for _, w := range warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+				if _, err := fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w); err != nil {
+					return err
+				}
 			}
 			if err := os.MkdirAll(out, 0o700); err != nil {
 				return err
@@ -159,21 +162,23 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 			if err := partition.WriteFiles(res, out); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/go.yaml", out)
+			var summary strings.Builder
+			fmt.Fprintf(&summary, "wrote %s/go.yaml", out)
 			if res.Rust != nil {
 				plural := "s"
 				if len(res.Bridges) == 1 {
 					plural = ""
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), " and %s/rust.yaml (%d bridge%s)", out, len(res.Bridges), plural)
+				fmt.Fprintf(&summary, " and %s/rust.yaml (%d bridge%s)", out, len(res.Bridges), plural)
 			} else {
-				fmt.Fprint(cmd.OutOrStdout(), " (all-Go config: no Rust half, no subprocess)")
+				summary.WriteString(" (all-Go config: no Rust half, no subprocess)")
 			}
-			fmt.Fprintln(cmd.OutOrStdout())
+			summary.WriteString("\n")
 			for _, p := range res.Placements {
-				fmt.Fprintln(cmd.OutOrStdout(), p)
+				fmt.Fprintln(&summary, p)
 			}
-			return nil
+			_, err = io.WriteString(cmd.OutOrStdout(), summary.String())
+			return err
 		},
 	}
 	c.Flags().StringArrayVar(&uris, "config", nil, "config URI or file (repeatable, merged in order)")

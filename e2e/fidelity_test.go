@@ -302,8 +302,12 @@ func postRequest(baseURL, enc string, h handRequests) error {
 	var buf bytes.Buffer
 	if gzipped {
 		zw := gzip.NewWriter(&buf)
-		zw.Write(payload)
-		zw.Close()
+		if _, err := zw.Write(payload); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
 	} else {
 		buf.Write(payload)
 	}
@@ -319,7 +323,7 @@ func postRequest(baseURL, enc string, h handRequests) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s %s", path, resp.Status, body)
@@ -846,7 +850,7 @@ func sendHandBuilt(t *testing.T, endpoint string, h handRequests) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i, md := range h.metrics {
@@ -1002,7 +1006,7 @@ func handMetrics() []pmetric.Metrics {
 	sum := s.SetEmptySum()
 	sum.SetIsMonotonic(true)
 	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	for i, v := range []float64{0, 1.5, math.Inf(1), math.NaN(), -0.0} {
+	for i, v := range []float64{0, 1.5, math.Inf(1), math.NaN(), math.Copysign(0, -1)} {
 		dp := sum.DataPoints().AppendEmpty()
 		dp.SetStartTimestamp(fidT0)
 		dp.SetTimestamp(fidT0 + pcommon.Timestamp(i*1000))
@@ -1519,7 +1523,9 @@ func sendWithSDK(t *testing.T, endpoints []string) sdkCounts {
 		if err := exp.Export(ctx, &rm); err != nil {
 			t.Fatalf("SDK metrics export to %s: %v", ep, err)
 		}
-		exp.Shutdown(ctx)
+		if err := exp.Shutdown(ctx); err != nil {
+			t.Fatalf("SDK metrics exporter shutdown: %v", err)
+		}
 	}
 
 	// Logs: three batch processors, each with its own exporter; every body type.

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,7 +46,7 @@ func shortTempDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(d) })
+	t.Cleanup(func() { _ = os.RemoveAll(d) })
 	return d
 }
 
@@ -92,11 +93,11 @@ func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 	}
 	go func() { h.waitErr = h.cmd.Wait(); close(h.exited) }()
 	t.Cleanup(func() {
-		h.cmd.Process.Kill()
+		_ = h.cmd.Process.Kill()
 		<-h.exited
 		// Reap a child the parent could not stop (the test failed): never leak processes.
 		for _, pid := range childPIDs(h.cmd.Process.Pid) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		if t.Failed() {
 			t.Logf("otelcol-hybrid output:\n%s", tail(h.out.String(), 80))
@@ -138,7 +139,8 @@ func (h *hybrid) wait(timeout time.Duration) int {
 	if h.waitErr == nil {
 		return 0
 	}
-	if ee, ok := h.waitErr.(*exec.ExitError); ok {
+	ee := &exec.ExitError{}
+	if errors.As(h.waitErr, &ee) {
 		return ee.ExitCode()
 	}
 	h.t.Fatalf("wait: %v", h.waitErr)

@@ -63,7 +63,7 @@ func newSeqClient(t *testing.T, endpoint string) *seqClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return &seqClient{client: pmetricotlp.NewGRPCClient(conn), conn: conn}
 }
 
@@ -181,7 +181,8 @@ func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 	}
 	rd := filepath.Join(h.runtimeDir, entries[0].Name())
 	var socks int
-	filepath.Walk(rd, func(p string, fi os.FileInfo, _ error) error {
+	// Walk errors are ignored on purpose: the child may remove files while we look.
+	_ = filepath.Walk(rd, func(p string, fi os.FileInfo, _ error) error {
 		if fi != nil && fi.Mode()&os.ModeSocket != 0 {
 			socks++
 		}
@@ -333,7 +334,9 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(passThroughConfig, "127.0.0.1:4317", "127.0.0.1:4318", quietTelemetry)), 0o600)
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(passThroughConfig, "127.0.0.1:4317", "127.0.0.1:4318", quietTelemetry)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, mode := range []string{"disk", "memfd"} {
 		cmd := exec.Command(bin, "validate", "--config", cfg)
 		cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + tmp, "OTELCOL_HYBRID_EXTRACT=" + mode}
@@ -343,7 +346,7 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 		}
 	}
 	var found int
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+	if err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || p == dir || p == cfg {
 			return nil
 		}
@@ -352,12 +355,16 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 			t.Errorf("%s is group/world accessible: %v", p, fi.Mode())
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%d files/dirs under the fresh HOME/TMPDIR after validate", found)
 
 	// And a bad Rust half fails validate with the component named.
 	bad := strings.Replace(fmt.Sprintf(passThroughConfig, "127.0.0.1:4317", "127.0.0.1:4318", quietTelemetry), "drop_metrics", "drop_metricz", 1)
-	os.WriteFile(cfg, []byte(bad), 0o600)
+	if err := os.WriteFile(cfg, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(bin, "validate", "--config", cfg)
 	cmd.Env = []string{"HOME=" + dir, "TMPDIR=" + tmp}
 	out, err := cmd.CombinedOutput()

@@ -81,7 +81,7 @@ func TestPhase5CancellationReachesRustWork(t *testing.T) {
 	// 3. Nothing left in flight: SIGTERM stops everything promptly.
 	time.Sleep(500 * time.Millisecond)
 	termAt := time.Now()
-	h.cmd.Process.Signal(syscall.SIGTERM)
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
 	if code := h.wait(60 * time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}

@@ -190,7 +190,7 @@ func postMetric(t *testing.T, addr, name string) (int, string) {
 	if err != nil {
 		t.Fatalf("POST %s: %v", name, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }

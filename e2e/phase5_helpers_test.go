@@ -52,7 +52,7 @@ func otlpClient(t *testing.T, addr string, opts ...grpc.DialOption) pmetricotlp.
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return pmetricotlp.NewGRPCClient(conn)
 }
 

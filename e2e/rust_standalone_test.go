@@ -25,7 +25,7 @@ func TestRustCollectorAsANewUserWouldRunIt(t *testing.T) {
 	dir := shortTempDir(t)
 	sock := filepath.Join(dir, "in.sock")
 	cfg := filepath.Join(dir, "rust.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
 receivers:
   otlp:
     protocols:
@@ -45,7 +45,9 @@ service:
       receivers: [otlp]
       processors: [advanced_filter]
       exporters: [otlp_rust]
-`, sock, be.Addr)), 0o600)
+`, sock, be.Addr)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	out := &testkit.SyncBuffer{}
 	cmd := exec.Command(rustBin, "--config", cfg)
@@ -55,7 +57,7 @@ service:
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	testkit.Eventually(t, 30*time.Second, "SERVING from grpc-health-probe", func() bool {
 		return exec.Command(probe, "-addr", "unix://"+sock).Run() == nil
@@ -78,7 +80,7 @@ service:
 		}
 	}
 	start := time.Now()
-	cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-exited:
 		if err != nil {

@@ -21,14 +21,14 @@ type Artifact struct {
 // harmless path component, and digests must be real sha256 hex.
 func (a Artifact) validate() error {
 	if err := validName(a.Name); err != nil {
-		return fmt.Errorf("extract: artifact name %q: %v", a.Name, err)
+		return fmt.Errorf("extract: artifact name %q: %w", a.Name, err)
 	}
 	for _, d := range []struct{ field, v string }{
 		{"CompressedSHA256", a.CompressedSHA256},
 		{"RawSHA256", a.RawSHA256},
 	} {
 		if err := validDigest(d.v); err != nil {
-			return fmt.Errorf("extract: artifact %s %s %q: %v", a.Name, d.field, d.v, err)
+			return fmt.Errorf("extract: artifact %s %s %q: %w", a.Name, d.field, d.v, err)
 		}
 	}
 	if a.CompressedSize <= 0 {

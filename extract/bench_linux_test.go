@@ -105,8 +105,8 @@ func BenchmarkColdDisk(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		e.Close()
-		os.RemoveAll(dir)
+		closeExe(b, e)
+		_ = os.RemoveAll(dir)
 		b.StartTimer()
 	}
 }
@@ -120,7 +120,7 @@ func BenchmarkColdMemfd(b *testing.B) {
 		if err != nil {
 			b.Skip("no executable memfd here: ", err)
 		}
-		e.Close()
+		closeExe(b, e)
 	}
 }
 
@@ -132,7 +132,7 @@ func BenchmarkWarmDisk(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.Close()
+	closeExe(b, e)
 	b.SetBytes(int64(len(raw)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -140,7 +140,7 @@ func BenchmarkWarmDisk(b *testing.B) {
 		if err != nil || e.Extracted {
 			b.Fatal("warm start failed or re-extracted: ", err)
 		}
-		e.Close()
+		closeExe(b, e)
 	}
 }
 
@@ -152,6 +152,6 @@ func benchDir(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { os.RemoveAll(d) })
+	b.Cleanup(func() { _ = os.RemoveAll(d) })
 	return d
 }

@@ -34,7 +34,7 @@ func TestStaleVersionRemovedOnlyWhenUnused(t *testing.T) {
 	// Next start (warm) of v2: v1 is unused now and goes away, lock included.
 	cur2, err := Executable(testCtx(t), v2, blob2, Options{Dir: dir, Mode: ModeDisk})
 	must(t, err)
-	defer cur2.Close()
+	defer closeExe(t, cur2)
 	if cur2.Extracted {
 		t.Error("warm start re-extracted")
 	}
@@ -57,7 +57,7 @@ func TestCleanupIgnoresOtherArtifacts(t *testing.T) {
 	a, blob := artifactFor(t, "payload", raw2)
 	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
 	must(t, err)
-	defer e.Close()
+	defer closeExe(t, e)
 	if _, err := os.Stat(eo.Path); err != nil {
 		t.Fatalf("other artifact's file removed: %v", err)
 	}

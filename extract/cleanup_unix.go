@@ -44,10 +44,17 @@ func cleanupStale(dir string, a Artifact, opts *Options) {
 		}
 		// Nobody holds it (or its lock file is gone, so nobody can): remove
 		// the binary first, the lock file last, while we hold the lock.
-		os.RemoveAll(bin)
+		err = os.RemoveAll(bin)
 		if lock != nil {
-			os.Remove(bin + ".lock")
-			lock.Close()
+			if err == nil {
+				err = os.Remove(bin + ".lock")
+			}
+			_ = lock.Close() // closing only drops our lock
+		}
+		if err != nil {
+			// Best effort: a leftover costs disk space, not correctness.
+			opts.log("extract: cannot remove unused older version", "path", bin, "reason", err.Error())
+			continue
 		}
 		opts.log("extract: removed unused older version", "path", bin)
 	}

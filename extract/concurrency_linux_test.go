@@ -56,7 +56,7 @@ func TestConcurrentGoroutinesExtractOnce(t *testing.T) {
 	}
 	for _, e := range exes {
 		runPayload(t, e.Path)
-		e.Close()
+		closeExe(t, e)
 	}
 }
 
@@ -95,7 +95,7 @@ func TestConcurrentProcessesExtractOnce(t *testing.T) {
 				continue
 			}
 		case <-time.After(2 * time.Minute):
-			cmds[i].Signal(syscall.SIGKILL)
+			_ = cmds[i].Signal(syscall.SIGKILL)
 			t.Fatalf("helper %d did not finish", i)
 		}
 		if strings.Contains(outs[i].String(), "extracted=true") {

@@ -58,7 +58,7 @@ func decodeTo(w io.Writer, a Artifact, blob []byte, maxMem uint64) error {
 		zstd.WithDecoderMaxMemory(maxMem),
 		zstd.WithDecoderMaxWindow(window))
 	if err != nil {
-		return fmt.Errorf("extract: %s: zstd decoder: %v", a.Name, err)
+		return fmt.Errorf("extract: %s: zstd decoder: %w", a.Name, err)
 	}
 	defer dec.Close()
 
@@ -70,9 +70,9 @@ func decodeTo(w io.Writer, a Artifact, blob []byte, maxMem uint64) error {
 			return lw.err // the writer's own error (ENOSPC, size limit) is the clear one
 		}
 		if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-			return &contentError{fmt.Errorf("extract: %s: decompress: %v (decoder memory bound %d bytes)", a.Name, err, maxMem)}
+			return &contentError{fmt.Errorf("extract: %s: decompress: %w (decoder memory bound %d bytes)", a.Name, err, maxMem)}
 		}
-		return &contentError{fmt.Errorf("extract: %s: decompress: %v", a.Name, err)}
+		return &contentError{fmt.Errorf("extract: %s: decompress: %w", a.Name, err)}
 	}
 	if n != a.RawSize {
 		return &contentError{fmt.Errorf("extract: %s: decompressed %d bytes, manifest says %d", a.Name, n, a.RawSize)}

@@ -19,9 +19,9 @@ func TestUnsafeDirRefused(t *testing.T) {
 		needsRoot  bool
 	}{
 		{"symlink", "it is a symlink", func(t *testing.T, dir string) {
-			real := filepath.Join(t.TempDir(), "real")
-			must(t, os.Mkdir(real, 0o700))
-			must(t, os.Symlink(real, dir))
+			target := filepath.Join(t.TempDir(), "real")
+			must(t, os.Mkdir(target, 0o700))
+			must(t, os.Symlink(target, dir))
 		}, false},
 		{"world-accessible", "mode 0777 is group/world accessible", func(t *testing.T, dir string) {
 			must(t, os.Mkdir(dir, 0o700))
@@ -48,7 +48,7 @@ func TestUnsafeDirRefused(t *testing.T) {
 			c.setup(t, dir)
 			e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
 			if err == nil {
-				e.Close()
+				closeExe(t, e)
 				t.Fatalf("%s accepted", dir)
 			}
 			var nl *NoLocationError
@@ -79,7 +79,7 @@ func TestSearchSkipsUnsafeCandidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if e.Dir != filepath.Join(tmp, sub) {
 		t.Fatalf("Dir = %s, want %s", e.Dir, filepath.Join(tmp, sub))
 	}
@@ -97,7 +97,7 @@ func TestEnvVarOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if e.Dir != dir {
 		t.Fatalf("Dir = %s, want %s from the env var", e.Dir, dir)
 	}
@@ -107,7 +107,7 @@ func TestEnvVarOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e2.Close()
+	defer closeExe(t, e2)
 	if e2.Dir != other {
 		t.Fatalf("Dir = %s, want %s from Options.Dir", e2.Dir, other)
 	}
@@ -126,7 +126,7 @@ func TestArtifactValidation(t *testing.T) {
 		b := a
 		bad(&b)
 		if e, err := Executable(testCtx(t), b, blob, Options{Dir: privDir(t), Mode: ModeDisk}); err == nil {
-			e.Close()
+			closeExe(t, e)
 			t.Errorf("artifact %+v accepted", b)
 		}
 	}
@@ -140,3 +140,12 @@ func must(t *testing.T, err error) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// closeExe closes e and fails the test if that fails: Close releases the
+// in-use lock and the memfd, which is behaviour under test too.
+func closeExe(t testing.TB, e *Exe) {
+	t.Helper()
+	if err := e.Close(); err != nil {
+		t.Errorf("Exe.Close: %v", err)
+	}
+}

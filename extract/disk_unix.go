@@ -36,7 +36,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	keep := false
 	defer func() {
 		if !keep {
-			inUse.Close()
+			_ = inUse.Close()
 		}
 	}()
 
@@ -46,7 +46,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	if err := verifyCached(final, a); err == nil {
 		if l, ok, _ := tryLockExisting(filepath.Join(dir, a.Name+".lock"), unix.LOCK_EX); ok {
 			cleanupStale(dir, a, opts)
-			l.Close()
+			_ = l.Close()
 		}
 		keep = true
 		return e, nil
@@ -56,7 +56,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	if err != nil {
 		return nil, err
 	}
-	defer extractLock.Close()
+	defer func() { _ = extractLock.Close() }()
 
 	// Someone may have extracted while we waited for the lock.
 	verr := verifyCached(final, a)
@@ -67,7 +67,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	if !errors.Is(verr, fs.ErrNotExist) {
 		opts.log("extract: cached executable rejected, replacing it", "path", final, "reason", verr.Error())
 		if err := os.RemoveAll(final); err != nil {
-			return nil, fmt.Errorf("cannot remove rejected cached file %s: %v", final, err)
+			return nil, fmt.Errorf("cannot remove rejected cached file %s: %w", final, err)
 		}
 	}
 	// Under the exclusive lock every temp file is a leftover of an
@@ -88,7 +88,7 @@ func verifyCached(path string, a Artifact) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func verifyCached(path string, a Artifact) error {
 	}
 	got, err := hashFile(f, a.RawSize)
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %v", path, err)
+		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	if !strings.EqualFold(got, a.RawSHA256) {
 		return &ChecksumError{What: "cached file " + path, Name: a.Name, Want: a.RawSHA256, Got: got}
@@ -115,13 +115,13 @@ func verifyCached(path string, a Artifact) error {
 func writeVerified(dir, final string, a Artifact, blob []byte, opts *Options) (err error) {
 	f, err := os.CreateTemp(dir, tempPrefix(a)+"*")
 	if err != nil {
-		return fmt.Errorf("cannot create temp file in %s: %v", dir, err)
+		return fmt.Errorf("cannot create temp file in %s: %w", dir, err)
 	}
 	tmp := f.Name()
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	var w io.Writer = f
@@ -136,28 +136,28 @@ func writeVerified(dir, final string, a Artifact, blob []byte, opts *Options) (e
 		if errors.As(err, &pe) {
 			err = pe.Err // the bare errno: the message names the path once
 		}
-		return fmt.Errorf("cannot write %s: %v", tmp, err)
+		return fmt.Errorf("cannot write %s: %w", tmp, err)
 	}
 	if err := f.Chmod(0o500); err != nil {
-		return fmt.Errorf("cannot chmod %s: %v", tmp, err)
+		return fmt.Errorf("cannot chmod %s: %w", tmp, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("cannot fsync %s: %v", tmp, err)
+		return fmt.Errorf("cannot fsync %s: %w", tmp, err)
 	}
 	if err := fileExecCheck(f, tmp, opts); err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot close %s: %v", tmp, err)
+		return fmt.Errorf("cannot close %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("cannot rename %s to %s: %v", tmp, final, err)
+		return fmt.Errorf("cannot rename %s to %s: %w", tmp, final, err)
 	}
 	// Make the rename durable; a lost rename only costs a re-extraction, so
 	// a failing directory fsync (some filesystems refuse it) is not fatal.
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
-		d.Close()
+		_ = d.Close()
 	}
 	return nil
 }

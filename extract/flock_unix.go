@@ -20,16 +20,16 @@ func lockFile(ctx context.Context, path string, how int) (*os.File, error) {
 	for {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open lock %s: %v", path, err)
+			return nil, fmt.Errorf("cannot open lock %s: %w", path, err)
 		}
 		if err := flockWait(ctx, f, how); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", path, err)
 		}
 		if sameInode(f, path) {
 			return f, nil
 		}
-		f.Close()
+		_ = f.Close()
 	}
 }
 
@@ -44,14 +44,14 @@ func tryLockExisting(path string, how int) (*os.File, bool, error) {
 		return nil, false, err
 	}
 	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
-		f.Close()
+		_ = f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, false, nil
 		}
 		return nil, false, err
 	}
 	if !sameInode(f, path) {
-		f.Close()
+		_ = f.Close()
 		return nil, false, nil
 	}
 	return f, true, nil

@@ -59,7 +59,7 @@ func runHelper(mode string) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		defer e.Close()
+		defer func() { _ = e.Close() }()
 		out, err := exec.Command(e.Path, "x").CombinedOutput()
 		if err != nil || string(out) != payloadGreeting+" 1\n" {
 			return fail("exec %s: %v: %q", e.Path, err, out)
@@ -69,7 +69,9 @@ func runHelper(mode string) int {
 	case "stall":
 		ready := os.Getenv(helperReadyEnv)
 		opts.hooks = &testHooks{midWrite: func() {
-			os.WriteFile(ready, nil, 0o600)
+			if err := os.WriteFile(ready, nil, 0o600); err != nil {
+				panic(err) // the parent would wait for the ready file forever
+			}
 			time.Sleep(10 * time.Minute) // the parent SIGKILLs us here
 		}}
 		_, err := Executable(ctx, a, blob, opts)

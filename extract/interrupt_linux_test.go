@@ -34,12 +34,14 @@ func TestKilledMidWriteRecovered(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			t.Fatal("stall helper never reached mid-write")
 		}
 	}
 	must(t, cmd.Process.Kill())
-	<-done
+	if err := <-done; err == nil {
+		t.Fatal("stall helper exited cleanly after SIGKILL")
+	}
 
 	final := filepath.Join(dir, "payload-"+a.RawSHA256)
 	if _, err := os.Lstat(final); !os.IsNotExist(err) {
@@ -55,7 +57,7 @@ func TestKilledMidWriteRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if !e.Extracted {
 		t.Fatal("recovery did not extract")
 	}
@@ -80,7 +82,7 @@ func TestLeftoverTempNotTrusted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if !e.Extracted || e.Path == tmp {
 		t.Fatalf("leftover temp reused: %+v", e)
 	}

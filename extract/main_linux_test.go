@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	payloadRaw, err = buildPayload(dir)
-	os.RemoveAll(dir)
+	_ = os.RemoveAll(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "payload:", err)
 		os.Exit(1)
@@ -67,7 +67,7 @@ func buildPayload(dir string) ([]byte, error) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build: %v\n%s", err, b)
+		return nil, fmt.Errorf("go build: %w\n%s", err, b)
 	}
 	return os.ReadFile(out)
 }
@@ -80,7 +80,9 @@ func artifactFor(t testing.TB, name string, raw []byte) (Artifact, []byte) {
 		t.Fatal(err)
 	}
 	blob := enc.EncodeAll(raw, nil)
-	enc.Close()
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return artifactOf(name, raw, blob), blob
 }
 

@@ -29,48 +29,48 @@ func placeMemfd(a Artifact, blob []byte, opts *Options) (*Exe, error) {
 	}
 	if err != nil {
 		if errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("memfd_create refused an executable memfd (vm.memfd_noexec=2?): %v", err)
+			return nil, fmt.Errorf("memfd_create refused an executable memfd (vm.memfd_noexec=2?): %w", err)
 		}
-		return nil, fmt.Errorf("memfd_create: %v", err)
+		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	hi, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, memfdMinFD)
-	unix.Close(fd)
+	_ = unix.Close(fd)
 	if err != nil {
-		return nil, fmt.Errorf("memfd: F_DUPFD_CLOEXEC: %v", err)
+		return nil, fmt.Errorf("memfd: F_DUPFD_CLOEXEC: %w", err)
 	}
 	path := "/proc/self/fd/" + strconv.Itoa(hi)
 	f := os.NewFile(uintptr(hi), "memfd:"+a.Name)
 	ok := false
 	defer func() {
 		if !ok {
-			f.Close()
+			_ = f.Close()
 		}
 	}()
 
 	// Reserve the space up front: running out of memory (tmpfs/cgroup
 	// limits) shows here, not halfway through decoding.
 	if err := unix.Fallocate(hi, 0, 0, a.RawSize); err != nil {
-		return nil, fmt.Errorf("memfd: cannot reserve %d bytes: %v", a.RawSize, err)
+		return nil, fmt.Errorf("memfd: cannot reserve %d bytes: %w", a.RawSize, err)
 	}
 	if err := decodeTo(f, a, blob, opts.maxDecoderMemory()); err != nil {
 		return nil, err
 	}
 	if err := f.Chmod(0o500); err != nil {
-		return nil, fmt.Errorf("memfd: chmod: %v", err)
+		return nil, fmt.Errorf("memfd: chmod: %w", err)
 	}
 	// F_SEAL_EXEC (Linux 6.3+) freezes the mode too; older kernels refuse
 	// it, which is fine: the base seals are what matters.
 	_, _ = unix.FcntlInt(uintptr(hi), unix.F_ADD_SEALS, unix.F_SEAL_EXEC)
 	if _, err := unix.FcntlInt(uintptr(hi), unix.F_ADD_SEALS, memfdSeals); err != nil {
-		return nil, fmt.Errorf("memfd: F_ADD_SEALS: %v", err)
+		return nil, fmt.Errorf("memfd: F_ADD_SEALS: %w", err)
 	}
 	if seals, err := unix.FcntlInt(uintptr(hi), unix.F_GET_SEALS, 0); err != nil || seals&memfdSeals != memfdSeals {
-		return nil, fmt.Errorf("memfd: seals 0x%x, want 0x%x: %v", seals, memfdSeals, err)
+		return nil, fmt.Errorf("memfd: seals 0x%x, want 0x%x: %w", seals, memfdSeals, err)
 	}
 	// Exec goes through /proc/self/fd/N: without /proc, or when policy
 	// forbids exec of this memfd, use the disk instead.
 	if err := unix.Access(path, unix.X_OK); err != nil {
-		return nil, fmt.Errorf("memfd: %s not executable: %v", path, err)
+		return nil, fmt.Errorf("memfd: %s not executable: %w", path, err)
 	}
 	ok = true
 	return &Exe{Path: path, Memfd: true, Extracted: true, file: f}, nil

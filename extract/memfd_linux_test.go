@@ -29,7 +29,7 @@ func memfdOrSkip(t *testing.T, a Artifact, blob []byte) *Exe {
 func TestMemfdSealedAndExecutable(t *testing.T) {
 	a, blob := artifactFor(t, "payload", payloadRaw)
 	e := memfdOrSkip(t, a, blob)
-	defer e.Close()
+	defer closeExe(t, e)
 	if !e.Memfd || !strings.HasPrefix(e.Path, "/proc/self/fd/") || e.Dir != "" {
 		t.Fatalf("Exe = %+v, want a memfd path", e)
 	}
@@ -56,7 +56,7 @@ func TestMemfdSealedAndExecutable(t *testing.T) {
 		if _, err := f.Write([]byte("x")); err == nil {
 			t.Error("write through a reopened memfd succeeded")
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	runPayload(t, e.Path)
 	if int(fd) < memfdMinFD {
@@ -69,11 +69,11 @@ func TestMemfdSealedAndExecutable(t *testing.T) {
 func TestMemfdExecWithExtraFiles(t *testing.T) {
 	a, blob := artifactFor(t, "payload", payloadRaw)
 	e := memfdOrSkip(t, a, blob)
-	defer e.Close()
+	defer closeExe(t, e)
 	r, w, err := os.Pipe()
 	must(t, err)
-	defer r.Close()
-	defer w.Close()
+	defer func() { _ = r.Close() }()
+	defer func() { _ = w.Close() }()
 	cmd := exec.Command(e.Path, "x")
 	cmd.ExtraFiles = []*os.File{r, w, r, w}
 	out, err := cmd.CombinedOutput()
@@ -108,7 +108,7 @@ func TestAutoFallsBackToDiskWhenMemfdRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if e.Memfd || e.Dir != dir {
 		t.Fatalf("Exe = %+v, want the disk fallback in %s", e, dir)
 	}
@@ -130,7 +130,7 @@ func TestAutoUsesMemfd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if !e.Memfd {
 		t.Skipf("kernel refused an executable memfd; ModeAuto used %s", e.Path)
 	}

@@ -38,7 +38,7 @@ func TestNoexecFallsBackToNextCandidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if !strings.HasPrefix(e.Dir, tmp) {
 		t.Fatalf("Dir = %s, want under TMPDIR %s", e.Dir, tmp)
 	}

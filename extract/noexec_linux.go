@@ -19,7 +19,7 @@ func dirExecCheck(dir string, opts *Options) error {
 	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
-		return fmt.Errorf("cannot statfs %s: %v", dir, err)
+		return fmt.Errorf("cannot statfs %s: %w", dir, err)
 	}
 	if st.Flags&unix.ST_NOEXEC != 0 {
 		return fmt.Errorf("%s is on a noexec mount", dir)

@@ -16,14 +16,14 @@ import (
 // that others can enter would let them swap the executable before we run it.
 func ensurePrivateDir(dir string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("cannot create parent of %s: %v", dir, err)
+		return fmt.Errorf("cannot create parent of %s: %w", dir, err)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("cannot create %s: %v", dir, err)
+		return fmt.Errorf("cannot create %s: %w", dir, err)
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return fmt.Errorf("cannot stat %s: %v", dir, err)
+		return fmt.Errorf("cannot stat %s: %w", dir, err)
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return fmt.Errorf("refusing %s: it is a symlink", dir)

@@ -22,11 +22,11 @@ func TestRetryETXTBSYRealExec(t *testing.T) {
 	_, err = w.Write(payloadRaw)
 	must(t, err)
 	if err := exec.Command(p).Run(); !errors.Is(err, syscall.ETXTBSY) {
-		w.Close()
+		_ = w.Close()
 		t.Fatalf("exec of a file open for writing: %v, want ETXTBSY", err)
 	}
 	attempts := 0
-	time.AfterFunc(50*time.Millisecond, func() { w.Close() })
+	time.AfterFunc(50*time.Millisecond, func() { _ = w.Close() })
 	err = RetryETXTBSY(context.Background(), func() error {
 		attempts++
 		return exec.Command(p).Run()
@@ -39,7 +39,7 @@ func TestRetryETXTBSYRealExec(t *testing.T) {
 func TestRetryETXTBSYStopsOnOtherErrorsAndCtx(t *testing.T) {
 	other := errors.New("boom")
 	n := 0
-	if err := RetryETXTBSY(context.Background(), func() error { n++; return other }); err != other || n != 1 {
+	if err := RetryETXTBSY(context.Background(), func() error { n++; return other }); !errors.Is(err, other) || n != 1 {
 		t.Fatalf("other error: %v after %d calls, want boom after 1", err, n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -31,13 +31,13 @@ func TestColdThenWarmDisk(t *testing.T) {
 		t.Fatalf("dir mode %v, want 0700", di.Mode())
 	}
 	runPayload(t, e.Path)
-	e.Close()
+	closeExe(t, e)
 
 	e2, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e2.Close()
+	defer closeExe(t, e2)
 	if e2.Extracted || e2.Path != e.Path {
 		t.Fatalf("warm start re-extracted or moved: %+v", e2)
 	}
@@ -80,7 +80,7 @@ func TestTamperedRawDigestRefused(t *testing.T) {
 		dir := privDir(t)
 		e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: mode})
 		if err == nil {
-			e.Close()
+			closeExe(t, e)
 			t.Fatalf("%v: tampered raw digest accepted", mode)
 		}
 		if !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), a.RawSHA256) ||
@@ -105,7 +105,7 @@ func TestTamperedCachedFileNeverRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Close()
+	closeExe(t, e)
 
 	marker := filepath.Join(t.TempDir(), "planted-program-ran")
 	script := "#!/bin/sh\necho planted > " + marker + "\n"
@@ -117,14 +117,16 @@ func TestTamperedCachedFileNeverRun(t *testing.T) {
 	if err := os.WriteFile(e.Path, planted, 0o500); err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(e.Path, 0o500)
+	if err := os.Chmod(e.Path, 0o500); err != nil {
+		t.Fatal(err)
+	}
 
 	var logs logRecorder
 	e2, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk, Logger: logs.log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e2.Close()
+	defer closeExe(t, e2)
 	if !e2.Extracted {
 		t.Fatal("tampered cached file reused")
 	}
@@ -145,14 +147,18 @@ func TestCachedSymlinkReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	elsewhere := filepath.Join(t.TempDir(), "p")
-	os.WriteFile(elsewhere, payloadRaw, 0o500)
+	if err := os.WriteFile(elsewhere, payloadRaw, 0o500); err != nil {
+		t.Fatal(err)
+	}
 	final := filepath.Join(dir, "payload-"+a.RawSHA256)
-	os.Symlink(elsewhere, final)
+	if err := os.Symlink(elsewhere, final); err != nil {
+		t.Fatal(err)
+	}
 	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	defer closeExe(t, e)
 	if fi, err := os.Lstat(final); err != nil || !fi.Mode().IsRegular() || !e.Extracted {
 		t.Fatalf("symlink at cached path not replaced: %v %v %+v", fi.Mode(), err, e)
 	}
@@ -177,7 +183,7 @@ func TestDecoderWindowBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Close()
+	closeExe(t, e)
 }
 
 // Output beyond the manifest's raw size is cut off, not written.

@@ -12,7 +12,8 @@ TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_
 
 .PHONY: test test-rust test-go fuzz-short fuzz-rust run rust-catalog check-rust-catalog
 
-test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + end-to-end, fuzzing, release checks
+test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go unit + end-to-end, fuzzing, release checks
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-generate check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-otap
@@ -21,8 +22,8 @@ test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: Rust, Go unit + 
 	$(MAKE) --no-print-directory check-release
 	$(MAKE) --no-print-directory test-builder
 
+# clippy runs in lint (mk/lint.mk), once.
 test-rust:
-	cd rust && cargo clippy --workspace --all-targets --locked -- -D warnings
 	cd rust && cargo test --workspace --locked
 
 # build/ holds generated copies of packages (reproducibility builds, example

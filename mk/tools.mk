@@ -14,6 +14,8 @@ GORELEASER_VERSION     := v2.15.1
 TELEMETRYGEN_VERSION   := v0.161.0
 GRPC_HEALTH_PROBE_VERSION := v0.4.61
 CARGO_FUZZ_VERSION     := 0.13.1
+# golangci-lint v2.15.0: the newest v2 release; built from source with the local Go 1.26.
+GOLANGCI_LINT_VERSION  := v2.15.0
 
 ZIG            := $(TOOLS_BIN)/zig
 CARGO_ZIGBUILD := $(TOOLS_BIN)/cargo-zigbuild
@@ -21,12 +23,13 @@ GORELEASER     := $(TOOLS_BIN)/goreleaser
 TELEMETRYGEN   := $(TOOLS_BIN)/telemetrygen
 GRPC_HEALTH_PROBE := $(TOOLS_BIN)/grpc-health-probe
 CARGO_FUZZ     := $(TOOLS_BIN)/cargo-fuzz
+GOLANGCI_LINT  := $(TOOLS_BIN)/golangci-lint
 
 # Version stamps: changing a pin above makes the matching tool stale.
 TOOLS_STAMP = $(TOOLS_DIR)/stamps/$(1)-$(2)
 
 .PHONY: tools
-tools: $(ZIG) $(CARGO_ZIGBUILD) $(GORELEASER) $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) $(CARGO_FUZZ) ## install every pinned tool into .tools/
+tools: $(ZIG) $(CARGO_ZIGBUILD) $(GORELEASER) $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) $(CARGO_FUZZ) $(GOLANGCI_LINT) ## install every pinned tool into .tools/
 
 $(TOOLS_DIR)/stamps:
 	@mkdir -p $@ $(TOOLS_BIN)
@@ -70,6 +73,7 @@ endef
 $(eval $(call GO_TOOL,$(GORELEASER),github.com/goreleaser/goreleaser/v2,$(GORELEASER_VERSION)))
 $(eval $(call GO_TOOL,$(TELEMETRYGEN),github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen,$(TELEMETRYGEN_VERSION)))
 $(eval $(call GO_TOOL,$(GRPC_HEALTH_PROBE),github.com/grpc-ecosystem/grpc-health-probe,$(GRPC_HEALTH_PROBE_VERSION)))
+$(eval $(call GO_TOOL,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION)))
 
 # cargo-fuzz from crates.io, built with the stable toolchain; the fuzz targets
 # themselves build on nightly (libFuzzer + sanitizers).

@@ -9,6 +9,7 @@ import (
 // Runtime says which half of the distribution runs a component.
 type Runtime string
 
+// The two runtimes a component can run in.
 const (
 	Go   Runtime = "go"
 	Rust Runtime = "rust"
@@ -32,6 +33,7 @@ func (r Runtime) title() string {
 // Kind is the collector component kind, spelled like the config section minus the plural "s".
 type Kind string
 
+// The component kinds.
 const (
 	Receiver  Kind = "receiver"
 	Processor Kind = "processor"

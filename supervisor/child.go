@@ -106,12 +106,6 @@ func (c *child) reaped(state *os.ProcessState) {
 	close(c.done)
 }
 
-func (c *child) markExited() {
-	c.mu.Lock()
-	c.exited = true
-	c.mu.Unlock()
-}
-
 func (c *child) closeStdin() {
 	c.stdinOnce.Do(func() { _ = c.stdinW.Close() })
 }
@@ -149,8 +143,8 @@ func (c *child) stop(grace time.Duration, killNow <-chan struct{}) {
 // waitOutput gives the output readers a moment to drain the child's final
 // lines into the tail before a crash report is written. False means
 // something (a grandchild?) still holds the child's stdout or stderr.
-func (c *child) waitOutput(max time.Duration) bool {
-	t := time.NewTimer(max)
+func (c *child) waitOutput(limit time.Duration) bool {
+	t := time.NewTimer(limit)
 	defer t.Stop()
 	select {
 	case <-c.outDone:

@@ -149,7 +149,7 @@ func parseEndpoint(s string) (endpoint, error) {
 	}
 	host, _, err := net.SplitHostPort(s)
 	if err != nil {
-		return endpoint{}, fmt.Errorf("supervisor: health endpoint %q: want unix:///path or 127.0.0.1:PORT: %v", s, err)
+		return endpoint{}, fmt.Errorf("supervisor: health endpoint %q: want unix:///path or 127.0.0.1:PORT: %w", s, err)
 	}
 	// TCP carries no peer credentials, so only loopback keeps the health
 	// answer from being forged by another machine.

@@ -39,7 +39,7 @@ func TestVerifyPeerInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	sock := filepath.Join(dir, "h.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -98,7 +98,7 @@ func parentKilledChildDies(t *testing.T, extra ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	exe, _ := os.Executable()
 	parent := exec.Command(exe, append([]string{dir, filepath.Join(dir, "h.sock")}, extra...)...)
 	parent.Env = []string{helperEnv + "=intermediate"}

@@ -53,7 +53,7 @@ func (s *Supervisor) run(startCtx context.Context, result chan<- error) {
 			delay, err := tracker.next(time.Now(), readyFor)
 			readyFor = 0
 			if err != nil {
-				err = fmt.Errorf("%w (last failure: %v)", err, failure)
+				err = fmt.Errorf("%w (last failure: %w)", err, failure)
 				s.log.Error("rust child crash loop; not restarting", zap.Error(err))
 				s.setState(StateFailed, err)
 				s.fatal <- err
@@ -160,7 +160,7 @@ func (s *Supervisor) waitReady(ctx context.Context, c *child, hc *healthClient) 
 			_ = c.waitOutput(time.Second)
 			return fmt.Errorf("supervisor: child pid %d %s before it was ready%s", c.pid, c.exit, stderrSuffix(c))
 		case <-deadline.C:
-			return fmt.Errorf("supervisor: child pid %d not SERVING after %s (%v)%s", c.pid, s.cfg.StartTimeout, err, stderrSuffix(c))
+			return fmt.Errorf("supervisor: child pid %d not SERVING after %s (%w)%s", c.pid, s.cfg.StartTimeout, err, stderrSuffix(c))
 		case <-ctx.Done():
 			return fmt.Errorf("supervisor: start of child pid %d abandoned: %w", c.pid, ctx.Err())
 		case <-time.After(interval):
@@ -267,7 +267,7 @@ func (s *Supervisor) reportExit(c *child, unhealthy error) error {
 	s.recordExit(c)
 	failure := fmt.Errorf("child pid %d %s", c.pid, c.exit)
 	if unhealthy != nil {
-		failure = fmt.Errorf("child pid %d unhealthy (%v), then %s", c.pid, unhealthy, c.exit)
+		failure = fmt.Errorf("child pid %d unhealthy (%w), then %s", c.pid, unhealthy, c.exit)
 	}
 	s.log.Error("rust child exited unexpectedly",
 		zap.Int("pid", c.pid),

@@ -5,6 +5,7 @@ import "fmt"
 // State is the supervised child's lifecycle state.
 type State int
 
+// The states a supervised child goes through.
 const (
 	StateStarting   State = iota // spawned, not yet SERVING
 	StateReady                   // SERVING and probes pass

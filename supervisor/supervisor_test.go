@@ -31,7 +31,7 @@ func TestStartReadyShutdownRemovesFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 
 	s := h.start()
 	st := s.Status()
@@ -79,7 +79,7 @@ func TestMinimalEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kv := range strings.Split(string(b), "\n") {
-		if kv != helperEnv+"=child" && kv != "ONLY_THIS=1" && !(runtime.GOOS == "windows" && strings.HasPrefix(strings.ToUpper(kv), "SYSTEMROOT=")) {
+		if kv != helperEnv+"=child" && kv != "ONLY_THIS=1" && (runtime.GOOS != "windows" || !strings.HasPrefix(strings.ToUpper(kv), "SYSTEMROOT=")) {
 			t.Errorf("child saw unexpected env %q", kv)
 		}
 	}
@@ -284,7 +284,7 @@ func TestTCPLoopbackEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	h := newHarness(t)
 	h.cfg.HealthEndpoint = addr
 	h.cfg.Args = []string{"-health", addr}

@@ -92,7 +92,7 @@ func TestExampleMixedPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	cfg := filepath.Join(dir, "config.yaml")
 	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`
 receivers:
@@ -130,14 +130,15 @@ service:
 	t.Cleanup(func() {
 		// The group outlives its leader only while the leader is unreaped or
 		// its child lingers; kill the group before reaping, never after.
+		var waitErr error
 		select {
-		case <-exited:
+		case waitErr = <-exited:
 		default:
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
+			waitErr = <-exited
 		}
 		if t.Failed() {
-			t.Logf("collector output:\n%s", out.String())
+			t.Logf("collector (exit: %v) output:\n%s", waitErr, out.String())
 		}
 	})
 	testkit.Eventually(t, 90*time.Second, "the collector to be ready", func() bool {
@@ -154,7 +155,7 @@ service:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	client := pmetricotlp.NewGRPCClient(conn)
 	for _, name := range []string{"up", "requests_total", "up", "requests_total"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

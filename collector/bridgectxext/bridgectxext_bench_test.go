@@ -96,14 +96,14 @@ func BenchmarkBridgeRoundTrip(b *testing.B) {
 	}
 	srv := grpc.NewServer()
 	pmetricotlp.RegisterGRPCServer(srv, &sink{})
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }()
 	defer srv.Stop()
 	opts, _ := newMiddleware().GetGRPCClientOptions(context.Background())
 	conn, err := grpc.NewClient("unix://"+sock, append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	c := pmetricotlp.NewGRPCClient(conn)
 	md := pmetric.NewMetrics()
 	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()

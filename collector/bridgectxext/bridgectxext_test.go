@@ -117,7 +117,7 @@ func serveThroughMiddleware(t *testing.T, seen func(ctx context.Context, req any
 	}))
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(srv.Stop)
 	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
 	if err != nil {
@@ -127,6 +127,6 @@ func serveThroughMiddleware(t *testing.T, seen func(ctx context.Context, req any
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return conn, hs
 }

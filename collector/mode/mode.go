@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// Mode is how Rust components run: linked into this process (embedded, the
-// FFI design of phases 1-5) or as a supervised child (subprocess, phase 6).
+// Mode is how Rust components run: linked into this process (embedded, an
+// FFI design this version does not ship) or as a supervised child (subprocess).
 type Mode string
 
+// The modes; auto picks the one this build supports.
 const (
 	ModeAuto       Mode = "auto"
 	ModeEmbedded   Mode = "embedded"

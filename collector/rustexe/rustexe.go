@@ -109,7 +109,7 @@ func Validate(ctx context.Context, exe *Exe, rustYAML []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	file := filepath.Join(dir, "rust.yaml")
 	if err := os.WriteFile(file, rustYAML, 0o600); err != nil {
 		return err
@@ -130,9 +130,9 @@ func Validate(ctx context.Context, exe *Exe, rustYAML []byte) error {
 	msg = strings.TrimPrefix(msg, "otelcol-rust: ")
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) && msg != "" {
-		return fmt.Errorf("Rust half: %s", lastLine(msg))
+		return fmt.Errorf("Rust half: %s", lastLine(msg)) //nolint:staticcheck // ST1005: "Rust" is a proper noun, shown to the user as is
 	}
-	return fmt.Errorf("Rust half: running otelcol-rust validate: %w (%s)", err, msg)
+	return fmt.Errorf("Rust half: running otelcol-rust validate: %w (%s)", err, msg) //nolint:staticcheck // ST1005: as above
 }
 
 func lastLine(s string) string {

@@ -86,7 +86,7 @@ func Start(opts Options) (*Peer, error) {
 	if opts.TLS {
 		cfg, ca, err := selfSigned()
 		if err != nil {
-			lis.Close()
+			_ = lis.Close()
 			return nil, err
 		}
 		p.CA = ca
@@ -101,7 +101,7 @@ func Start(opts Options) (*Peer, error) {
 	pmetricotlp.RegisterGRPCServer(p.srv, &otlpMetrics{p: p})
 	plogotlp.RegisterGRPCServer(p.srv, &otlpLogs{p: p})
 	ptraceotlp.RegisterGRPCServer(p.srv, &otlpTraces{p: p})
-	go p.srv.Serve(lis)
+	go func() { _ = p.srv.Serve(lis) }()
 	return p, nil
 }
 
@@ -196,7 +196,7 @@ type stream interface {
 // long as the gRPC stream), one BatchStatus per batch.
 func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.BatchArrowRecords) (func(*Received), error)) error {
 	consumer := arrow_record.NewConsumer()
-	defer consumer.Close()
+	defer func() { _ = consumer.Close() }()
 	streamMD, _ := metadata.FromIncomingContext(s.Context())
 	p.mu.Lock()
 	p.streams++

@@ -78,7 +78,7 @@ service:
 		}
 		if time.Now().After(deadline) {
 			c.Stop()
-			return nil, fmt.Errorf("collector not serving after 30s: %v", err)
+			return nil, fmt.Errorf("collector not serving after 30s: %w", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -87,11 +87,11 @@ service:
 // Stop kills the collector and removes its files.
 func (c *Collector) Stop() {
 	if c.conn != nil {
-		c.conn.Close()
+		_ = c.conn.Close()
 	}
-	c.Cmd.Process.Kill()
-	c.Cmd.Wait()
-	os.RemoveAll(c.dir)
+	_ = c.Cmd.Process.Kill()
+	_ = c.Cmd.Wait()
+	_ = os.RemoveAll(c.dir)
 }
 
 // CPUSeconds is the collector's user+system CPU time so far, from /proc.
@@ -107,6 +107,7 @@ func (c *Collector) CPUSeconds() (float64, error) {
 	return (utime + stime) / 100, nil // USER_HZ is 100 on Linux
 }
 
+// SendMetrics exports md to the collector over OTLP/gRPC and returns its answer.
 func (c *Collector) SendMetrics(md pmetric.Metrics) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -114,6 +115,7 @@ func (c *Collector) SendMetrics(md pmetric.Metrics) error {
 	return err
 }
 
+// SendTraces exports td to the collector over OTLP/gRPC and returns its answer.
 func (c *Collector) SendTraces(td ptrace.Traces) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -121,6 +123,7 @@ func (c *Collector) SendTraces(td ptrace.Traces) error {
 	return err
 }
 
+// SendLogs exports ld to the collector over OTLP/gRPC and returns its answer.
 func (c *Collector) SendLogs(ld plog.Logs) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -27,8 +27,12 @@ func writeBlob(t *testing.T, dir string, p platforms.Platform) (blob, manifest [
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(d, "otelcol-rust.zst"), blob, 0o644)
-	os.WriteFile(filepath.Join(d, "manifest.json"), manifest, 0o644)
+	if err := os.WriteFile(filepath.Join(d, "otelcol-rust.zst"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d, "manifest.json"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return blob, manifest
 }
 

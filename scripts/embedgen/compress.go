@@ -22,6 +22,9 @@ func compress(raw []byte, window int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder (window %d): %w", window, err)
 	}
-	defer enc.Close()
-	return enc.EncodeAll(raw, make([]byte, 0, len(raw)/2)), nil
+	blob := enc.EncodeAll(raw, make([]byte, 0, len(raw)/2))
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	return blob, nil
 }

@@ -42,7 +42,9 @@ func main() {
 	n := flag.Int("n", 5, "repetitions (median reported)")
 	flag.Parse()
 	fail := func(err error) {
-		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": err.Error()})
+		if jerr := json.NewEncoder(os.Stdout).Encode(map[string]any{"error": err.Error()}); jerr != nil {
+			fmt.Fprintln(os.Stderr, "extractbench:", err)
+		}
 		os.Exit(1)
 	}
 	blob, err := os.ReadFile(*blobPath)
@@ -64,7 +66,9 @@ func main() {
 	var rawFile string
 	for i := 0; i < *n; i++ {
 		dir := filepath.Join(*work, fmt.Sprintf("cold-%d", i))
-		os.RemoveAll(dir)
+		if err := os.RemoveAll(dir); err != nil {
+			fail(err) // a leftover would make the cold run warm
+		}
 		t := time.Now()
 		e, err := extract.Executable(ctx, a, blob, extract.Options{Dir: dir, Mode: extract.ModeDisk})
 		if err != nil {
@@ -75,7 +79,9 @@ func main() {
 			fail(fmt.Errorf("cold extraction into an empty dir reported Extracted=false"))
 		}
 		rawFile = e.Path
-		e.Close()
+		if err := e.Close(); err != nil {
+			fail(err)
+		}
 		// warm: same dir, verified cached file reused.
 		t = time.Now()
 		e, err = extract.Executable(ctx, a, blob, extract.Options{Dir: dir, Mode: extract.ModeDisk})
@@ -86,12 +92,16 @@ func main() {
 		if e.Extracted {
 			fail(fmt.Errorf("warm call re-extracted"))
 		}
-		e.Close()
+		if err := e.Close(); err != nil {
+			fail(err)
+		}
 		t = time.Now()
 		e, err = extract.Executable(ctx, a, blob, extract.Options{Mode: extract.ModeMemfd})
 		if err == nil {
 			memfd = append(memfd, time.Since(t))
-			e.Close()
+			if err := e.Close(); err != nil {
+				fail(err)
+			}
 		}
 		// In-process floor: sha256(blob) + zstd decode + sha256(raw), no file.
 		t = time.Now()
@@ -118,5 +128,7 @@ func main() {
 	if len(memfd) > 0 {
 		out["memfd_extract_ms"] = median(memfd)
 	}
-	json.NewEncoder(os.Stdout).Encode(out)
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		fail(err)
+	}
 }

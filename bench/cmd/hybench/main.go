@@ -80,7 +80,9 @@ func statusLikeKiB(path, key string) float64 {
 	for _, l := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(l, key+":") {
 			var v float64
-			fmt.Sscan(strings.TrimSpace(l[len(key)+1:]), &v)
+			if _, err := fmt.Sscan(strings.TrimSpace(l[len(key)+1:]), &v); err != nil {
+				return 0
+			}
 			return v
 		}
 	}
@@ -177,16 +179,20 @@ func run(args []string) {
 	perfSecs := fs.Int("perf-secs", 4, "perf sampling seconds per profiled scenario")
 	only := fs.String("only", "", "comma-separated scenario names (default all)")
 	loadOnly := fs.Bool("load-only", false, "run only the load scenarios (no startup, extraction, sha256, context micro-benchmarks): for profiling work")
-	fs.Parse(args)
+	_ = fs.Parse(args) // flag.ExitOnError: Parse exits on a bad flag
 	t0 := time.Now()
 	rootAbs, _ := filepath.Abs(*root)
-	os.MkdirAll(*out, 0o755)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		panic(err)
+	}
 	work, err := os.MkdirTemp("", "hybench-")
 	if err != nil {
 		panic(err)
 	}
-	os.Chmod(work, 0o700)
-	defer os.RemoveAll(work)
+	if err := os.Chmod(work, 0o700); err != nil {
+		panic(err)
+	}
+	defer func() { _ = os.RemoveAll(work) }()
 	bins := map[string]string{"hybrid": filepath.Join(rootAbs, "bin/otelcol-hybrid"), "gocol": *gocol}
 	if *hybridBin != "" {
 		bins["hybrid"] = *hybridBin
@@ -318,9 +324,13 @@ func run(args []string) {
 	if err != nil {
 		panic(err)
 	}
-	os.WriteFile(filepath.Join(*out, "summary.json"), append(b, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(*out, "summary.json"), append(b, '\n'), 0o644); err != nil {
+		panic(err)
+	}
 	charts(&s, *out)
-	os.WriteFile(filepath.Join(*out, "REPORT.md"), []byte(report(&s)), 0o644)
+	if err := os.WriteFile(filepath.Join(*out, "REPORT.md"), []byte(report(&s)), 0o644); err != nil {
+		panic(err)
+	}
 	logf("wrote %s/summary.json, REPORT.md, throughput.png, cpu.png in %.0f s", *out, s.RuntimeSec)
 }
 
@@ -543,7 +553,7 @@ func rerender(args []string) {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
 	path := fs.String("summary", "results/summary.json", "summary.json")
 	out := fs.String("out", "results", "output directory")
-	fs.Parse(args)
+	_ = fs.Parse(args) // flag.ExitOnError: Parse exits on a bad flag
 	b, err := os.ReadFile(*path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -555,7 +565,10 @@ func rerender(args []string) {
 		os.Exit(2)
 	}
 	charts(&s, *out)
-	os.WriteFile(filepath.Join(*out, "REPORT.md"), []byte(report(&s)), 0o644)
+	if err := os.WriteFile(filepath.Join(*out, "REPORT.md"), []byte(report(&s)), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	logf("re-rendered %s/REPORT.md and charts from %s", *out, *path)
 }
 
@@ -564,7 +577,7 @@ func rerender(args []string) {
 func check(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ExitOnError)
 	path := fs.String("summary", "results/summary.json", "summary.json")
-	fs.Parse(args)
+	_ = fs.Parse(args) // flag.ExitOnError: Parse exits on a bad flag
 	b, err := os.ReadFile(*path)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench-check: %v (run `make bench` first)\n", err)

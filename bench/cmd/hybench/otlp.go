@@ -164,7 +164,7 @@ func findSentinel(b []byte) int {
 	var s [8]byte
 	binary.LittleEndian.PutUint64(s[:], sentinel)
 	i := bytes.Index(b, s[:])
-	if i < 0 || bytes.Index(b[i+1:], s[:]) >= 0 {
+	if i < 0 || bytes.Contains(b[i+1:], s[:]) {
 		panic("sentinel not found exactly once")
 	}
 	return i
@@ -193,7 +193,7 @@ func generate(ctx context.Context, target string, b batch, conc int, rate float6
 	if err != nil {
 		return genResult{}, err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	var res genResult
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -317,7 +317,7 @@ func newSink() (*sink, error) {
 			}},
 		}, struct{}{})
 	}
-	go s.srv.Serve(ln)
+	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
 

@@ -17,7 +17,9 @@ func profile(sc scenario, bin, rustBin, work string, sk *sink, lc loadCfg, secs 
 	dir, _ := os.MkdirTemp(work, "perf-")
 	recv := freePort()
 	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte(sc.Config(recv, sk.addr)), 0o600)
+	if err := os.WriteFile(cfg, []byte(sc.Config(recv, sk.addr)), 0o600); err != nil {
+		return "perf: " + err.Error()
+	}
 	env := []string{"OTELCOL_HYBRID_RUNTIME_DIR=" + dir}
 	if rustBin != "" {
 		env = append(env, "OTELCOL_HYBRID_RUST_BIN="+rustBin)
@@ -29,7 +31,12 @@ func profile(sc scenario, bin, rustBin, work string, sk *sink, lc loadCfg, secs 
 	defer p.stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { generate(ctx, recv, comboBatch("metrics-1000"), lc.conc, 0, nil); close(done) }()
+	go func() {
+		defer close(done)
+		if _, err := generate(ctx, recv, comboBatch("metrics-1000"), lc.conc, 0, nil); err != nil && ctx.Err() == nil {
+			logf("perf: load generator: %v", err)
+		}
+	}()
 	defer func() { cancel(); <-done }()
 	time.Sleep(lc.warm)
 	pids := []string{fmt.Sprint(p.pid())}

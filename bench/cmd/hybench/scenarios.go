@@ -98,7 +98,7 @@ func scenarios() []scenario {
 			Name: "native", Title: "1 native: Go otlp → Go OTLP exporter → sink", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
 				return fmt.Sprintf(goRecv, recv, false) + "processors: {}\nexporters:\n" + fmt.Sprintf(goSinkExporter, sink) +
-					strings.Replace(pipelines("", "otlp_grpc/sink"), "      processors: []\n", "", -1)
+					strings.ReplaceAll(pipelines("", "otlp_grpc/sink"), "      processors: []\n", "")
 			},
 		},
 		{
@@ -202,7 +202,7 @@ func freePort() string {
 	if err != nil {
 		panic(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 
@@ -425,7 +425,7 @@ func goHalfConfig(bin, dir, cfg, sink string) (string, error) {
 	cmd := exec.Command(bin, "partition", "--config", cfg, "--out", out)
 	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+dir)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("partition: %v: %s", err, b)
+		return "", fmt.Errorf("partition: %w: %s", err, b)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "go.yaml"))
 	if err != nil {

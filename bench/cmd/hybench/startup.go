@@ -52,7 +52,9 @@ func measureStartup(bins map[string]string, work string, sk *sink, runs int) sta
 	one := func(sc scenario, env []string) (float64, []string, error) {
 		dir, _ := os.MkdirTemp(work, "start-")
 		cfg := filepath.Join(dir, "config.yaml")
-		os.WriteFile(cfg, []byte(sc.Config(freePort(), sk.addr)), 0o600)
+		if err := os.WriteFile(cfg, []byte(sc.Config(freePort(), sk.addr)), 0o600); err != nil {
+			return 0, nil, err
+		}
 		env = append(env, "OTELCOL_HYBRID_RUNTIME_DIR="+dir)
 		p, err := startCollector(bins["hybrid"], cfg, env, 30*time.Second)
 		if err != nil {
@@ -129,7 +131,7 @@ func timeShell(script string, runs int) (float64, error) {
 		t := time.Now()
 		out, err := exec.Command("bash", "-c", script).CombinedOutput()
 		if err != nil {
-			return 0, fmt.Errorf("%s: %v: %s", script, err, out)
+			return 0, fmt.Errorf("%s: %w: %s", script, err, out)
 		}
 		all = append(all, float64(time.Since(t))/1e6)
 	}
@@ -152,11 +154,17 @@ func measureExtract(extractBench, blob, manifest, work string, runs int) extract
 	var raw struct {
 		RawFile string `json:"raw_file"`
 	}
-	json.Unmarshal(out, &raw)
+	if err := json.Unmarshal(out, &raw); err != nil {
+		r.Error = err.Error()
+		return r
+	}
 	r.RawFile = raw.RawFile
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	// Warm the page cache for both files first, like the product's own runs.
-	exec.Command("bash", "-c", "cat "+q(blob)+" "+q(r.RawFile)+" >/dev/null").Run()
+	if err := exec.Command("bash", "-c", "cat "+q(blob)+" "+q(r.RawFile)+" >/dev/null").Run(); err != nil {
+		r.Error = "warming the page cache: " + err.Error()
+		return r
+	}
 	if r.FloorZstdShaMs, err = timeShell("zstd -q -d -c "+q(blob)+" | sha256sum >/dev/null", runs); err != nil {
 		r.Error = err.Error()
 	}

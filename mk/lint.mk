@@ -1,0 +1,20 @@
+# Linters: golangci-lint (pinned in tools.mk, configured by .golangci.yml) over
+# every Go module of the repository, and clippy over the Cargo workspace.
+# build/ is generated (reproducibility builds, example distributions) and is
+# not linted. `make test` runs this first.
+
+# The Go modules: the root one, the benchmarks, the OTAP peer of the e2e tests.
+GO_LINT_MODULES := . bench e2e/otappeer
+
+.PHONY: lint lint-go lint-rust
+
+lint: lint-go lint-rust ## golangci-lint over every Go module, clippy over rust/
+
+lint-go: $(GOLANGCI_LINT)
+	@for m in $(GO_LINT_MODULES); do \
+	  echo "golangci-lint: $$m"; \
+	  (cd $(ROOT)/$$m && nice $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yml ./...) || exit 1; \
+	done
+
+lint-rust:
+	cd rust && nice cargo clippy --workspace --all-targets --locked -- -D warnings
