@@ -76,7 +76,7 @@ var (
 	rustKinds = set("receiver", "processor", "exporter")
 )
 
-// `advanced_filter = "0.1.0"` (the seed's form) or a bare crate name.
+// `advanced_filter = "0.1.0"` (Cargo's dependency form) or a bare crate name.
 var (
 	cargoSpecRe  = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*"([^"]+)")?$`)
 	crateNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)

@@ -61,7 +61,7 @@ func TestParseManifest(t *testing.T) {
 // Every error names the file, the line and the entry, on one line.
 func TestParseManifestErrors(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"unknown top-level", "dist: {name: a}\nreceivers: []\n", `m.yaml:2: receivers: unknown top-level field`},
+		{"unknown top-level", "dist: {name: a}\nrecievers: []\n", `m.yaml:2: recievers: unknown top-level field`}, //nolint:misspell // the typo is the input under test
 		{"unknown dist field", "dist: {name: a, subprocess: auto}\n", `m.yaml:1: dist: unknown field "subprocess"`},
 		{"bad mode", "dist: {name: a, subprocess_mode: ffi}\n", `dist.subprocess_mode: "ffi" is not one of auto, embedded, subprocess`},
 		{"unknown module field", "dist: {name: a}\nreceivers:\n  - gomod: x v1\n    imprt: y\n", `m.yaml:4: receivers[0]: unknown field "imprt"`},

@@ -6,8 +6,8 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 )
 
-// BuildMode resolves dist.subprocess_mode the way the seed's
-// determineBuildMode does (auto: subprocess when CGO_ENABLED=0), through the
+// BuildMode resolves dist.subprocess_mode (auto: subprocess when
+// CGO_ENABLED=0, as cgo is what an embedded build would need), through the
 // same decision the binary makes at run time (collector/mode), so builder and
 // binary can never disagree. cgoEnv is the CGO_ENABLED environment variable.
 //

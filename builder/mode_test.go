@@ -13,10 +13,10 @@ func TestBuildMode(t *testing.T) {
 		want        mode.Mode
 		errWord     string
 	}{
-		// The seed's determineBuildMode: auto → subprocess when CGO_ENABLED=0.
+		// auto → subprocess when CGO_ENABLED=0.
 		{"auto", "0", mode.ModeSubprocess, ""},
 		{"", "0", mode.ModeSubprocess, ""},
-		// With cgo, the seed would pick embedded; this version cannot build it.
+		// With cgo, auto would pick embedded; this version cannot build it.
 		{"auto", "1", mode.ModeSubprocess, ""},
 		{"auto", "", mode.ModeSubprocess, ""},
 		{"subprocess", "1", mode.ModeSubprocess, ""},

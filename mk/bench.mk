@@ -36,17 +36,17 @@ bench-rust:
 	  cd rust && OTELCOL_RUST_BIN=$(ROOT)/bin/otelcol-rust nice timeout 900 cargo bench --locked -p otelcol-rust --bench pipeline_throughput 2>$(BENCH_OUT)/rust_bench.stderr > $(BENCH_OUT)/rust_bench.txt.tmp \
 	    && mv $(BENCH_OUT)/rust_bench.txt.tmp $(BENCH_OUT)/rust_bench.txt \
 	    || { echo "bench: Rust bench failed (see bench/results/rust_bench.stderr)" >&2; rm -f $(BENCH_OUT)/rust_bench.txt.tmp; }; fi
-	@# Phase 5 per-request costs on the Rust side (context decode, error → status).
-	@rm -f $(BENCH_OUT)/rust_phase5.txt
-	-cd rust && nice timeout 600 cargo bench --locked -p otelcol-core --bench context_errors 2>$(BENCH_OUT)/rust_phase5.stderr > $(BENCH_OUT)/rust_phase5.txt.tmp \
-	    && mv $(BENCH_OUT)/rust_phase5.txt.tmp $(BENCH_OUT)/rust_phase5.txt \
-	    || { echo "bench: Rust context_errors bench failed (see bench/results/rust_phase5.stderr)" >&2; rm -f $(BENCH_OUT)/rust_phase5.txt.tmp; }
+	@# Per-request context and error costs on the Rust side (context decode, error → status).
+	@rm -f $(BENCH_OUT)/rust_context_errors.txt
+	-cd rust && nice timeout 600 cargo bench --locked -p otelcol-core --bench context_errors 2>$(BENCH_OUT)/rust_context_errors.stderr > $(BENCH_OUT)/rust_context_errors.txt.tmp \
+	    && mv $(BENCH_OUT)/rust_context_errors.txt.tmp $(BENCH_OUT)/rust_context_errors.txt \
+	    || { echo "bench: Rust context_errors bench failed (see bench/results/rust_context_errors.stderr)" >&2; rm -f $(BENCH_OUT)/rust_context_errors.txt.tmp; }
 
 bench: build bench-tools
 	$(MAKE) --no-print-directory bench-rust
 	cd $(BENCH_DIR) && HYBENCH_NOTES_FILE=$(BENCH_DIR)/NOTES.md nice .bin/hybench run -root $(ROOT) -out $(BENCH_OUT) \
 	  -gocol $(BENCH_BIN)/gocol $(if $(wildcard $(BENCH_BIN)/extractbench),-extractbench $(BENCH_BIN)/extractbench) \
-	  -rust-bench-json $(BENCH_OUT)/rust_bench.txt -rust-phase5-json $(BENCH_OUT)/rust_phase5.txt \
+	  -rust-bench-json $(BENCH_OUT)/rust_bench.txt -rust-context-errors-json $(BENCH_OUT)/rust_context_errors.txt \
 	  $(if $(filter 1,$(BENCH_PERF)),-perf-bin $(BENCH_BIN)/otelcol-hybrid-syms -rust-bin $(ROOT)/bin/otelcol-rust) $(BENCH_FLAGS)
 	@echo "bench: results in bench/results/ (REPORT.md, summary.json, throughput.png, cpu.png); targets: make bench-check"
 

@@ -15,7 +15,8 @@ const (
 func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 
 // goBridgeExporterConfig is THE place deciding how Go sends over a bridge.
-// The hop must be invisible to Phase 5 semantics:
+// The hop must be invisible to deadlines, cancellation, metadata, trace
+// context and error semantics:
 //
 //   - tls.insecure: the socket lives in a 0700 directory only we can reach.
 //

@@ -1,6 +1,5 @@
 // Package partition splits one user collector config into a Go half and a
-// Rust half joined by OTLP/gRPC bridges (seeds/phase6 "Service Graph
-// Partitioning"). It is pure and deterministic: same input, same bytes out;
+// Rust half joined by OTLP/gRPC bridges. It is pure and deterministic: same input, same bytes out;
 // the only I/O is WriteFiles.
 //
 // # Names

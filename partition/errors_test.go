@@ -135,7 +135,7 @@ service: {pipelines: {logs/a: {receivers: [otlp], exporters: [count]}, logs/b: {
 
 func TestBadOptions(t *testing.T) {
 	cat := testCatalog(t)
-	user := loadYAML(t, "testdata/seed_example/input.yaml")
+	user := loadYAML(t, "testdata/mixed_example/input.yaml")
 	long := "/" + strings.Repeat("d", 95) // + "/b1.sock" = 104 bytes: fits linux, not macOS
 	cases := []struct {
 		name string

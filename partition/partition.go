@@ -98,7 +98,7 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 }
 
 // namePipelines gives each part its pipeline id. In each half the first part
-// of a user pipeline keeps the user's id (as in the seed's example), so a
+// of a user pipeline keeps the user's id (see testdata/mixed_example), so a
 // pipeline that does not cross keeps its name; later parts get
 // "<id>.part<k>" (k counts all parts of that pipeline in flow order,
 // so both files read together show the order), made unique against

@@ -1,6 +1,6 @@
 // Package bridgectxext is the gRPC client middleware of the Go bridge
 // exporters. It carries the request context the Go receiver saw across the
-// process boundary, per the Phase 5 design:
+// process boundary, so a Rust component sees the request as a Go one would:
 //   - every client.Metadata key and all its values (include_metadata on the
 //     receiver puts them there) become outgoing gRPC metadata;
 //   - `:authority` and `user-agent` cannot be sent as ordinary metadata (gRPC

@@ -1,6 +1,6 @@
 package bridgectxext
 
-// Phase 5 cost figures for `make bench` (seed targets: metadata propagation
+// Per-request cost figures for `make bench` (targets: metadata propagation
 // < 5% throughput loss with 10 keys, context transfer < 100 µs per request
 // and < 1 KiB per active context, error translation < 10 µs per error):
 //

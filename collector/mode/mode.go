@@ -26,7 +26,7 @@ const embeddedAvailable = false
 func Select(requested string, cgoEnabled bool) (Mode, error) {
 	switch Mode(requested) {
 	case "", ModeAuto:
-		// The seed's determineBuildMode: without cgo only the subprocess mode can work.
+		// Without cgo only the subprocess mode can work.
 		if cgoEnabled && embeddedAvailable {
 			return ModeEmbedded, nil
 		}

@@ -143,19 +143,19 @@ type summary struct {
 	RustBenchFullDecodes     float64        `json:"rust_bench_payload_full_decodes"`
 	RustBench                any            `json:"rust_bench,omitempty"`
 
-	Headline    string                        `json:"headline_combo"`
-	PerCombo    map[string]map[string]float64 `json:"hybrid_vs_native_throughput_per_combo"`
-	Machine     machineInfo                   `json:"machine"`
-	Load        map[string]any                `json:"load"`
-	Scenarios   []scenarioResult              `json:"scenarios"`
-	Startup     startupResult                 `json:"startup"`
-	Extract     extractResult                 `json:"extract"`
-	SHA256      shaResult                     `json:"sha256"`
-	Phase5      phase5Result                  `json:"phase5"`
-	Errors      []string                      `json:"errors,omitempty"`
-	Perf        []string                      `json:"perf,omitempty"`
-	GeneratedAt time.Time                     `json:"generated_at"`
-	RuntimeSec  float64                       `json:"runtime_sec"`
+	Headline     string                        `json:"headline_combo"`
+	PerCombo     map[string]map[string]float64 `json:"hybrid_vs_native_throughput_per_combo"`
+	Machine      machineInfo                   `json:"machine"`
+	Load         map[string]any                `json:"load"`
+	Scenarios    []scenarioResult              `json:"scenarios"`
+	Startup      startupResult                 `json:"startup"`
+	Extract      extractResult                 `json:"extract"`
+	SHA256       shaResult                     `json:"sha256"`
+	ContextCosts contextCostResult             `json:"phase5"` // key kept: summaries already written use it
+	Errors       []string                      `json:"errors,omitempty"`
+	Perf         []string                      `json:"perf,omitempty"`
+	GeneratedAt  time.Time                     `json:"generated_at"`
+	RuntimeSec   float64                       `json:"runtime_sec"`
 }
 
 func run(args []string) {
@@ -166,7 +166,7 @@ func run(args []string) {
 	gocol := fs.String("gocol", "", "all-Go collector with contrib filterprocessor")
 	extractBench := fs.String("extractbench", "", "extractbench binary")
 	rustBench := fs.String("rust-bench-json", "", "file with the Rust bench's one-line JSON (optional)")
-	rustPhase5 := fs.String("rust-phase5-json", "", "file with the Rust context_errors bench's one-line JSON (optional)")
+	rustContextErrors := fs.String("rust-context-errors-json", "", "file with the Rust context_errors bench's one-line JSON (optional)")
 	dur := fs.Duration("dur", 5*time.Second, "saturation window per combo")
 	warm := fs.Duration("warm", 1500*time.Millisecond, "warm-up before each saturation window")
 	latDur := fs.Duration("lat", 3*time.Second, "latency window per combo")
@@ -292,10 +292,10 @@ func run(args []string) {
 		}
 		logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
 		s.SHA256 = measureSHA()
-		logf("phase 5: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
-		s.Phase5 = measurePhase5(rootAbs, *rustPhase5)
-		if s.Phase5.Error != "" {
-			s.Errors = append(s.Errors, "phase5: "+firstLines(s.Phase5.Error, 12))
+		logf("context costs: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
+		s.ContextCosts = measureContextCosts(rootAbs, *rustContextErrors)
+		if s.ContextCosts.Error != "" {
+			s.Errors = append(s.Errors, "context costs: "+firstLines(s.ContextCosts.Error, 12))
 		}
 	} else {
 		// Skipped, not zero: a missing figure must read as missing (and
@@ -441,7 +441,7 @@ func derive(s *summary) {
 	s.BridgeP50LatencyMs = get("hybrid", h).p50 - get("native", h).p50
 	s.BridgeP99LatencyMs = get("hybrid", h).p99 - get("native", h).p99
 	s.MetadataThroughputLoss = 1 - ratio(get("hybrid_md", h+"-md10").thr, get("hybrid_md", h+"-md0").thr)
-	s.ContextTransferUs, s.ContextBytesGo, s.ContextBytesRust, s.ErrorTranslationUs, s.MetadataRoundTripLoss = phase5Figures(s.Phase5)
+	s.ContextTransferUs, s.ContextBytesGo, s.ContextBytesRust, s.ErrorTranslationUs, s.MetadataRoundTripLoss = contextCostFigures(s.ContextCosts)
 	s.PerCombo = map[string]map[string]float64{}
 	for _, c := range comboList {
 		s.PerCombo[c] = map[string]float64{

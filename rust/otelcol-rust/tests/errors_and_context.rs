@@ -68,7 +68,7 @@ async fn errors_deadlines_cancellation_and_bad_input() {
     let col = start(dir.path()).await;
     let d = dir.path();
 
-    // Every ProcessingError variant reaches the caller as the seed's gRPC code.
+    // Every ProcessingError variant reaches the caller as its gRPC code.
     for (receiver, code) in [
         ("permanent", Code::Internal),
         ("retryable", Code::Unavailable),

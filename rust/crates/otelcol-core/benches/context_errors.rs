@@ -1,4 +1,4 @@
-//! Phase 5 per-request costs on the Rust side, for `make bench` (one JSON
+//! Per-request context and error costs on the Rust side, for `make bench` (one JSON
 //! line on stdout; bench/cmd/hybench reads it):
 //!   - context_decode_ns_keys10 / _keys0: the gRPC headers the Go bridge sends
 //!     (10 client-metadata keys, the bridged :authority and user-agent,

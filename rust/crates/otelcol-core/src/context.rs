@@ -1,4 +1,4 @@
-//! The per-request context (Phase 5 "forward propagation" over OTLP/gRPC):
+//! The per-request context, propagated forward over OTLP/gRPC:
 //! deadline, cancellation, client metadata and W3C trace context.
 
 use std::future::Future;

@@ -1,6 +1,6 @@
-//! `ProcessingError`: the Phase 5 error model and its gRPC / HTTP mapping,
-//! implemented literally from seeds/phase5-cross-runtime-metadata.md
-//! ("Error Code Mappings").
+//! `ProcessingError`: the cross-runtime error model and its gRPC / HTTP
+//! mapping, so that a fault raised in Rust reaches a Go client with the
+//! status code, HTTP status and retryability a Go component would give it.
 
 use std::fmt;
 use std::time::Duration;
@@ -268,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn every_variant_maps_to_the_seed_grpc_code_and_http_status() {
+    fn every_variant_maps_to_its_grpc_code_and_http_status() {
         for (err, code, http) in all_variants() {
             assert_eq!(err.grpc_code(), code, "{err}");
             assert_eq!(err.http_status(), http, "{err}");

@@ -13,7 +13,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// TestPhase5RustSpansAreChildrenOfTheGoSpan: the operator turns on the
+// TestRustSpansAreChildrenOfTheGoSpan: the operator turns on the
 // collector's own tracing (service::telemetry::traces, OTLP/gRPC to a trace
 // backend, W3C propagation) in the one config. A client sends a traced
 // request through Go receiver → bridge → Rust fault → Rust otlp_rust. The
@@ -22,7 +22,7 @@ import (
 // and the Rust exporter span as the Rust receiver span's child; the data
 // backend's request carries the Rust exporter span as its parent, and the
 // Rust log lines of the request name the trace and the Rust span.
-func TestPhase5RustSpansAreChildrenOfTheGoSpan(t *testing.T) {
+func TestRustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	be := startBackend(t)  // the data backend
 	tel := startBackend(t) // the trace backend of the collector's own spans
 	in := testkit.FreeAddr(t)

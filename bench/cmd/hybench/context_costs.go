@@ -1,10 +1,11 @@
 package main
 
-// The Phase 5 cost figures, measured per request rather than as the
+// The per-request costs of carrying context and errors across the bridge,
+// measured per request rather than as the
 // difference of two noisy end-to-end CPU figures: Go's side with the
 // collector/bridgectxext micro-benchmarks (`go test -bench`, median of 3),
 // Rust's side with otelcol-core's context_errors bench (one JSON line).
-// Seed targets: context transfer < 100 µs, < 1 KiB per active context,
+// Targets: context transfer < 100 µs, < 1 KiB per active context,
 // error translation < 10 µs per error, metadata propagation < 5 % loss.
 
 import (
@@ -20,7 +21,7 @@ import (
 	"strings"
 )
 
-type phase5Result struct {
+type contextCostResult struct {
 	// Go: ns/op and B/op of each benchmark (name without the -N suffix).
 	GoNs    map[string]float64 `json:"go_ns_per_op"`
 	GoBytes map[string]float64 `json:"go_bytes_per_op"`
@@ -29,11 +30,11 @@ type phase5Result struct {
 	Error string             `json:"error,omitempty"`
 }
 
-const phase5GoBenchPattern = "Interceptor|BridgeRoundTrip|ErrorTranslation"
+const contextCostGoBenchPattern = "Interceptor|BridgeRoundTrip|ErrorTranslation"
 
-func measurePhase5(root, rustJSON string) phase5Result {
-	r := phase5Result{GoNs: map[string]float64{}, GoBytes: map[string]float64{}, Rust: map[string]float64{}}
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", phase5GoBenchPattern, "-benchmem", "-count", "3", "./collector/bridgectxext/")
+func measureContextCosts(root, rustJSON string) contextCostResult {
+	r := contextCostResult{GoNs: map[string]float64{}, GoBytes: map[string]float64{}, Rust: map[string]float64{}}
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", contextCostGoBenchPattern, "-benchmem", "-count", "3", "./collector/bridgectxext/")
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -52,7 +53,7 @@ func measurePhase5(root, rustJSON string) phase5Result {
 	if rustJSON != "" {
 		b, err := os.ReadFile(rustJSON)
 		if err != nil {
-			r.Error = "rust context_errors bench: no result (see bench/results/rust_phase5.stderr)"
+			r.Error = "rust context_errors bench: no result (see bench/results/rust_context_errors.stderr)"
 			return r
 		}
 		if err := json.Unmarshal([]byte(lastJSONLine(string(b))), &r.Rust); err != nil {
@@ -100,9 +101,9 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// phase5Figures derives the summary keys from the raw figures; missing
+// contextCostFigures derives the summary keys from the raw figures; missing
 // inputs give NaN (reported as missing, failing bench-check).
-func phase5Figures(p phase5Result) (ctxUs, goBytes, rustBytes, errUs, rtLoss float64) {
+func contextCostFigures(p contextCostResult) (ctxUs, goBytes, rustBytes, errUs, rtLoss float64) {
 	get := func(m map[string]float64, k string) float64 {
 		if v, ok := m[k]; ok {
 			return v

@@ -43,7 +43,7 @@ func failFirst(n int, err error) func(int) error {
 	}
 }
 
-// TestPhase5BackendErrorsThroughRustExporter: errors a real backend returns
+// TestBackendErrorsThroughRustExporter: errors a real backend returns
 // to the Rust otlp_rust exporter are retried or dropped the way the Go
 // otlpexporter would, and the outcome reaches the Go caller only once known:
 //   - Unavailable ×2, then OK: Rust retries, the client gets OK only after the
@@ -53,7 +53,7 @@ func failFirst(n int, err error) func(int) error {
 //     PermissionDenied: permanent, one backend call, the client gets the
 //     backend's code (Rust → Go bridge → Go receiver keep it);
 //   - the same over OTLP/HTTP: the Go HTTP receiver answers 429/400/401/403.
-func TestPhase5BackendErrorsThroughRustExporter(t *testing.T) {
+func TestBackendErrorsThroughRustExporter(t *testing.T) {
 	be := startBackend(t)
 	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	rows := []backendRow{

@@ -39,7 +39,7 @@ var faultTable = []faultRow{
 	{name: "throttled", cfg: "error: resource_exhausted, retry_after: 9s, times: 2", code: codes.ResourceExhausted, retryable: true, minDelay: 9 * time.Second},
 }
 
-// TestPhase5ErrorTableFaultToGo: every ProcessingError variant raised in Rust
+// TestErrorTableFaultToGo: every ProcessingError variant raised in Rust
 // (fault processor) → gRPC status (+RetryInfo) → what the Go side does, seen by
 // a real Go client of the Go receiver and in the Go exporter's log:
 //   - call A, client deadline 2s: the exact Rust code (and message, and the
@@ -52,8 +52,8 @@ var faultTable = []faultRow{
 //     after ≥ 9s (the RetryInfo delay beats the 2.5–7.5s backoff).
 //
 // The HTTP mapping is checked on the same collector: a Go otlp HTTP receiver
-// answers permanent faults with the seed's / the collector's HTTP status.
-func TestPhase5ErrorTableFaultToGo(t *testing.T) {
+// answers permanent faults with the collector's HTTP status for them.
+func TestErrorTableFaultToGo(t *testing.T) {
 	be := startBackend(t)
 	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	var procs, names strings.Builder
@@ -148,8 +148,8 @@ service:%s
 	}
 
 	// HTTP: the Go otlp HTTP receiver maps what Rust answered to HTTP statuses
-	// (the collector's GetHTTPStatusCodeFromStatus, which is the seed's table
-	// for these variants).
+	// (the collector's GetHTTPStatusCodeFromStatus, which is the cross-runtime
+	// error model's HTTP table for these variants).
 	for metric, want := range map[string]int{"p5_permanent_http": 500, "p5_configuration_http": 400, "p5_ok_http": 200} {
 		got, body := postMetric(t, inHTTP, metric)
 		if got != want {

@@ -11,7 +11,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// TestPhase5CancellationReachesRustWork: a real Go client calls the Go
+// TestCancellationReachesRustWork: a real Go client calls the Go
 // receiver; the Go bridge exporter (wait_for_result keeps the caller's
 // context) carries the call into a Rust fault processor sleeping 30s.
 //   - The client cancels: the cancellation crosses the process boundary
@@ -23,7 +23,7 @@ import (
 //   - Resources are released: no request is left in flight in Rust, so a
 //     SIGTERM afterwards stops both processes at once, where a still-running
 //     30s sleep would hold the Rust receiver's drain until shutdown_grace.
-func TestPhase5CancellationReachesRustWork(t *testing.T) {
+func TestCancellationReachesRustWork(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})

@@ -12,14 +12,14 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// TestPhase5DeadlineBecomesRetryableDeadlineExceeded: the Go bridge
+// TestDeadlineBecomesRetryableDeadlineExceeded: the Go bridge
 // exporter's timeout (operator setting extensions.rust_subprocess.bridge_timeout)
 // arrives in Rust as the request deadline (grpc-timeout); the Rust fault
 // processor, delaying longer than that, stops at the deadline and answers
 // DeadlineExceeded; the Go exporter treats it as retryable (logs the retry),
 // the retry goes through once the fault is spent, and the client's call
 // succeeds only then, with the point delivered exactly once.
-func TestPhase5DeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
+func TestDeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`

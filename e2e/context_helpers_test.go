@@ -1,7 +1,7 @@
 package e2e
 
-// Helpers of the Phase 5 tests (context and error propagation across the
-// Go ↔ Rust process boundary): a Go OTLP/gRPC client with metadata, and a
+// Helpers of the tests of context and error propagation across the
+// Go ↔ Rust process boundary: a Go OTLP/gRPC client with metadata, and a
 // parser for the collector's JSON log, where the Rust child's lines appear
 // under the `rust` logger with their fields (and the child's own timestamp in
 // child_time).
@@ -164,7 +164,7 @@ func slowFaultConfig(in, backend string) string {
 	return goToRustConfig(in, backend, "  fault:\n    delay: 30s\n", "")
 }
 
-// goToRustConfig is the metrics pipeline most Phase 5 tests run: a Go otlp
+// goToRustConfig is the metrics pipeline most context and error tests run: a Go otlp
 // receiver on in → the processors (YAML under `processors:`, in the order
 // written) → a Rust otlp_rust exporter to backend, with JSON logs. telemetry
 // is more YAML under service::telemetry (4-space indented keys).

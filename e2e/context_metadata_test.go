@@ -14,7 +14,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// TestPhase5ClientMetadataAndTraceContextInRust: metadata a real client sets
+// TestClientMetadataAndTraceContextInRust: metadata a real client sets
 // on the Go receiver (include_metadata is turned on by the partitioner) is
 // readable by a Rust component — the fault processor's `metadata` selector
 // decides on it — case-insensitively, every value of a multi-valued key, with
@@ -23,7 +23,7 @@ import (
 // chosen keys (all values) on to the backend, and nothing else. The W3C trace
 // context the client sent reaches Rust (its log lines for the request carry
 // the trace id) and the backend (traceparent).
-func TestPhase5ClientMetadataAndTraceContextInRust(t *testing.T) {
+func TestClientMetadataAndTraceContextInRust(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`

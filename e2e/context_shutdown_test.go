@@ -13,7 +13,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// TestPhase5ShutdownCancelsInFlightRustWork is the shutdown half of the
+// TestShutdownCancelsInFlightRustWork is the shutdown half of the
 // cancellation row. A request sits in a Rust fault processor holding it for
 // 30s; SIGTERM must cancel it at once (bridge_cancel, when the service reports
 // its first component Stopping), the client must get a retryable Unavailable
@@ -21,7 +21,7 @@ import (
 // nothing, and the collector must exit cleanly well before the 30s delay.
 // Before bridge_cancel the Go receiver's graceful stop waited on the bridge
 // exporter's retries: no exit within 60s.
-func TestPhase5ShutdownCancelsInFlightRustWork(t *testing.T) {
+func TestShutdownCancelsInFlightRustWork(t *testing.T) {
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})
