@@ -186,7 +186,7 @@ service:
     );
     let cfg_path: PathBuf = d.join("bench.yaml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let mut child = Command::new(&bin)
+    let child = Command::new(&bin)
         .arg("--config")
         .arg(&cfg_path)
         .stderr(Stdio::piped())

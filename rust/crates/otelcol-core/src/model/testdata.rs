@@ -25,7 +25,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -34,7 +34,7 @@ impl Rng {
 
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     fn chance(&mut self, percent: usize) -> bool {
@@ -42,7 +42,7 @@ impl Rng {
     }
 
     fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
+        (0..n).map(|_| self.next_u64() as u8).collect()
     }
 }
 
@@ -60,8 +60,8 @@ fn any_value(rng: &mut Rng, depth: u32) -> AnyValue {
     let value = match pick {
         0 => Value::StringValue(name(rng)),
         1 => Value::BoolValue(rng.chance(50)),
-        2 => Value::IntValue(rng.next() as i64),
-        3 => Value::DoubleValue((rng.next() % 10_000) as f64 / 7.0),
+        2 => Value::IntValue(rng.next_u64() as i64),
+        3 => Value::DoubleValue((rng.next_u64() % 10_000) as f64 / 7.0),
         4 => {
             let n = rng.below(5);
             Value::BytesValue(rng.bytes(n))
@@ -143,13 +143,13 @@ fn span(rng: &mut Rng) -> Span {
         flags: rng.below(512) as u32,
         name: name(rng),
         kind: rng.below(6) as i32,
-        start_time_unix_nano: rng.next(),
-        end_time_unix_nano: rng.next(),
+        start_time_unix_nano: rng.next_u64(),
+        end_time_unix_nano: rng.next_u64(),
         attributes: attributes(rng, 0),
         dropped_attributes_count: rng.below(3) as u32,
         events: (0..rng.below(3))
             .map(|_| span::Event {
-                time_unix_nano: rng.next(),
+                time_unix_nano: rng.next_u64(),
                 name: name(rng),
                 attributes: attributes(rng, 0),
                 dropped_attributes_count: rng.below(2) as u32,
@@ -178,7 +178,7 @@ fn exemplars(rng: &mut Rng) -> Vec<Exemplar> {
     (0..rng.below(2))
         .map(|_| Exemplar {
             filtered_attributes: attributes(rng, 0),
-            time_unix_nano: rng.next(),
+            time_unix_nano: rng.next_u64(),
             span_id: id(rng, 8),
             trace_id: id(rng, 16),
             value: Some(if rng.chance(50) {
@@ -194,12 +194,12 @@ fn number_points(rng: &mut Rng) -> Vec<NumberDataPoint> {
     (0..few(rng))
         .map(|_| NumberDataPoint {
             attributes: attributes(rng, 0),
-            start_time_unix_nano: rng.next(),
-            time_unix_nano: rng.next(),
+            start_time_unix_nano: rng.next_u64(),
+            time_unix_nano: rng.next_u64(),
             exemplars: exemplars(rng),
             flags: rng.below(2) as u32,
             value: Some(if rng.chance(50) {
-                number_data_point::Value::AsInt(rng.next() as i64)
+                number_data_point::Value::AsInt(rng.next_u64() as i64)
             } else {
                 number_data_point::Value::AsDouble(0.25)
             }),
@@ -222,8 +222,8 @@ fn metric(rng: &mut Rng) -> Metric {
             data_points: (0..few(rng))
                 .map(|_| HistogramDataPoint {
                     attributes: attributes(rng, 0),
-                    start_time_unix_nano: rng.next(),
-                    time_unix_nano: rng.next(),
+                    start_time_unix_nano: rng.next_u64(),
+                    time_unix_nano: rng.next_u64(),
                     count: 10,
                     sum: rng.chance(50).then_some(4.5),
                     bucket_counts: vec![1, 2, 7],
@@ -240,8 +240,8 @@ fn metric(rng: &mut Rng) -> Metric {
             data_points: (0..few(rng))
                 .map(|_| ExponentialHistogramDataPoint {
                     attributes: attributes(rng, 0),
-                    start_time_unix_nano: rng.next(),
-                    time_unix_nano: rng.next(),
+                    start_time_unix_nano: rng.next_u64(),
+                    time_unix_nano: rng.next_u64(),
                     count: 5,
                     sum: Some(2.0),
                     scale: rng.below(20) as i32 - 10,
@@ -267,8 +267,8 @@ fn metric(rng: &mut Rng) -> Metric {
             data_points: (0..few(rng))
                 .map(|_| SummaryDataPoint {
                     attributes: attributes(rng, 0),
-                    start_time_unix_nano: rng.next(),
-                    time_unix_nano: rng.next(),
+                    start_time_unix_nano: rng.next_u64(),
+                    time_unix_nano: rng.next_u64(),
                     count: 3,
                     sum: 9.0,
                     quantile_values: vec![
@@ -323,8 +323,8 @@ pub fn logs_request(rng: &mut Rng) -> ExportLogsServiceRequest {
                         scope: scope(rng),
                         log_records: (0..few(rng))
                             .map(|_| LogRecord {
-                                time_unix_nano: rng.next(),
-                                observed_time_unix_nano: rng.next(),
+                                time_unix_nano: rng.next_u64(),
+                                observed_time_unix_nano: rng.next_u64(),
                                 severity_number: rng.below(25) as i32,
                                 severity_text: if rng.chance(50) { "INFO".into() } else { String::new() },
                                 body: rng.chance(90).then(|| any_value(rng, 0)),
