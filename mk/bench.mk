@@ -3,6 +3,7 @@
 #                      {summary.json, REPORT.md, throughput.png, cpu.png} (~6-8 min on 2 cores)
 #   make bench-check   exit non-zero when a target in bench/results/summary.json is missed
 #   make bench-report  re-render REPORT.md + charts from summary.json (e.g. after editing bench/NOTES.md)
+#                    (bench-otap runs first: the otap exporter beside otlp_rust, bench/results/otap.json)
 # Knobs: BENCH_FLAGS="-dur 10s -rounds 2 -only native,hybrid ..." (see `hybench run -h`),
 #        RUST_BENCH=0 skips the Rust bench binary, BENCH_PERF=0 skips the perf profile.
 
@@ -44,9 +45,10 @@ bench-rust:
 
 bench: build bench-tools
 	$(MAKE) --no-print-directory bench-rust
+	-$(MAKE) --no-print-directory bench-otap
 	cd $(BENCH_DIR) && HYBENCH_NOTES_FILE=$(BENCH_DIR)/NOTES.md nice .bin/hybench run -root $(ROOT) -out $(BENCH_OUT) \
 	  -gocol $(BENCH_BIN)/gocol $(if $(wildcard $(BENCH_BIN)/extractbench),-extractbench $(BENCH_BIN)/extractbench) \
-	  -rust-bench-json $(BENCH_OUT)/rust_bench.txt -rust-context-errors-json $(BENCH_OUT)/rust_context_errors.txt \
+	  -rust-bench-json $(BENCH_OUT)/rust_bench.txt -otap-bench-json $(BENCH_OUT)/otap.json -rust-context-errors-json $(BENCH_OUT)/rust_context_errors.txt \
 	  $(if $(filter 1,$(BENCH_PERF)),-perf-bin $(BENCH_BIN)/otelcol-hybrid-syms -rust-bin $(ROOT)/bin/otelcol-rust) $(BENCH_FLAGS)
 	@echo "bench: results in bench/results/ (REPORT.md, summary.json, throughput.png, cpu.png); targets: make bench-check"
 

@@ -142,6 +142,10 @@ type summary struct {
 	RustBenchPointsPerCoreS  float64        `json:"rust_bench_points_per_core_second"`
 	RustBenchFullDecodes     float64        `json:"rust_bench_payload_full_decodes"`
 	RustBench                any            `json:"rust_bench,omitempty"`
+	// The otap exporter beside otlp_rust on the same data (make bench-otap).
+	OTAPVsOTLPWireBytes float64 `json:"otap_vs_otlp_wire_bytes"`
+	OTAPVsOTLPCPU       float64 `json:"otap_vs_otlp_cpu_per_item"`
+	OTAPBench           any     `json:"otap_bench,omitempty"`
 
 	Headline     string                        `json:"headline_combo"`
 	PerCombo     map[string]map[string]float64 `json:"hybrid_vs_native_throughput_per_combo"`
@@ -166,6 +170,7 @@ func run(args []string) {
 	gocol := fs.String("gocol", "", "all-Go collector with contrib filterprocessor")
 	extractBench := fs.String("extractbench", "", "extractbench binary")
 	rustBench := fs.String("rust-bench-json", "", "file with the Rust bench's one-line JSON (optional)")
+	otapBench := fs.String("otap-bench-json", "", "file with the otap bench's one-line JSON (make bench-otap; optional)")
 	rustContextErrors := fs.String("rust-context-errors-json", "", "file with the Rust context_errors bench's one-line JSON (optional)")
 	dur := fs.Duration("dur", 5*time.Second, "saturation window per combo")
 	warm := fs.Duration("warm", 1500*time.Millisecond, "warm-up before each saturation window")
@@ -315,6 +320,25 @@ func run(args []string) {
 			}
 		} else {
 			s.Errors = append(s.Errors, "rust bench: no result (see bench/results/rust_bench.stderr)")
+		}
+	}
+	s.OTAPVsOTLPWireBytes, s.OTAPVsOTLPCPU = math.NaN(), math.NaN()
+	if *otapBench != "" {
+		if b, err := os.ReadFile(*otapBench); err == nil {
+			var v map[string]any
+			if json.Unmarshal([]byte(lastJSONLine(string(b))), &v) == nil {
+				s.OTAPBench = v
+				if f, ok := v["otap_vs_otlp_wire_bytes"].(float64); ok {
+					s.OTAPVsOTLPWireBytes = f
+				}
+				if f, ok := v["otap_vs_otlp_cpu"].(float64); ok {
+					s.OTAPVsOTLPCPU = f
+				}
+			} else {
+				s.Errors = append(s.Errors, "otap bench: no JSON line in "+*otapBench)
+			}
+		} else {
+			s.Errors = append(s.Errors, "otap bench: no result (make bench-otap failed?)")
 		}
 	}
 	s.Machine.LoadAfter = loadavg()

@@ -94,6 +94,10 @@ func report(s *summary) string {
 	if !math.IsNaN(s.RustBenchFullDecodes) {
 		w("| rust_bench_payload_full_decodes | %s | payloads the Rust bench decoded into owned types (the slow path; the wire path needs none) |\n", fk(s.RustBenchFullDecodes))
 	}
+	if ob, ok := s.OTAPBench.(map[string]any); ok {
+		w("| otap_vs_otlp_cpu_per_item | %s | collector CPU per item, otap exporter ÷ otlp_rust, same data (%v items; otap %v, otlp_rust %v) |\n",
+			f3(s.OTAPVsOTLPCPU), ob["items"], ob["otap"], ob["otlp_rust"])
+	}
 	w("\n![throughput](throughput.png)\n\n![cpu](cpu.png)\n\n")
 
 	w("## Scenarios\n\n")

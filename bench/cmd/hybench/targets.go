@@ -22,6 +22,7 @@ var targets = []target{
 	{"hybrid_vs_native_cpu_per_item", false, 1.15, "Go otlp → bridge → Rust advanced_filter → otlp_rust, receiver placement off so the bridge is measured, ÷ native"},
 	{"filter_hybrid_vs_go_cpu_per_item", false, 0.40, "the user's Go otlp receiver (placed in Rust by default) → Rust advanced_filter → otlp_rust ÷ Go with contrib filterprocessor"},
 	{"go_rust_go_vs_native_cpu_per_item", false, 1.35, "two crossings (Go otlp → Rust advanced_filter → Go batch → Go exporter) ÷ the same pipeline all-Go"},
+	{"otap_vs_otlp_wire_bytes", false, 0.7, "bytes on the wire, otap exporter ÷ otlp_rust (gzip), same data"},
 	{"rss_mib_hybrid_child", false, 32, "peak RSS (VmHWM) of the Rust child in the hybrid scenario, MiB"},
 
 	{"hybrid_vs_native_throughput", true, 0.95, "max sustained items/s, hybrid ÷ native"},
