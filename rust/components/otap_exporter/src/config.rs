@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use otelcol_core::config::exporter::{parse_forward_metadata, parse_headers};
+pub use otelcol_core::config::exporter::RetryConfig;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::duration;
 use otelcol_core::endpoint::Target;
@@ -32,34 +34,6 @@ pub enum PayloadCompression {
     Zstd,
 }
 
-/// `retry_on_failure`, with the Go exporterhelper's defaults (as on otlp_rust).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetryConfig {
-    pub enabled: bool,
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub initial_interval: Duration,
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub max_interval: Duration,
-    /// Zero means no limit (like Go).
-    #[serde(deserialize_with = "duration::deserialize")]
-    pub max_elapsed_time: Duration,
-    pub multiplier: f64,
-    pub randomization_factor: f64,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        RetryConfig {
-            enabled: true,
-            initial_interval: Duration::from_secs(5),
-            max_interval: Duration::from_secs(30),
-            max_elapsed_time: Duration::from_secs(300),
-            multiplier: 1.5,
-            randomization_factor: 0.5,
-        }
-    }
-}
 
 /// `tls`, with configtls's names: the system roots plus `ca_file`, a client
 /// certificate for mutual TLS, and the name checked in the server certificate.
@@ -280,38 +254,9 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
              arrow.payload_compression: zstd) always uses the default level",
         ));
     }
-    let mut headers = Vec::new();
-    for (k, v) in &raw.headers {
-        let key = k
-            .to_ascii_lowercase()
-            .parse::<AsciiMetadataKey>()
-            .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header name"))?;
-        let val = v
-            .parse::<AsciiMetadataValue>()
-            .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header value"))?;
-        headers.push((key, val));
-    }
-    let forward_all_metadata = raw.forward_metadata.iter().any(|k| k == "*");
-    let mut forward_metadata = Vec::new();
-    for (i, k) in raw.forward_metadata.iter().enumerate() {
-        if k == "*" {
-            continue;
-        }
-        let key = k
-            .to_ascii_lowercase()
-            .parse::<AsciiMetadataKey>()
-            .map_err(|_| FieldError::new(format!("forward_metadata[{i}]"), format!("invalid metadata key {k:?}")))?;
-        forward_metadata.push(key);
-    }
-    let r = &raw.retry_on_failure;
-    if r.enabled
-        && (r.initial_interval.is_zero() || r.multiplier < 1.0 || !(0.0..=1.0).contains(&r.randomization_factor))
-    {
-        return Err(FieldError::new(
-            "retry_on_failure",
-            "initial_interval must be > 0, multiplier >= 1 and randomization_factor within [0, 1]",
-        ));
-    }
+    let headers = parse_headers(&raw.headers)?;
+    let (forward_metadata, forward_all_metadata) = parse_forward_metadata(&raw.forward_metadata)?;
+    raw.retry_on_failure.validate()?;
     Ok(OtapConfig {
         destination,
         timeout: raw.timeout,

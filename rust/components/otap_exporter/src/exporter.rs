@@ -19,7 +19,7 @@ use crate::config::{Compression, OtapConfig};
 use crate::encode::otap_records;
 use crate::headers;
 use crate::otlp;
-use crate::retry::Backoff;
+use otelcol_core::config::exporter::Backoff;
 use crate::stream::{Outcome, Slot, StreamSettings};
 
 pub struct OtapExporter {

@@ -9,7 +9,6 @@ pub mod encode;
 mod exporter;
 mod headers;
 mod otlp;
-mod retry;
 mod stream;
 
 use std::sync::Arc;

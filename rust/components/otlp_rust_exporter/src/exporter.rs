@@ -21,7 +21,7 @@ use tonic::{Request, Status};
 
 use crate::codec::PreEncoded;
 use crate::config::{Compression, OtlpRustConfig};
-use crate::retry::Backoff;
+use otelcol_core::config::exporter::Backoff;
 
 const MAX_RESPONSE_SIZE: usize = 64 << 20;
 

@@ -6,7 +6,6 @@
 mod codec;
 mod config;
 mod exporter;
-mod retry;
 
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! fields are errors) and every error names its path.
 
 pub mod error;
+pub mod exporter;
 pub mod duration;
 pub mod glob;
 mod model;

@@ -1,0 +1,149 @@
+//! Settings every network exporter shares, with the Go exporterhelper's names,
+//! defaults and meaning: `retry_on_failure` (and its backoff), static
+//! `headers`, and `forward_metadata` (client metadata keys sent along, `*` =
+//! every key).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
+
+use super::duration;
+use super::error::FieldError;
+
+/// `retry_on_failure`, with the Go exporterhelper's defaults.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub initial_interval: Duration,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_interval: Duration,
+    /// Zero means no limit (like Go).
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_elapsed_time: Duration,
+    pub multiplier: f64,
+    pub randomization_factor: f64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            enabled: true,
+            initial_interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(30),
+            max_elapsed_time: Duration::from_secs(300),
+            multiplier: 1.5,
+            randomization_factor: 0.5,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// The bounds Go's backoff needs, reported at `retry_on_failure`.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.enabled
+            && (self.initial_interval.is_zero()
+                || self.multiplier < 1.0
+                || !(0.0..=1.0).contains(&self.randomization_factor))
+        {
+            return Err(FieldError::new(
+                "retry_on_failure",
+                "initial_interval must be > 0, multiplier >= 1 and randomization_factor within [0, 1]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Exponential backoff with jitter (the Go exporterhelper's shape).
+pub struct Backoff {
+    next: Duration,
+    cfg: RetryConfig,
+    seed: u64,
+}
+
+impl Backoff {
+    pub fn new(cfg: &RetryConfig) -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e3779b97f4a7c15)
+            | 1;
+        Backoff {
+            next: cfg.initial_interval,
+            cfg: cfg.clone(),
+            seed,
+        }
+    }
+
+    /// The next delay: the current interval ± randomization, then grow it.
+    pub fn next_delay(&mut self) -> Duration {
+        // xorshift64: jitter needs spread, not cryptographic randomness.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let unit = (self.seed % 10_000) as f64 / 10_000.0; // [0, 1)
+        let rf = self.cfg.randomization_factor;
+        let factor = 1.0 - rf + 2.0 * rf * unit;
+        let delay = self.next.mul_f64(factor);
+        self.next = self.next.mul_f64(self.cfg.multiplier).min(self.cfg.max_interval);
+        delay
+    }
+}
+
+/// `headers`: static gRPC metadata, names lower-cased as gRPC sends them.
+pub fn parse_headers(raw: &BTreeMap<String, String>) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, FieldError> {
+    raw.iter()
+        .map(|(k, v)| {
+            let key = k
+                .to_ascii_lowercase()
+                .parse::<AsciiMetadataKey>()
+                .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header name"))?;
+            let val = v
+                .parse::<AsciiMetadataValue>()
+                .map_err(|_| FieldError::new(format!("headers.{k}"), "invalid header value"))?;
+            Ok((key, val))
+        })
+        .collect()
+}
+
+/// `forward_metadata`: the keys to forward, and whether `*` asked for all.
+pub fn parse_forward_metadata(raw: &[String]) -> Result<(Vec<AsciiMetadataKey>, bool), FieldError> {
+    let all = raw.iter().any(|k| k == "*");
+    let mut keys = Vec::new();
+    for (i, k) in raw.iter().enumerate() {
+        if k == "*" {
+            continue;
+        }
+        let key = k
+            .to_ascii_lowercase()
+            .parse::<AsciiMetadataKey>()
+            .map_err(|_| FieldError::new(format!("forward_metadata[{i}]"), format!("invalid metadata key {k:?}")))?;
+        keys.push(key);
+    }
+    Ok((keys, all))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap_within_jitter_bounds() {
+        let cfg = RetryConfig {
+            initial_interval: Duration::from_millis(100),
+            max_interval: Duration::from_millis(300),
+            multiplier: 2.0,
+            randomization_factor: 0.5,
+            ..RetryConfig::default()
+        };
+        let mut b = Backoff::new(&cfg);
+        for base in [100u64, 200, 300, 300] {
+            let d = b.next_delay().as_millis() as u64;
+            assert!(d >= base / 2 && d <= base * 3 / 2, "delay {d}ms outside ±50% of {base}ms");
+        }
+    }
+}
