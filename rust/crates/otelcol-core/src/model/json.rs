@@ -86,7 +86,15 @@ fn encode_message(v: &Value, msg: &'static Msg, out: &mut Vec<u8>, at: &str) -> 
                 put_len_header(out, number, packed.len());
                 out.extend_from_slice(&packed);
             }
-            _ => scalar(val, number, name, kind, out).map_err(|_| bad(&here(), val))?,
+            // Repeated strings (EntityRef.id_keys, …) are arrays of scalars.
+            _ => match val {
+                Value::Array(items) => {
+                    for item in items {
+                        scalar(item, number, name, kind, out).map_err(|_| bad(&here(), item))?;
+                    }
+                }
+                _ => scalar(val, number, name, kind, out).map_err(|_| bad(&here(), val))?,
+            },
         }
     }
     Ok(())
@@ -277,7 +285,7 @@ mod tests {
             Signal::Metrics,
             r#"{"resourceMetrics":[{"resource":{"attributes":[{"value":{}},{"key":"a","value":{"arrayValue":{}}},
                {"key":"k","value":{"kvlistValue":{}}},{"key":"d","value":{"doubleValue":"NaN"}}],
-               "entityRefs":[{"type":"service"}]},
+               "entityRefs":[{"type":"service","idKeys":["service.name"],"descriptionKeys":["a","b"]}]},
               "scopeMetrics":[{"metrics":[
                {"name":"g","gauge":{"dataPoints":[{"asInt":"1"},{"asDouble":"NaN"},{"asInt":"-7","timeUnixNano":"1700000000000000001"}]}},
                {"name":"e","exponentialHistogram":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_DELTA","dataPoints":[
@@ -295,6 +303,7 @@ mod tests {
         assert!(matches!(res.attributes[1].value.as_ref().unwrap().value, Some(V::ArrayValue(_))));
         assert!(matches!(res.attributes[3].value.as_ref().unwrap().value, Some(V::DoubleValue(d)) if d.is_nan()));
         assert_eq!(res.entity_refs[0].r#type, "service");
+        assert_eq!(res.entity_refs[0].description_keys, vec!["a", "b"]);
         let metrics = &m.resource_metrics[0].scope_metrics[0].metrics;
         let Some(Data::Gauge(g)) = &metrics[0].data else { unreachable!() };
         assert_eq!(g.data_points[0].value, Some(N::AsInt(1)));
