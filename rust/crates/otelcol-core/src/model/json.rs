@@ -177,11 +177,15 @@ fn integer(v: &Value) -> Option<i128> {
     .filter(|n| *n >= i128::from(i64::MIN) && *n <= i128::from(u64::MAX))
 }
 
+const GO_NAN_BITS: u64 = 0x7FF8_0000_0000_0001;
+
 fn double(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => match s.as_str() {
-            "NaN" => Some(f64::NAN),
+            // Go's math.NaN() bits, which the Go receiver decodes "NaN" to:
+            // the same item must give the same bytes on either path.
+            "NaN" => Some(f64::from_bits(GO_NAN_BITS)),
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),
             other => other.trim().parse().ok(),
@@ -307,7 +311,7 @@ mod tests {
         let metrics = &m.resource_metrics[0].scope_metrics[0].metrics;
         let Some(Data::Gauge(g)) = &metrics[0].data else { unreachable!() };
         assert_eq!(g.data_points[0].value, Some(N::AsInt(1)));
-        assert!(matches!(g.data_points[1].value, Some(N::AsDouble(d)) if d.is_nan()));
+        assert!(matches!(g.data_points[1].value, Some(N::AsDouble(d)) if d.to_bits() == GO_NAN_BITS));
         assert_eq!(g.data_points[2].value, Some(N::AsInt(-7)));
         assert_eq!(g.data_points[2].time_unix_nano, 1_700_000_000_000_000_001);
         let Some(Data::ExponentialHistogram(e)) = &metrics[1].data else { unreachable!() };
