@@ -265,24 +265,7 @@ impl OtlpRustExporter {
                 Err(s) => s,
             };
             let err = ProcessingError::from_status(&status);
-            if !self.cfg.retry.enabled || err.is_permanent() {
-                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, not retryable");
-                return Err(err);
-            }
-            let mut delay = backoff.next_delay();
-            if let Some(server_says) = err.retry_after() {
-                delay = delay.max(server_says);
-            }
-            let max_elapsed = self.cfg.retry.max_elapsed_time;
-            if !max_elapsed.is_zero() && started.elapsed() + delay > max_elapsed {
-                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, "export failed, retry budget exhausted");
-                return Err(err);
-            }
-            if ctx.remaining().is_some_and(|left| delay >= left) {
-                tracing::warn!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, next retry would pass the request deadline");
-                return Err(err);
-            }
-            tracing::info!(exporter = %self.id, attempt = attempt_no, error = %err, ?delay, "export failed, retrying");
+            let delay = backoff.after_failure(&self.id, attempt_no, err, started.elapsed(), ctx.remaining())?;
             ctx.sleep(delay).await?;
         }
     }

@@ -94,6 +94,41 @@ impl Backoff {
     }
 }
 
+impl Backoff {
+    /// After a failed attempt: the delay before the next one, or the error to
+    /// give up with (retry off, a permanent error, the retry budget spent, or a
+    /// delay that would pass the request's deadline). The server's RetryInfo
+    /// delay wins when it is longer. Each decision is logged once.
+    pub fn after_failure(
+        &mut self,
+        exporter: &dyn std::fmt::Display,
+        attempt: u32,
+        err: crate::error::ProcessingError,
+        elapsed: Duration,
+        remaining: Option<Duration>,
+    ) -> Result<Duration, crate::error::ProcessingError> {
+        if !self.cfg.enabled || err.is_permanent() {
+            tracing::warn!(exporter = %exporter, attempt, error = %err, "export failed, not retryable");
+            return Err(err);
+        }
+        let mut delay = self.next_delay();
+        if let Some(server_says) = err.retry_after() {
+            delay = delay.max(server_says);
+        }
+        let max_elapsed = self.cfg.max_elapsed_time;
+        if !max_elapsed.is_zero() && elapsed + delay > max_elapsed {
+            tracing::warn!(exporter = %exporter, attempt, error = %err, "export failed, retry budget exhausted");
+            return Err(err);
+        }
+        if remaining.is_some_and(|left| delay >= left) {
+            tracing::warn!(exporter = %exporter, attempt, error = %err, ?delay, "export failed, next retry would pass the request deadline");
+            return Err(err);
+        }
+        tracing::info!(exporter = %exporter, attempt, error = %err, ?delay, "export failed, retrying");
+        Ok(delay)
+    }
+}
+
 /// `headers`: static gRPC metadata, names lower-cased as gRPC sends them.
 pub fn parse_headers(raw: &BTreeMap<String, String>) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, FieldError> {
     raw.iter()
@@ -130,6 +165,24 @@ pub fn parse_forward_metadata(raw: &[String]) -> Result<(Vec<AsciiMetadataKey>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_failure_gives_up_on_permanent_errors_budget_and_deadline() {
+        use crate::error::ProcessingError;
+        let mut b = Backoff::new(&RetryConfig {
+            initial_interval: Duration::from_millis(100),
+            randomization_factor: 0.0,
+            max_elapsed_time: Duration::from_secs(1),
+            ..RetryConfig::default()
+        });
+        let retryable = || ProcessingError::retryable("x");
+        assert_eq!(b.after_failure(&"e", 1, retryable(), Duration::ZERO, None), Ok(Duration::from_millis(100)));
+        assert!(b.after_failure(&"e", 2, ProcessingError::permanent("p"), Duration::ZERO, None).is_err());
+        assert!(b.after_failure(&"e", 3, retryable(), Duration::from_secs(1), None).is_err(), "budget spent");
+        assert!(b.after_failure(&"e", 4, retryable(), Duration::ZERO, Some(Duration::from_millis(10))).is_err(), "past the deadline");
+        let throttled = ProcessingError::ResourceExhausted { message: "t".into(), retry_after: Some(Duration::from_millis(700)) };
+        assert_eq!(b.after_failure(&"e", 5, throttled, Duration::ZERO, None), Ok(Duration::from_millis(700)));
+    }
 
     #[test]
     fn backoff_grows_to_the_cap_within_jitter_bounds() {
