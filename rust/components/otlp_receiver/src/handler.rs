@@ -37,10 +37,15 @@ impl Handler {
         ext: &tonic::Extensions,
         data: Payload,
     ) -> Result<(), Status> {
-        let mut metadata = ClientMetadata::from_grpc(&md);
-        if let Some(Authority(a)) = ext.get::<Authority>() {
-            metadata.append(":authority", a.clone());
-        }
+        let metadata = if self.include_metadata {
+            let mut m = ClientMetadata::from_grpc(&md);
+            if let Some(Authority(a)) = ext.get::<Authority>() {
+                m.append(":authority", a.clone());
+            }
+            m
+        } else {
+            trace_headers_only(|k| md.get(k).and_then(|v| v.to_str().ok()))
+        };
         let timeout = md
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
@@ -118,6 +123,19 @@ impl Handler {
             }
         }
     }
+}
+
+/// Without `include_metadata` only the trace context is read from the
+/// caller's headers: copying every header just to drop it would cost an
+/// allocation per request for nothing.
+pub(crate) fn trace_headers_only<'a>(get: impl Fn(&str) -> Option<&'a str>) -> ClientMetadata {
+    let mut md = ClientMetadata::new();
+    for k in ["traceparent", "tracestate"] {
+        if let Some(v) = get(k) {
+            md.append(k, v);
+        }
+    }
+    md
 }
 
 /// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).

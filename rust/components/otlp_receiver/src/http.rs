@@ -134,14 +134,7 @@ impl HttpServer {
         let metadata = if handler.include_metadata {
             ClientMetadata::from_http(req.headers())
         } else {
-            // Only the trace context is taken from the headers then.
-            let mut md = ClientMetadata::new();
-            for k in ["traceparent", "tracestate"] {
-                if let Some(v) = req.headers().get(k).and_then(|v| v.to_str().ok()) {
-                    md.append(k, v);
-                }
-            }
-            md
+            crate::handler::trace_headers_only(|k| req.headers().get(k).and_then(|v| v.to_str().ok()))
         };
         let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
