@@ -16,6 +16,9 @@ pub enum ErrorKind {
     Timeout,
     ResourceExhausted,
     Configuration,
+    /// Panics instead of returning an error: proves a panicking component
+    /// fails only its own request (gRPC Internal) and the collector stays up.
+    Panic,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +120,7 @@ impl FaultConfig {
                 retry_after: self.retry_after,
             },
             ErrorKind::Configuration => ProcessingError::Configuration { message },
+            ErrorKind::Panic => panic!("fault processor: {message}"),
         }
     }
 }

@@ -1,0 +1,117 @@
+//! Receiver `ffi_bridge`: the Rust end of a Go → Rust crossing in embedded
+//! mode. It listens on nothing: `otelcol_ffi_consume` hands it encoded OTLP
+//! requests by bridge name, and each runs in its own task whose result goes
+//! back through the Go side's completion callback.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, RwLock};
+
+use bytes::Bytes;
+use otelcol_core::config::{FieldError, parse_component_config};
+use otelcol_core::{ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, async_trait};
+use serde::Deserialize;
+use tokio_util::task::TaskTracker;
+
+use crate::cancel::Registered;
+
+otelcol_core::register!(receiver FFI_BRIDGE_RECEIVER = "ffi_bridge", [Traces, Metrics, Logs], create);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {}
+
+fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Receiver>, FieldError> {
+    let _: RawConfig = parse_component_config(value)?;
+    Ok(Arc::new(BridgeReceiver {
+        name: bridge_name(id).to_string(),
+        id: id.clone(),
+        tracker: TaskTracker::new(),
+    }))
+}
+
+/// The bridge's name: the component name both ends share (`bridge_1` in
+/// `ffi_bridge/bridge_1`), or the type alone for an unnamed one.
+pub fn bridge_name(id: &ComponentId) -> &str {
+    id.as_str().split_once('/').map_or(id.as_str(), |(_, n)| n)
+}
+
+struct Entry {
+    consumers: BTreeMap<Signal, Arc<dyn Consumer>>,
+    tracker: TaskTracker,
+    id: ComponentId,
+}
+
+/// Started bridge receivers by bridge name.
+static BRIDGES: LazyLock<RwLock<HashMap<String, Arc<Entry>>>> = LazyLock::new(Default::default);
+
+struct BridgeReceiver {
+    name: String,
+    id: ComponentId,
+    tracker: TaskTracker,
+}
+
+#[async_trait]
+impl Receiver for BridgeReceiver {
+    async fn start(&self, host: ReceiverHost) -> Result<(), String> {
+        let mut map = BRIDGES.write().unwrap_or_else(|p| p.into_inner());
+        if map.contains_key(&self.name) {
+            return Err(format!("bridge {:?} is already served by another ffi_bridge receiver", self.name));
+        }
+        self.tracker.reopen();
+        map.insert(
+            self.name.clone(),
+            Arc::new(Entry {
+                consumers: host.consumers,
+                tracker: self.tracker.clone(),
+                id: self.id.clone(),
+            }),
+        );
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        BRIDGES.write().unwrap_or_else(|p| p.into_inner()).remove(&self.name);
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}
+
+/// One Go → Rust request. `done` gets the result, on a runtime thread or,
+/// when the request is refused before it starts, on the caller's.
+pub fn consume(
+    rt: &tokio::runtime::Runtime,
+    bridge: &str,
+    signal: Signal,
+    data: Bytes,
+    ctx: otelcol_core::RequestContext,
+    registered: Registered,
+    done: impl FnOnce(Result<(), ProcessingError>) + Send + 'static,
+) {
+    let entry = BRIDGES.read().unwrap_or_else(|p| p.into_inner()).get(bridge).cloned();
+    let Some(entry) = entry else {
+        return done(Err(ProcessingError::retryable(format!(
+            "bridge {bridge:?} has no running ffi_bridge receiver (the Rust half is not started or is shutting down)"
+        ))));
+    };
+    let Some(consumer) = entry.consumers.get(&signal).cloned() else {
+        return done(Err(ProcessingError::permanent(format!(
+            "bridge {bridge:?} carries no {signal} pipeline"
+        ))));
+    };
+    let payload = match Payload::from_wire(signal, data) {
+        Ok(p) => p,
+        Err(e) => {
+            return done(Err(ProcessingError::Permanent {
+                message: format!("invalid OTLP {signal} request: {e}"),
+                code: Some(tonic::Code::InvalidArgument),
+            }));
+        }
+    };
+    let id = entry.id.to_string();
+    let work = async move {
+        let _registered = registered;
+        let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
+        done(r);
+    };
+    rt.spawn(entry.tracker.track_future(work));
+}

@@ -1,0 +1,59 @@
+//! The one tokio runtime of the process's Rust half, built on first use.
+//!
+//! Go owns signals in this process: the runtime never installs a handler
+//! (tokio's would lack SA_ONSTACK and crash a Go thread it interrupts), and
+//! its threads block SIGPIPE so that writing to a closed socket fails with
+//! EPIPE instead of killing the process, as it does on Go's own threads.
+
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Runtime};
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+/// The runtime, built lazily; an error when the OS refused threads.
+pub fn get() -> Result<&'static Runtime, String> {
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("otelcol-rust")
+                .on_thread_start(block_sigpipe)
+                .build()
+                .map_err(|e| format!("cannot start the Rust async runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn block_sigpipe() {
+    // SAFETY: sigset_t is plain data initialised by sigemptyset before use;
+    // pthread_sigmask only changes this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runtime_threads_block_sigpipe() {
+        let rt = super::get().unwrap();
+        let blocked = rt.block_on(async {
+            tokio::task::spawn(async {
+                // SAFETY: reading this thread's mask into a zeroed sigset_t.
+                unsafe {
+                    let mut cur: libc::sigset_t = std::mem::zeroed();
+                    libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut cur);
+                    libc::sigismember(&cur, libc::SIGPIPE) == 1
+                }
+            })
+            .await
+            .unwrap()
+        });
+        assert!(blocked, "SIGPIPE must be blocked on runtime threads");
+    }
+}

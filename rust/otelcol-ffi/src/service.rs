@@ -1,0 +1,64 @@
+//! The Rust half's service inside this process: validated, started and
+//! stopped by the Go side, at most one at a time.
+
+use std::sync::Mutex;
+
+use otelcol_core::config;
+use otelcol_core::registry;
+use otelcol_core::service::Service;
+
+static RUNNING: Mutex<Option<Service>> = Mutex::new(None);
+
+/// The name errors give the Rust half's config.
+const CONFIG_NAME: &str = "rust half";
+
+/// Static linking can drop linkme's sections when nothing references the
+/// component crates; an empty registry would reject every config with a
+/// misleading "unknown type". Say what really happened instead.
+pub fn check_registry() -> Result<(), String> {
+    if registry::list().is_empty() {
+        return Err("the Rust component registry is empty: the static library was linked without its components (linkme sections dropped)".into());
+    }
+    Ok(())
+}
+
+/// Parses and checks `yaml` as `otelcol-rust validate` does, creating but not
+/// starting any component.
+pub fn validate(yaml: &str) -> Result<(), String> {
+    check_registry()?;
+    config::load_str(CONFIG_NAME, yaml).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Starts the service; returns once every component runs (readiness is this
+/// call returning). A start failure stops whatever had started.
+pub fn start(yaml: &str) -> Result<(), String> {
+    check_registry()?;
+    let cfg = config::load_str(CONFIG_NAME, yaml).map_err(|e| e.to_string())?;
+    let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    if running.is_some() {
+        return Err("the Rust half is already running in this process".into());
+    }
+    crate::log::init(cfg.log_level.as_deref());
+    let rt = crate::runtime::get()?;
+    let mut service = rt.block_on(Service::new(cfg));
+    if let Err(e) = rt.block_on(service.start()) {
+        rt.block_on(service.shutdown());
+        return Err(e);
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), mode = "embedded", "otelcol-rust started in-process");
+    *running = Some(service);
+    Ok(())
+}
+
+/// Drains and stops the service. `Ok(true)`: drained in time; `Ok(false)`:
+/// `service.shutdown_timeout` passed first; `Err`: nothing was running.
+pub fn shutdown() -> Result<bool, String> {
+    let service = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let Some(service) = service else {
+        return Err("the Rust half is not running".into());
+    };
+    let rt = crate::runtime::get()?;
+    let clean = rt.block_on(service.shutdown());
+    tracing::info!(clean, "otelcol-rust stopped in-process");
+    Ok(clean)
+}
