@@ -23,7 +23,11 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 		}
 		sections[kind] = sec
 	}
-	pipes := buildPipelines(Go, plans, bridges, sections, opts, goBridgeEnds, func(r ref) string { return r.id.String() })
+	ends := goBridgeEnds
+	if opts.InProcess {
+		ends = inProcessBridgeEnds
+	}
+	pipes := buildPipelines(Go, plans, bridges, sections, opts, ends, func(r ref) string { return r.id.String() })
 	for kind, sec := range sections {
 		if len(sec) == 0 {
 			delete(half, kind.section())
@@ -60,13 +64,22 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]p
 		}
 		sections[kind] = sec
 	}
-	pipes := buildPipelines(Rust, plans, bridges, sections, opts, rustBridgeEnds, nativeID)
+	ends := rustBridgeEnds
+	if opts.InProcess {
+		ends = inProcessBridgeEnds
+	}
+	pipes := buildPipelines(Rust, plans, bridges, sections, opts, ends, nativeID)
 	half := map[string]any{
 		"extensions": map[string]any{"health_check": rustHealthConfig(health)},
 		"service": map[string]any{
 			"extensions": []any{"health_check"},
 			"pipelines":  pipes,
 		},
+	}
+	if opts.InProcess {
+		// Readiness in-process is the start call returning: no listener.
+		delete(half, "extensions")
+		delete(half["service"].(map[string]any), "extensions")
 	}
 	for kind, sec := range sections {
 		if len(sec) > 0 {
@@ -139,6 +152,8 @@ type bridgeEnds struct {
 var (
 	goBridgeEnds   = bridgeEnds{goBridgeReceiverType, goBridgeExporterType, goBridgeReceiverConfig, goBridgeExporterConfig}
 	rustBridgeEnds = bridgeEnds{rustBridgeReceiverType, rustBridgeExporterType, rustBridgeReceiverConfig, rustBridgeExporterConfig}
+	// In-process crossings have the same ends in both runtimes.
+	inProcessBridgeEnds = bridgeEnds{inProcessBridgeType, inProcessBridgeType, inProcessBridgeConfig, func(address, Options) map[string]any { return inProcessBridgeConfig(address{}) }}
 )
 
 // buildPipelines writes the pipelines of runtime rt: each part of a user

@@ -33,6 +33,7 @@ func TestGoBridgeProcessorEndsExactlyTheBridgeFeedingGoPipelines(t *testing.T) {
 			bridgeExps := map[string]bool{}
 			for _, b := range with.Bridges {
 				bridgeExps[goBridgeExporterType+"/"+b.Name] = true
+				bridgeExps[inProcessBridgeType+"/"+b.Name] = true
 			}
 			svc, _ := with.Go["service"].(map[string]any)
 			pipes, _ := svc["pipelines"].(map[string]any)

@@ -11,6 +11,15 @@ const (
 	rustBridgeExporterType = "otlp_rust" // native Rust OTLP/gRPC client
 )
 
+// inProcessBridgeType is both ends of a crossing in embedded mode, in both
+// runtimes: a Go exporter calling into the linked Rust library and a Go
+// receiver it calls back, and their Rust counterparts. They have no settings:
+// the component name (bridge_<N>) is what pairs the two ends, and the
+// request's own context carries deadline, cancellation, metadata and trace.
+const inProcessBridgeType = "ffi_bridge"
+
+func inProcessBridgeConfig(address) map[string]any { return map[string]any{} }
+
 // bridgeName is the component name shared by both ends of bridge n.
 func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 

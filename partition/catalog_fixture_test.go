@@ -16,6 +16,9 @@ func testGoInfos() []ComponentInfo {
 		{Kind: Processor, Type: "memory_limiter", Signals: []string{"traces", "metrics", "logs", "profiles"}},
 		{Kind: Connector, Type: "forward", Signals: all3},
 		{Kind: Extension, Type: "zpages"},
+		// The in-process bridge ends of an embedded build.
+		{Kind: Exporter, Type: "ffi_bridge", Signals: all3},
+		{Kind: Receiver, Type: "ffi_bridge", Signals: all3},
 	}
 }
 

@@ -55,12 +55,16 @@ func readHalf(rt Runtime, cfg map[string]any, cat *Catalog, isBridgeHalf bool) (
 		for id, c := range h.sections[Receiver] {
 			if typ, name, _ := strings.Cut(id, "/"); typ == recvType && strings.HasPrefix(name, "bridge_") {
 				h.bridgeRecv[id] = listenTarget(c)
+			} else if typ == inProcessBridgeType && strings.HasPrefix(name, "bridge_") {
+				h.bridgeRecv[id] = "in-process:" + name // the name pairs in-process ends
 			}
 		}
 		for id, c := range h.sections[Exporter] {
 			if typ, name, _ := strings.Cut(id, "/"); typ == expType && strings.HasPrefix(name, "bridge_") {
 				m, _ := c.(map[string]any)
 				h.bridgeExp[id], _ = m["endpoint"].(string)
+			} else if typ == inProcessBridgeType && strings.HasPrefix(name, "bridge_") {
+				h.bridgeExp[id] = "in-process:" + name
 			}
 		}
 	}

@@ -28,6 +28,7 @@ func goldenOptions(t *testing.T, dir string) Options {
 	var o struct {
 		Transport         string
 		ReceiverPlacement *bool `yaml:"receiver_placement"`
+		InProcess         bool  `yaml:"in_process"`
 	}
 	if err := yaml.Unmarshal(raw, &o); err != nil {
 		t.Fatalf("%s/options.yaml: %v", dir, err)
@@ -35,6 +36,7 @@ func goldenOptions(t *testing.T, dir string) Options {
 	if o.ReceiverPlacement != nil {
 		opts.KeepReceiversInGo = !*o.ReceiverPlacement
 	}
+	opts.InProcess = o.InProcess
 	if o.Transport == transportTCP {
 		opts.Transport = transportTCP
 		opts.TCPAddr = func(n int) (string, error) { return fmt.Sprintf("127.0.0.1:%d", 40000+n), nil }

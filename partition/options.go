@@ -41,6 +41,13 @@ type Options struct {
 	// the Rust receiver implements identically, runs in the Rust half
 	// (placement.go).
 	KeepReceiversInGo bool
+	// InProcess makes every crossing an in-process call (embedded mode: the
+	// Rust half is linked into this process) instead of OTLP/gRPC over a
+	// listener: the bridge ends are ffi_bridge components on both sides,
+	// there are no sockets, and the Rust half has no health listener (its
+	// readiness is the start call returning). SocketDir, Transport and
+	// TCPAddr are then unused.
+	InProcess bool
 }
 
 // DefaultBridgeTimeout is deliberately longer than the collector exporters'
@@ -65,6 +72,12 @@ func sunPathLimit(goos string) int {
 }
 
 func (o Options) normalized() (Options, error) {
+	if o.InProcess {
+		if o.BridgeTimeout < 0 {
+			return o, fmt.Errorf("partition options: BridgeTimeout %s is negative", o.BridgeTimeout)
+		}
+		return o, nil
+	}
 	if o.Transport == "" {
 		o.Transport = transportUnix
 	}

@@ -86,7 +86,9 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 		return nil, err
 	}
 	res.Go = buildGoHalf(uc, infos, plans, res.Bridges, opts)
-	if hasRust {
+	if hasRust && opts.InProcess {
+		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, opts, address{})
+	} else if hasRust {
 		health, err := opts.addressFor(0)
 		if err != nil {
 			return nil, err
@@ -140,11 +142,12 @@ func allocateBridges(plans []*pipelinePlan, uc *userConfig, cat *Catalog, opts O
 		}
 	}
 	n := 0
+	var err error
 	for _, pl := range plans {
 		pl.bridges = make([]int, len(pl.links))
 		for i, l := range pl.links {
 			if len(res.Bridges) == 0 {
-				if err := checkBridgeTypes(cat); err != nil {
+				if err := checkBridgeTypes(cat, opts.InProcess); err != nil {
 					return err
 				}
 			}
@@ -152,9 +155,11 @@ func allocateBridges(plans []*pipelinePlan, uc *userConfig, cat *Catalog, opts O
 			for userNames[bridgeName(n)] {
 				n++
 			}
-			addr, err := opts.addressFor(n)
-			if err != nil {
-				return err
+			var addr address
+			if !opts.InProcess {
+				if addr, err = opts.addressFor(n); err != nil {
+					return err
+				}
 			}
 			from, to := pl.parts[l.from], pl.parts[l.to]
 			pl.bridges[i] = len(res.Bridges)
@@ -169,14 +174,20 @@ func allocateBridges(plans []*pipelinePlan, uc *userConfig, cat *Catalog, opts O
 }
 
 // checkBridgeTypes makes sure the runtimes really offer what bridges are made of.
-func checkBridgeTypes(cat *Catalog) error {
-	need := []struct {
+// In-process bridges need only the Go ends in the catalog: the Rust ends
+// come with the linked Rust library itself.
+func checkBridgeTypes(cat *Catalog, inProcess bool) error {
+	type needed struct {
 		kind   Kind
 		rt     Runtime
 		native string
-	}{
+	}
+	need := []needed{
 		{Exporter, Go, goBridgeExporterType}, {Receiver, Go, goBridgeReceiverType},
 		{Receiver, Rust, rustBridgeReceiverType}, {Exporter, Rust, rustBridgeExporterType},
+	}
+	if inProcess {
+		need = []needed{{Exporter, Go, inProcessBridgeType}, {Receiver, Go, inProcessBridgeType}}
 	}
 	for _, n := range need {
 		if !cat.hasNative(n.kind, n.rt, n.native) {

@@ -36,8 +36,12 @@ func (r *Result) header(rt Runtime) string {
 		if br.From != rt && br.To != rt {
 			continue
 		}
+		via := br.Endpoint
+		if via == "" {
+			via = "an in-process call"
+		}
 		fmt.Fprintf(&b, "# %s (%s): %s %s -> %s %s via %s\n",
-			br.Name, br.Signal, br.From, br.SourcePipeline, br.To, br.TargetPipeline, br.Endpoint)
+			br.Name, br.Signal, br.From, br.SourcePipeline, br.To, br.TargetPipeline, via)
 	}
 	return b.String()
 }
