@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use otelcol_core::component::consumer_for_transport;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::grpc_layers::OtlpServerLayer;
 use otelcol_core::{ComponentId, Consumer, Receiver, ReceiverHost, Signal, async_trait};
@@ -74,13 +75,22 @@ impl OtlpReceiver {
             .layer(OtlpServerLayer)
             .add_service(host.health.service());
         if let Some(c) = host.consumers.get(&Signal::Traces) {
-            router = router.add_service(ExportService::<Traces>::new(handler(c), max));
+            router = router.add_service(ExportService::<Traces>::new(
+                handler(&consumer_for_transport(c, "grpc")),
+                max,
+            ));
         }
         if let Some(c) = host.consumers.get(&Signal::Metrics) {
-            router = router.add_service(ExportService::<Metrics>::new(handler(c), max));
+            router = router.add_service(ExportService::<Metrics>::new(
+                handler(&consumer_for_transport(c, "grpc")),
+                max,
+            ));
         }
         if let Some(c) = host.consumers.get(&Signal::Logs) {
-            router = router.add_service(ExportService::<Logs>::new(handler(c), max));
+            router = router.add_service(ExportService::<Logs>::new(
+                handler(&consumer_for_transport(c, "grpc")),
+                max,
+            ));
         }
         let stopped = stop.clone();
         let id = self.id.to_string();
@@ -117,7 +127,7 @@ impl OtlpReceiver {
             (Signal::Logs, &h.logs_path),
         ] {
             if let Some(c) = host.consumers.get(&signal) {
-                routes.push((path.clone(), signal, handler(c)));
+                routes.push((path.clone(), signal, handler(&consumer_for_transport(c, "http"))));
             }
         }
         let server = Arc::new(HttpServer::new(routes));

@@ -46,6 +46,16 @@ pub(crate) struct TelemetryConfig {
     #[serde(default)]
     pub logs: LogsConfig,
     pub traces: Option<TracesConfig>,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// `service.telemetry.metrics`: how much the components count (the readers
+/// are the parent collector's, which serves these counters with its own).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MetricsConfig {
+    pub level: Option<String>,
 }
 
 /// `service.telemetry.traces`: export the collector's own spans over OTLP/gRPC.

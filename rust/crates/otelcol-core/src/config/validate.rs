@@ -31,6 +31,8 @@ pub struct LoadedConfig {
     pub log_level: Option<String>,
     /// `service.telemetry.traces` with an endpoint; `None` = spans disabled.
     pub traces: Option<SpanExportConfig>,
+    /// `service.telemetry.metrics.level`; `normal` when unset, as in Go.
+    pub metrics_level: crate::telemetry::metrics::Level,
 }
 
 fn create_all<T: ?Sized>(
@@ -181,6 +183,11 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         Some(t) => traces_config(t)?,
         None => None,
     };
+    let metrics_level = match &raw.service.telemetry.metrics.level {
+        Some(l) => crate::telemetry::metrics::Level::parse(l)
+            .map_err(|e| FieldError::new("service.telemetry.metrics.level", e))?,
+        None => crate::telemetry::metrics::Level::default(),
+    };
     if raw.service.shutdown_timeout.is_zero() {
         return Err(FieldError::new("service.shutdown_timeout", "must be greater than zero"));
     }
@@ -194,6 +201,7 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         shutdown_timeout: raw.service.shutdown_timeout,
         log_level,
         traces,
+        metrics_level,
     })
 }
 

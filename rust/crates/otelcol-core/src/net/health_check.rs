@@ -23,7 +23,11 @@ impl HealthCheckServer {
         let socket = listener.socket_path().map(PathBuf::from);
         let where_ = listener.local_description();
         let stop = CancellationToken::new();
-        let router = tonic::transport::Server::builder().add_service(health.service());
+        // The component counters ride along: this listener is the one the
+        // parent already dials and checks the peer of.
+        let router = tonic::transport::Server::builder()
+            .add_service(health.service())
+            .add_service(crate::telemetry::metrics::service::TelemetryService);
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
             if let Err(e) = router

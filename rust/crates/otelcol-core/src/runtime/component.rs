@@ -61,6 +61,18 @@ pub trait Consumer: Send + Sync {
     /// Returns only once the data was delivered downstream or permanently dropped,
     /// so a receiver can answer its caller with the real outcome.
     async fn consume(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError>;
+
+    /// The consumer a receiver's `transport` listener (`grpc`, `http`…) should
+    /// call instead, when this one counts per transport; `None`: use this one.
+    fn for_transport(&self, _transport: &'static str) -> Option<Arc<dyn Consumer>> {
+        None
+    }
+}
+
+/// `consumer` as the `transport` listener of a receiver should call it, so the
+/// collector's receiver counters carry the transport as Go's do.
+pub fn consumer_for_transport(consumer: &Arc<dyn Consumer>, transport: &'static str) -> Arc<dyn Consumer> {
+    consumer.for_transport(transport).unwrap_or_else(|| consumer.clone())
 }
 
 #[async_trait]

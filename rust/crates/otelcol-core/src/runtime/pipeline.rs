@@ -11,18 +11,67 @@ use crate::component::{ComponentId, Consumer, Exporter, Processor};
 use crate::context::RequestContext;
 use crate::error::ProcessingError;
 use crate::model::Payload;
+use crate::telemetry::metrics::{BridgeSeries, ExporterSeries, ProcessorSeries};
 
 pub struct Pipeline {
     pub name: String,
     pub processors: Vec<(ComponentId, Arc<dyn Processor>)>,
     pub exporters: Vec<(ComponentId, Arc<dyn Exporter>)>,
+    /// The collector's own counters of those components; empty when
+    /// `service.telemetry.metrics.level` is `none`.
+    pub counts: PipelineCounts,
+}
+
+/// Series in the order of `processors` and `exporters`.
+#[derive(Default)]
+pub struct PipelineCounts {
+    pub processors: Vec<Arc<ProcessorSeries>>,
+    pub exporters: Vec<ExporterCount>,
+}
+
+pub enum ExporterCount {
+    /// A user's exporter: sent / send_failed items.
+    Component(Arc<ExporterSeries>),
+    /// A Rust → Go bridge exporter: its round trip, on the bridge's histogram.
+    Bridge(Arc<BridgeSeries>),
+}
+
+impl ExporterCount {
+    async fn around(
+        count: Option<&ExporterCount>,
+        export: impl Future<Output = Result<(), ProcessingError>>,
+        items: usize,
+    ) -> Result<(), ProcessingError> {
+        match count {
+            None => export.await,
+            Some(ExporterCount::Component(s)) => {
+                let r = export.await;
+                s.record(items, &r);
+                r
+            }
+            Some(ExporterCount::Bridge(s)) => {
+                let start = tokio::time::Instant::now();
+                let r = export.await;
+                s.record(start.elapsed());
+                r
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl Consumer for Pipeline {
     async fn consume(&self, ctx: &RequestContext, mut data: Payload) -> Result<(), ProcessingError> {
-        for (id, p) in &self.processors {
-            match p.process(ctx, data).await {
+        for (i, (id, p)) in self.processors.iter().enumerate() {
+            let incoming = data.item_count();
+            let r = p.process(ctx, data).await;
+            if let Some(s) = self.counts.processors.get(i) {
+                s.record(
+                    incoming,
+                    r.as_ref().map_or(0, |d| d.as_ref().map_or(0, Payload::item_count)),
+                );
+            }
+            match r {
                 Ok(Some(d)) => data = d,
                 Ok(None) => return Ok(()),
                 Err(e) => {
@@ -41,7 +90,9 @@ impl Consumer for Pipeline {
             } else {
                 data.clone().expect("data kept")
             };
-            pending.push(async move { (id, e.export(ctx, d).await) });
+            let count = self.counts.exporters.get(i);
+            let items = d.item_count();
+            pending.push(async move { (id, ExporterCount::around(count, e.export(ctx, d), items).await) });
         }
         let results = join_all(pending).await;
         let errors = results

@@ -13,7 +13,8 @@ use futures::future::join_all;
 use crate::component::{ComponentId, Consumer, Exporter, Extension, ExtensionHost, Receiver, ReceiverHost, Signal};
 use crate::config::LoadedConfig;
 use crate::health::HealthState;
-use crate::pipeline::{Fanout, Pipeline};
+use crate::pipeline::{ExporterCount, Fanout, Pipeline, PipelineCounts};
+use crate::telemetry::metrics::{self, Level, Registry, counted::CountedReceiver, counted::TimedBridge};
 
 /// How long queued spans get to reach the trace endpoint at shutdown.
 const SPAN_FLUSH: Duration = Duration::from_secs(1);
@@ -74,8 +75,17 @@ impl Service {
             self.extensions.push((id.clone(), ext.clone()));
         }
 
+        let registry = Arc::new(Registry::new(self.cfg.metrics_level));
+        metrics::install(registry.clone());
+        let counting = registry.level() > Level::None;
+
         let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<dyn Consumer>>>> = BTreeMap::new();
         for spec in &self.cfg.pipelines {
+            let counts = if counting {
+                self.pipeline_counts(&registry, spec)
+            } else {
+                PipelineCounts::default()
+            };
             let pipeline: Arc<dyn Consumer> = Arc::new(Pipeline {
                 name: spec.name.clone(),
                 processors: spec
@@ -98,6 +108,7 @@ impl Service {
                         )
                     })
                     .collect(),
+                counts,
             });
             for r in &spec.receivers {
                 per_receiver
@@ -117,7 +128,14 @@ impl Service {
                     } else {
                         Arc::new(Fanout(list))
                     };
-                    (sig, c)
+                    (
+                        sig,
+                        if counting {
+                            count_receiver(&registry, &self.cfg.receivers[&key].id, sig, c)
+                        } else {
+                            c
+                        },
+                    )
                 })
                 .collect();
             let r = &self.cfg.receivers[&key];
@@ -134,6 +152,28 @@ impl Service {
         self.health.set_serving().await;
         tracing::info!(pipelines = self.cfg.pipelines.len(), "everything is ready, serving");
         Ok(())
+    }
+
+    /// The series of a pipeline's processors and exporters, in its order.
+    fn pipeline_counts(&self, registry: &Registry, spec: &crate::config::PipelineSpec) -> PipelineCounts {
+        PipelineCounts {
+            processors: spec
+                .processors
+                .iter()
+                .map(|k| registry.processor(&self.cfg.processors[k].id, spec.signal))
+                .collect(),
+            exporters: spec
+                .exporters
+                .iter()
+                .map(|k| {
+                    let id = &self.cfg.exporters[k].id;
+                    match metrics::bridge_name(id) {
+                        Some(b) => ExporterCount::Bridge(registry.bridge(b, "rust_to_go", spec.signal)),
+                        None => ExporterCount::Component(registry.exporter(id, spec.signal)),
+                    }
+                })
+                .collect(),
+        }
     }
 
     /// Returns false when draining did not finish within `service.shutdown_timeout`.
@@ -157,5 +197,22 @@ impl Service {
             ext.shutdown().await;
         }
         clean
+    }
+}
+
+/// A user's receiver counts accepted / refused items; a Go → Rust bridge
+/// receiver is the partitioner's, so it is timed on its bridge instead.
+fn count_receiver(
+    registry: &Arc<Registry>,
+    id: &ComponentId,
+    signal: Signal,
+    c: Arc<dyn Consumer>,
+) -> Arc<dyn Consumer> {
+    match metrics::bridge_name(id) {
+        Some(b) => Arc::new(TimedBridge {
+            inner: c,
+            series: registry.bridge(b, "go_to_rust", signal),
+        }),
+        None => Arc::new(CountedReceiver::new(registry.clone(), id.clone(), signal, c)),
     }
 }

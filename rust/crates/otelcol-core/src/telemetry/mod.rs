@@ -1,4 +1,5 @@
-//! The collector's own telemetry: logs and spans.
+//! The collector's own telemetry: logs, spans and component metrics.
 
 pub mod logging;
 pub mod spans;
+pub mod metrics;
