@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 // Linking a component crate registers it (linkme); nothing else is needed.
+use jaeger_receiver as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;

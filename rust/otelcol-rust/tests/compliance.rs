@@ -17,6 +17,7 @@ use otelcol_core::{
 };
 
 // The same crates the binary links.
+use jaeger_receiver as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;
@@ -28,6 +29,7 @@ use otap_exporter as _;
 /// A working config per type; `{dir}` is a fresh temporary directory.
 const EXAMPLES: &[(&str, &str)] = &[
     ("receiver/otlp", "protocols: {grpc: {endpoint: 'unix://{dir}/g.sock'}, http: {endpoint: 'unix://{dir}/h.sock'}}"),
+    ("receiver/jaeger", "protocols: {grpc: {endpoint: 'unix://{dir}/j.sock'}, thrift_http: {endpoint: 'unix://{dir}/jh.sock'}, thrift_compact: {endpoint: '127.0.0.1:0'}}"),
     ("processor/advanced_filter", "drop_metrics: [up]"),
     ("processor/fault", "error: retryable"),
     ("exporter/debug", "verbosity: detailed"),

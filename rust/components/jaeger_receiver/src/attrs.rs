@@ -10,7 +10,10 @@ pub struct Attrs(pub Vec<KeyValue>);
 
 impl Attrs {
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.as_ref()?.value.as_ref())
+        self.0
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref()?.value.as_ref())
     }
 
     pub fn contains(&self, key: &str) -> bool {

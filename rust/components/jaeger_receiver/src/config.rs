@@ -123,7 +123,12 @@ fn udp<P: DefaultEndpoint>(name: &str, u: Udp<P>) -> Result<UdpSettings, FieldEr
     // UDP has no unix-socket form: host:port only, as the Go receiver checks.
     match u.endpoint.rsplit_once(':') {
         Some((_, port)) if port.parse::<u16>().is_ok() => {}
-        _ => return Err(FieldError::new(field("endpoint"), format!("{:?} must be host:port", u.endpoint))),
+        _ => {
+            return Err(FieldError::new(
+                field("endpoint"),
+                format!("{:?} must be host:port", u.endpoint),
+            ));
+        }
     }
     let positive = |v: i64, f: &str, max: i64| {
         if v <= 0 || v > max {
@@ -144,7 +149,9 @@ fn udp<P: DefaultEndpoint>(name: &str, u: Udp<P>) -> Result<UdpSettings, FieldEr
 pub(crate) fn parse(value: serde_yaml::Value) -> Result<JaegerReceiverConfig, FieldError> {
     let raw: RawConfig = parse_component_config(value)?;
     let p = raw.protocols;
-    let listen = |name: &str, e: String| ListenAddr::parse(&e).map_err(|m| FieldError::new(format!("protocols.{name}.endpoint"), m));
+    let listen = |name: &str, e: String| {
+        ListenAddr::parse(&e).map_err(|m| FieldError::new(format!("protocols.{name}.endpoint"), m))
+    };
     let cfg = JaegerReceiverConfig {
         grpc: p.grpc.map(|g| listen("grpc", g.endpoint)).transpose()?,
         thrift_http: p.thrift_http.map(|h| listen("thrift_http", h.endpoint)).transpose()?,
@@ -174,7 +181,10 @@ mod tests {
         assert_eq!(c.grpc.unwrap().to_string(), "localhost:14250");
         assert_eq!(c.thrift_http.unwrap().to_string(), "localhost:14268");
         let u = c.thrift_compact.unwrap();
-        assert_eq!((u.endpoint.as_str(), u.queue_size, u.max_packet_size, u.workers), ("localhost:6831", 1000, 65000, 10));
+        assert_eq!(
+            (u.endpoint.as_str(), u.queue_size, u.max_packet_size, u.workers),
+            ("localhost:6831", 1000, 65000, 10)
+        );
         assert_eq!(c.thrift_binary.unwrap().endpoint, "localhost:6832");
         let c = parse_str("protocols: {thrift_compact: {max_packet_size: 1000}}").unwrap();
         assert!(c.grpc.is_none());
@@ -184,15 +194,25 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert_eq!(parse_str("protocols: {}").unwrap_err().path, "protocols");
-        assert_eq!(parse_str("protocols: {grpc: {tls: {}}}").unwrap_err().path, "protocols.grpc.tls");
         assert_eq!(
-            parse_str("protocols: {thrift_compact: {endpoint: 'unix:///x'}}").unwrap_err().path,
+            parse_str("protocols: {grpc: {tls: {}}}").unwrap_err().path,
+            "protocols.grpc.tls"
+        );
+        assert_eq!(
+            parse_str("protocols: {thrift_compact: {endpoint: 'unix:///x'}}")
+                .unwrap_err()
+                .path,
             "protocols.thrift_compact.endpoint"
         );
         assert_eq!(
-            parse_str("protocols: {thrift_binary: {max_packet_size: 70000}}").unwrap_err().path,
+            parse_str("protocols: {thrift_binary: {max_packet_size: 70000}}")
+                .unwrap_err()
+                .path,
             "protocols.thrift_binary.max_packet_size"
         );
-        assert_eq!(parse_str("protocols: {zipkin: {}}").unwrap_err().path, "protocols.zipkin");
+        assert_eq!(
+            parse_str("protocols: {zipkin: {}}").unwrap_err().path,
+            "protocols.zipkin"
+        );
     }
 }

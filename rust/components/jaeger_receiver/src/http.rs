@@ -86,7 +86,10 @@ impl ThriftHttpServer {
             .unwrap_or_default();
         if !THRIFT_TYPES.contains(&content_type.as_str()) {
             Stats::count(&self.ingest.stats.refused_requests);
-            return plain(StatusCode::BAD_REQUEST, &format!("Unsupported content type: {content_type}"));
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("Unsupported content type: {content_type}"),
+            );
         }
         let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(b) => b.to_bytes(),
@@ -94,7 +97,10 @@ impl ThriftHttpServer {
                 Stats::count(&self.ingest.stats.refused_requests);
                 let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
                 return if too_large {
-                    plain(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body over {MAX_BODY} bytes"))
+                    plain(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &format!("request body over {MAX_BODY} bytes"),
+                    )
                 } else {
                     plain(StatusCode::BAD_REQUEST, &format!("Unable to process request body: {e}"))
                 };
@@ -111,17 +117,26 @@ impl ThriftHttpServer {
         let (rs, _) = translate::from_thrift(batch);
         match self.ingest.consume(rs).await {
             Ok(()) => plain(StatusCode::ACCEPTED, ""),
-            Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("Cannot submit Jaeger batch: {e}")),
+            Err(e) => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("Cannot submit Jaeger batch: {e}"),
+            ),
         }
     }
 }
 
 fn plain(code: StatusCode, msg: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(if msg.is_empty() { String::new() } else { format!("{msg}\n") })));
+    let mut r = Response::new(Full::new(Bytes::from(if msg.is_empty() {
+        String::new()
+    } else {
+        format!("{msg}\n")
+    })));
     *r.status_mut() = code;
     if !msg.is_empty() {
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
     }
     r
 }

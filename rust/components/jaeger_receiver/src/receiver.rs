@@ -52,7 +52,9 @@ impl JaegerReceiver {
     }
 
     async fn bind(addr: &ListenAddr) -> Result<(Listener, Option<PathBuf>), String> {
-        let l = Listener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let l = Listener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let socket = l.socket_path().map(PathBuf::from);
         Ok((l, socket))
     }
@@ -94,7 +96,8 @@ impl JaegerReceiver {
             r.sockets.extend(socket);
             let local = listener.local_description();
             let server = Arc::new(ThriftHttpServer { ingest: ingest.clone() });
-            r.tasks.push(tokio::spawn(server.serve(listener, r.stop.clone(), r.tracker.clone())));
+            r.tasks
+                .push(tokio::spawn(server.serve(listener, r.stop.clone(), r.tracker.clone())));
             tracing::info!(receiver = %self.id, endpoint = %local, protocol = "thrift_http", "jaeger receiver listening");
         }
         for (u, proto, name) in [
@@ -104,7 +107,8 @@ impl JaegerReceiver {
             if let Some(u) = u {
                 let socket = udp::bind(u).await?;
                 let local = socket.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                r.tasks.extend(udp::serve(socket, u, proto, ingest.clone(), r.stop.clone()));
+                r.tasks
+                    .extend(udp::serve(socket, u, proto, ingest.clone(), r.stop.clone()));
                 tracing::info!(receiver = %self.id, endpoint = %local, protocol = name, "jaeger receiver listening");
             }
         }

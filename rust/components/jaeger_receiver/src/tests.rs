@@ -12,7 +12,9 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, Span};
 use otelcol_core::health::HealthState;
-use otelcol_core::{ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, RequestContext, Signal, async_trait};
+use otelcol_core::{
+    ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, RequestContext, Signal, async_trait,
+};
 use prost::Message;
 
 use crate::proto;
@@ -22,7 +24,9 @@ use crate::translate;
 use thrift_writer::Writer;
 
 fn attr<'a>(kvs: &'a [opentelemetry_proto::tonic::common::v1::KeyValue], k: &str) -> Option<&'a Value> {
-    kvs.iter().find(|kv| kv.key == k).and_then(|kv| kv.value.as_ref()?.value.as_ref())
+    kvs.iter()
+        .find(|kv| kv.key == k)
+        .and_then(|kv| kv.value.as_ref()?.value.as_ref())
 }
 
 fn stag(k: &str, v: &str) -> thrift::Tag {
@@ -111,31 +115,58 @@ fn thrift_spans_translate_as_the_contrib_translator_does() {
     let (rs, n) = translate::from_thrift(sample_thrift_batch());
     assert_eq!(n, 2);
     let res = rs[0].resource.as_ref().unwrap();
-    assert_eq!(attr(&res.attributes, "service.name"), Some(&Value::StringValue("shop".into())));
-    assert_eq!(attr(&res.attributes, "host.name"), Some(&Value::StringValue("h1".into())));
+    assert_eq!(
+        attr(&res.attributes, "service.name"),
+        Some(&Value::StringValue("shop".into()))
+    );
+    assert_eq!(
+        attr(&res.attributes, "host.name"),
+        Some(&Value::StringValue("h1".into()))
+    );
     assert_eq!(attr(&res.attributes, "hostname"), None);
-    assert_eq!(attr(&res.attributes, "opencensus.exporterversion"), Some(&Value::StringValue("Jaeger-Go-2.30".into())));
+    assert_eq!(
+        attr(&res.attributes, "opencensus.exporterversion"),
+        Some(&Value::StringValue("Jaeger-Go-2.30".into()))
+    );
     // The blank span is dropped.
     assert_eq!(rs[0].scope_spans[0].spans.len(), 1);
     let s = only_span(&rs);
     assert_eq!(s.trace_id, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
     assert_eq!(s.span_id, 3u64.to_be_bytes());
-    assert_eq!(s.parent_span_id, 9u64.to_be_bytes(), "the same-trace CHILD_OF reference is the parent");
-    assert_eq!((s.start_time_unix_nano, s.end_time_unix_nano), (1_000_000_000, 1_000_005_000));
+    assert_eq!(
+        s.parent_span_id,
+        9u64.to_be_bytes(),
+        "the same-trace CHILD_OF reference is the parent"
+    );
+    assert_eq!(
+        (s.start_time_unix_nano, s.end_time_unix_nano),
+        (1_000_000_000, 1_000_005_000)
+    );
     assert_eq!(s.flags, 1);
     assert_eq!(s.kind, 3, "client");
     let st = s.status.as_ref().unwrap();
     assert_eq!((st.code, st.message.as_str()), (StatusCode::Error as i32, "boom"));
     assert_eq!(attr(&s.attributes, "http.status_code"), Some(&Value::IntValue(503)));
-    for gone in ["span.kind", "error", "otel.status_description", "http.response.status_code"] {
+    for gone in [
+        "span.kind",
+        "error",
+        "otel.status_description",
+        "http.response.status_code",
+    ] {
         assert_eq!(attr(&s.attributes, gone), None, "{gone}");
     }
     assert_eq!(attr(&s.attributes, "blob"), Some(&Value::BytesValue(vec![1, 2])));
     assert_eq!(s.events.len(), 1);
-    assert_eq!((s.events[0].name.as_str(), s.events[0].time_unix_nano), ("retry", 1_000_002_000));
+    assert_eq!(
+        (s.events[0].name.as_str(), s.events[0].time_unix_nano),
+        ("retry", 1_000_002_000)
+    );
     assert_eq!(s.events[0].attributes.len(), 1);
     assert_eq!(s.links.len(), 1, "the parent reference is not also a link");
-    assert_eq!(attr(&s.links[0].attributes, "opentracing.ref_type"), Some(&Value::StringValue("follows_from".into())));
+    assert_eq!(
+        attr(&s.links[0].attributes, "opentracing.ref_type"),
+        Some(&Value::StringValue("follows_from".into()))
+    );
 }
 
 #[test]
@@ -156,9 +187,20 @@ fn otel_status_code_and_http_codes_set_status_when_error_is_absent() {
         ..Default::default()
     };
     // 404 on a server span leaves the status unset (and absent).
-    assert_eq!(mk(vec![stag("span.kind", "server"), long("http.status_code", 404)]), None);
-    assert_eq!(mk(vec![stag("span.kind", "client"), long("http.status_code", 404)]).unwrap().code, StatusCode::Error as i32);
-    assert_eq!(mk(vec![stag("http.status_code", "500")]).unwrap().code, StatusCode::Error as i32);
+    assert_eq!(
+        mk(vec![stag("span.kind", "server"), long("http.status_code", 404)]),
+        None
+    );
+    assert_eq!(
+        mk(vec![stag("span.kind", "client"), long("http.status_code", 404)])
+            .unwrap()
+            .code,
+        StatusCode::Error as i32
+    );
+    assert_eq!(
+        mk(vec![stag("http.status_code", "500")]).unwrap().code,
+        StatusCode::Error as i32
+    );
     assert_eq!(mk(vec![]), None);
 }
 
@@ -188,7 +230,11 @@ fn proto_batches_are_regrouped_by_process_and_scope() {
         service_name: n.into(),
         tags: vec![],
     };
-    let mut own = pspan(1, 2, vec![pstr("otel.scope.name", "lib"), pstr("otel.scope.version", "1.0")]);
+    let mut own = pspan(
+        1,
+        2,
+        vec![pstr("otel.scope.name", "lib"), pstr("otel.scope.version", "1.0")],
+    );
     own.process = Some(process("other"));
     let b = proto::Batch {
         process: Some(process("main")),
@@ -264,7 +310,12 @@ fn hostile_thrift_never_panics_and_is_refused() {
     // A required field missing is refused as Go refuses it.
     let mut no_spans = Vec::new();
     Writer::new(Protocol::Binary, &mut no_spans).struct_only_process(&b.process);
-    assert!(decode_batch(&no_spans, Protocol::Binary).unwrap_err().0.contains("required field 2"));
+    assert!(
+        decode_batch(&no_spans, Protocol::Binary)
+            .unwrap_err()
+            .0
+            .contains("required field 2")
+    );
 }
 
 // ---- end to end ----
@@ -275,17 +326,28 @@ struct Capture(Mutex<Vec<ExportTraceServiceRequest>>);
 #[async_trait]
 impl Consumer for Capture {
     async fn consume(&self, _: &RequestContext, p: Payload) -> Result<(), ProcessingError> {
-        self.0.lock().unwrap().push(ExportTraceServiceRequest::decode(p.bytes().clone()).unwrap());
+        self.0
+            .lock()
+            .unwrap()
+            .push(ExportTraceServiceRequest::decode(p.bytes().clone()).unwrap());
         Ok(())
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn wait_for(cap: &Capture, n: usize) {
@@ -323,7 +385,8 @@ async fn three_protocols_deliver_and_bad_input_is_refused_or_dropped_and_counted
     sock.send_to(&Writer::emit_batch(Protocol::Compact, &b), &to).unwrap();
     sock.send_to(&vec![0u8; 3000], &to).unwrap();
     sock.send_to(&[0x82, 0x21, 0x00, 0x05, b'x'], &to).unwrap();
-    sock.send_to(&Writer::call(Protocol::Compact, "emitZipkinBatch"), &to).unwrap();
+    sock.send_to(&Writer::call(Protocol::Compact, "emitZipkinBatch"), &to)
+        .unwrap();
     wait_for(&cap, 1).await;
 
     // HTTP: good, wrong content type, malformed body, wrong path.
@@ -336,19 +399,41 @@ async fn three_protocols_deliver_and_bad_input_is_refused_or_dropped_and_counted
             .unwrap();
         client.request(req).await.unwrap().status().as_u16()
     };
-    assert_eq!(post("application/x-thrift", Writer::batch(Protocol::Binary, &b), url.clone()).await, 202);
+    assert_eq!(
+        post("application/x-thrift", Writer::batch(Protocol::Binary, &b), url.clone()).await,
+        202
+    );
     assert_eq!(post("application/json", b"{}".to_vec(), url.clone()).await, 400);
-    assert_eq!(post("application/vnd.apache.thrift.binary", vec![0x0c, 0x00, 0x01, 0xff], url.clone()).await, 400);
-    assert_eq!(post("application/x-thrift", vec![], format!("http://127.0.0.1:{http_port}/v1/traces")).await, 404);
+    assert_eq!(
+        post(
+            "application/vnd.apache.thrift.binary",
+            vec![0x0c, 0x00, 0x01, 0xff],
+            url.clone()
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        post(
+            "application/x-thrift",
+            vec![],
+            format!("http://127.0.0.1:{http_port}/v1/traces")
+        )
+        .await,
+        404
+    );
 
     // gRPC: PostSpans and health on the same unix socket.
-    let channel = tonic::transport::Endpoint::from_static("http://localhost")
-        .connect_with_connector(tower::service_fn(move |_| {
-            let p = grpc_sock.clone();
-            async move { Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(p).await?)) }
-        }))
-        .await
-        .unwrap();
+    let channel =
+        tonic::transport::Endpoint::from_static("http://localhost")
+            .connect_with_connector(tower::service_fn(move |_| {
+                let p = grpc_sock.clone();
+                async move {
+                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(p).await?))
+                }
+            }))
+            .await
+            .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel.clone());
     grpc.ready().await.unwrap();
     let path = http::uri::PathAndQuery::from_static("/jaeger.api_v2.CollectorService/PostSpans");
@@ -362,7 +447,9 @@ async fn three_protocols_deliver_and_bad_input_is_refused_or_dropped_and_counted
         }),
     };
     let codec = tonic_prost::ProstCodec::<proto::PostSpansRequest, proto::PostSpansResponse>::default();
-    grpc.unary(tonic::Request::new(req.clone()), path.clone(), codec).await.unwrap();
+    grpc.unary(tonic::Request::new(req.clone()), path.clone(), codec)
+        .await
+        .unwrap();
     let mut bad = req;
     bad.batch.as_mut().unwrap().spans[0].trace_id = vec![1; 5];
     let codec = tonic_prost::ProstCodec::<proto::PostSpansRequest, proto::PostSpansResponse>::default();
@@ -370,12 +457,20 @@ async fn three_protocols_deliver_and_bad_input_is_refused_or_dropped_and_counted
     let err = grpc.unary(tonic::Request::new(bad), path, codec).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::InvalidArgument);
     let mut h = tonic_health_client(channel);
-    let status = h.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await.unwrap();
+    let status = h
+        .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+        .await
+        .unwrap();
     assert_eq!(status.into_inner().status, 1, "SERVING");
 
     wait_for(&cap, 3).await;
     let got = cap.0.lock().unwrap().clone();
-    let spans: usize = got.iter().flat_map(|r| &r.resource_spans).flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+    let spans: usize = got
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
     assert_eq!(spans, 3, "one per protocol (blank spans dropped)");
     r.shutdown().await;
     let s = r.stats();
@@ -384,7 +479,10 @@ async fn three_protocols_deliver_and_bad_input_is_refused_or_dropped_and_counted
     assert_eq!(s.refused_requests, 3, "content type, body, ids");
 }
 
-fn hyper_util_client() -> hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, http_body_util::Full<bytes::Bytes>> {
+fn hyper_util_client() -> hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+> {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
 }
 

@@ -172,7 +172,12 @@ fn span(r: &mut Reader<'_>) -> Result<Span> {
         3 => field!(r, ty, TType::I64, s.span_id = r.i64()?),
         4 => field!(r, ty, TType::I64, s.parent_span_id = r.i64()?),
         5 => field!(r, ty, TType::String, s.operation_name = r.string()?),
-        6 => field!(r, ty, TType::List, s.references = Some(read_list(r, TType::Struct, span_ref)?)),
+        6 => field!(
+            r,
+            ty,
+            TType::List,
+            s.references = Some(read_list(r, TType::Struct, span_ref)?)
+        ),
         7 => field!(r, ty, TType::I32, s.flags = r.i32()?),
         8 => field!(r, ty, TType::I64, s.start_time = r.i64()?),
         9 => field!(r, ty, TType::I64, s.duration = r.i64()?),

@@ -86,7 +86,11 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return err(format!("truncated: {n} bytes wanted at offset {}, {} left", self.pos, self.remaining()));
+            return err(format!(
+                "truncated: {n} bytes wanted at offset {}, {} left",
+                self.pos,
+                self.remaining()
+            ));
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -165,11 +169,15 @@ impl<'a> Reader<'a> {
                     }
                     let name = self.string()?;
                     let _seq = self.be_i32()?;
-                    Ok(MessageHeader { name, kind: first as u8 })
+                    Ok(MessageHeader {
+                        name,
+                        kind: first as u8,
+                    })
                 } else {
                     // Old style: the first word is the name's length.
                     let n = self.bounded(i64::from(first), 1, "method name length")?;
-                    let name = String::from_utf8(self.take(n)?.to_vec()).map_err(|_| ThriftError("method name is not UTF-8".into()))?;
+                    let name = String::from_utf8(self.take(n)?.to_vec())
+                        .map_err(|_| ThriftError("method name is not UTF-8".into()))?;
                     let kind = self.byte()?;
                     let _seq = self.be_i32()?;
                     Ok(MessageHeader { name, kind })

@@ -175,7 +175,11 @@ fn status_from_http(v: &Value, kind: SpanKind) -> Option<StatusCode> {
             _ => {}
         }
     }
-    Some(if (100..399).contains(&code) { StatusCode::Unset } else { StatusCode::Error })
+    Some(if (100..399).contains(&code) {
+        StatusCode::Unset
+    } else {
+        StatusCode::Error
+    })
 }
 
 /// `setInternalSpanStatus`: the `error` tag wins, then `otel.status_code`,
@@ -207,18 +211,21 @@ fn status(attrs: &mut Attrs, kind: SpanKind) -> Option<Status> {
             }
         }
         attrs.remove("otel.status_code");
-    } else if !exists && let Some(v) = attrs.get(HTTP_STATUS_CODE).or_else(|| attrs.get(HTTP_RESPONSE_STATUS_CODE)) {
-        if let Some(c) = status_from_http(&v.clone(), kind) {
-            if c != StatusCode::Unset {
-                exists = true;
-                code = c;
-            }
-            if let Some(m) = attrs.get_str("http.status_message") {
-                message = m;
-            }
+    } else if !exists
+        && let Some(v) = attrs
+            .get(HTTP_STATUS_CODE)
+            .or_else(|| attrs.get(HTTP_RESPONSE_STATUS_CODE))
+        && let Some(c) = status_from_http(&v.clone(), kind)
+    {
+        if c != StatusCode::Unset {
+            exists = true;
+            code = c;
+        }
+        if let Some(m) = attrs.get_str("http.status_message") {
+            message = m;
         }
     }
-    exists.then(|| Status {
+    exists.then_some(Status {
         code: code as i32,
         message,
     })
@@ -387,7 +394,12 @@ pub fn from_thrift(b: thrift::Batch) -> (Vec<ResourceSpans>, usize) {
     };
     if !b.spans.is_empty() {
         let blank = thrift::Span::default();
-        let spans = b.spans.into_iter().filter(|s| *s != blank).map(|s| span(thrift_span(s))).collect();
+        let spans = b
+            .spans
+            .into_iter()
+            .filter(|s| *s != blank)
+            .map(|s| span(thrift_span(s)))
+            .collect();
         rs.scope_spans.push(ScopeSpans {
             scope: Some(InstrumentationScope::default()),
             spans,
@@ -403,7 +415,10 @@ fn proto_trace_id(b: &[u8]) -> Result<(u64, u64), TranslateError> {
     match b.len() {
         0 => Ok((0, 0)),
         8 => Ok((0, u64::from_be_bytes(b.try_into().unwrap()))),
-        16 => Ok((u64::from_be_bytes(b[..8].try_into().unwrap()), u64::from_be_bytes(b[8..].try_into().unwrap()))),
+        16 => Ok((
+            u64::from_be_bytes(b[..8].try_into().unwrap()),
+            u64::from_be_bytes(b[8..].try_into().unwrap()),
+        )),
         n => Err(TranslateError(format!("invalid length for TraceID: {n} bytes"))),
     }
 }
@@ -508,7 +523,10 @@ pub fn from_proto(b: proto::Batch) -> Result<(Vec<ResourceSpans>, usize), Transl
     let spans_in = b.spans.len();
     // (process encoding, process, spans), in first-seen order.
     let mut groups: Vec<(Vec<u8>, Option<proto::Process>, Vec<proto::Span>)> = Vec::new();
-    fn group(groups: &mut Vec<(Vec<u8>, Option<proto::Process>, Vec<proto::Span>)>, p: Option<proto::Process>) -> usize {
+    fn group(
+        groups: &mut Vec<(Vec<u8>, Option<proto::Process>, Vec<proto::Span>)>,
+        p: Option<proto::Process>,
+    ) -> usize {
         let key = p.as_ref().map(|p| p.encode_to_vec()).unwrap_or_default();
         if let Some(i) = groups.iter().position(|g| g.0 == key) {
             return i;

@@ -27,7 +27,13 @@ pub(crate) async fn bind(u: &UdpSettings) -> Result<UdpSocket, String> {
 
 /// Starts the reader and the workers; they end when `stop` fires, after the
 /// queued datagrams were handled.
-pub(crate) fn serve(socket: UdpSocket, u: &UdpSettings, proto: Protocol, ingest: Ingest, stop: CancellationToken) -> Vec<JoinHandle<()>> {
+pub(crate) fn serve(
+    socket: UdpSocket,
+    u: &UdpSettings,
+    proto: Protocol,
+    ingest: Ingest,
+    stop: CancellationToken,
+) -> Vec<JoinHandle<()>> {
     let (tx, rx) = mpsc::channel::<Bytes>(u.queue_size);
     let rx = Arc::new(Mutex::new(rx));
     let mut tasks = Vec::with_capacity(u.workers + 1);

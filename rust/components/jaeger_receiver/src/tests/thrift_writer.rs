@@ -34,7 +34,11 @@ fn compact(t: u8) -> u8 {
 
 impl<'a> Writer<'a> {
     pub fn new(proto: Protocol, out: &'a mut Vec<u8>) -> Self {
-        Writer { proto, out, last: vec![0] }
+        Writer {
+            proto,
+            out,
+            last: vec![0],
+        }
     }
 
     pub fn batch(proto: Protocol, b: &thrift::Batch) -> Vec<u8> {
@@ -235,7 +239,12 @@ impl<'a> Writer<'a> {
         self.list(STRUCT, b.spans.len());
         for s in &b.spans {
             self.begin();
-            for (id, v) in [(1, s.trace_id_low), (2, s.trace_id_high), (3, s.span_id), (4, s.parent_span_id)] {
+            for (id, v) in [
+                (1, s.trace_id_low),
+                (2, s.trace_id_high),
+                (3, s.span_id),
+                (4, s.parent_span_id),
+            ] {
                 self.field(I64, id);
                 self.i64(v);
             }
