@@ -516,9 +516,28 @@ fn proto_span(mut s: proto::Span) -> Result<JSpan, TranslateError> {
     })
 }
 
+/// The bytes jaeger's `Process.Hash` feeds its hash, which is what the Go
+/// translator groups by: service name, then per tag the key, the type as a
+/// big-endian u16 and the value of that type; an unknown type ends it.
+fn process_hash_input(p: &proto::Process) -> Vec<u8> {
+    let mut h = p.service_name.as_bytes().to_vec();
+    for t in &p.tags {
+        h.extend_from_slice(t.key.as_bytes());
+        h.extend_from_slice(&(t.v_type as u16).to_be_bytes());
+        match proto::ValueType::try_from(t.v_type) {
+            Ok(proto::ValueType::String) => h.extend_from_slice(t.v_str.as_bytes()),
+            Ok(proto::ValueType::Bool) => h.push(t.v_bool as u8),
+            Ok(proto::ValueType::Int64) => h.extend_from_slice(&t.v_int64.to_be_bytes()),
+            Ok(proto::ValueType::Float64) => h.extend_from_slice(&t.v_float64.to_bits().to_be_bytes()),
+            Ok(proto::ValueType::Binary) => h.extend_from_slice(&t.v_binary),
+            Err(_) => break,
+        }
+    }
+    h
+}
+
 /// `ProtoToTraces` for one `PostSpans` batch: spans are grouped by their
-/// own process or else the batch's (processes compared by their encoding,
-/// as Go hashes it), then by the `otel.scope.name`/`otel.scope.version` tags.
+/// own process or else the batch's (processes compared as Go hashes them), then by the `otel.scope.name`/`otel.scope.version` tags.
 pub fn from_proto(b: proto::Batch) -> Result<(Vec<ResourceSpans>, usize), TranslateError> {
     let spans_in = b.spans.len();
     // (process encoding, process, spans), in first-seen order.
@@ -527,7 +546,7 @@ pub fn from_proto(b: proto::Batch) -> Result<(Vec<ResourceSpans>, usize), Transl
         groups: &mut Vec<(Vec<u8>, Option<proto::Process>, Vec<proto::Span>)>,
         p: Option<proto::Process>,
     ) -> usize {
-        let key = p.as_ref().map(|p| p.encode_to_vec()).unwrap_or_default();
+        let key = p.as_ref().map(process_hash_input).unwrap_or_default();
         if let Some(i) = groups.iter().position(|g| g.0 == key) {
             return i;
         }
