@@ -54,7 +54,7 @@ func ThriftBatches() []*jaeger.Batch {
 		{RefType: jaeger.SpanRefType_CHILD_OF, TraceIdHigh: hi, TraceIdLow: lo, SpanId: 1},
 	}
 	follows := &jaeger.Span{TraceIdLow: 42, SpanId: 4, OperationName: "follows", StartTime: now, Duration: 5,
-		Tags: []*jaeger.Tag{strTag("otel.status_code", "ok"), strTag("otel.status_description", "fine"), strTag("span.kind", "consumer")},
+		Tags:       []*jaeger.Tag{strTag("otel.status_code", "ok"), strTag("otel.status_description", "fine"), strTag("span.kind", "consumer")},
 		References: []*jaeger.SpanRef{{RefType: jaeger.SpanRefType_FOLLOWS_FROM, TraceIdLow: 42, SpanId: 3}}}
 	errs := s(5, "errors", boolTag("error", true), strTag("otel.status_code", "OK"), strTag("http.response.status_code", "503"), strTag("http.status_message", "unavailable"))
 	errs.Flags = 2
@@ -96,7 +96,7 @@ func ProtoBatches() []*model.Batch {
 			{TraceID: tid, SpanID: 1, OperationName: "scoped", StartTime: start, Duration: time.Millisecond,
 				Tags: []model.KeyValue{model.String("otel.scope.name", "lib"), model.String("otel.scope.version", "1.2"), model.String("w3c.tracestate", "a=b")}},
 			{TraceID: tid, SpanID: 2, OperationName: "scope-no-version", StartTime: start, Duration: time.Millisecond,
-				Tags: []model.KeyValue{model.String("otel.scope.name", "lib"), model.Int64("n", 1)},
+				Tags:       []model.KeyValue{model.String("otel.scope.name", "lib"), model.Int64("n", 1)},
 				References: []model.SpanRef{{TraceID: tid, SpanID: 1, RefType: model.ChildOf}}},
 			{TraceID: tid, SpanID: 3, OperationName: "own-process", StartTime: start, Duration: time.Second, Process: other,
 				Tags: []model.KeyValue{{Key: "weird", VType: model.ValueType(9)}, model.Binary("b", []byte("xy")), model.Float64("f", 1.5), model.Bool("t", true)}},

@@ -1,8 +1,8 @@
 //! `jaeger.api_v2.CollectorService/PostSpans`, served with tonic's unary
 //! machinery and the prost messages in `proto`. A message that does not
-//! decode is answered by tonic (INTERNAL, as grpc-go answers an unmarshal
-//! failure); ids of a wrong length get INVALID_ARGUMENT; pipeline errors
-//! map through the collector's error table.
+//! decode is answered by tonic with INVALID_ARGUMENT (grpc-go says INTERNAL;
+//! either way the client must not resend it), and so are ids of a wrong
+//! length; pipeline errors map through the collector's error table.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};

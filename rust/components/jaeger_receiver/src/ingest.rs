@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
+use otelcol_core::component::consumer_for_transport;
 use otelcol_core::{Consumer, Payload, ProcessingError, RequestContext, Signal};
 use tokio_util::task::TaskTracker;
 
@@ -59,6 +60,16 @@ pub(crate) struct Ingest {
 }
 
 impl Ingest {
+    /// The same ingest for one listener, so the collector's receiver counters
+    /// carry the transport names the Go receiver uses (`grpc`,
+    /// `collector_http`, `udp_thrift_compact`, `udp_thrift_binary`).
+    pub(crate) fn for_transport(&self, transport: &'static str) -> Ingest {
+        Ingest {
+            consumer: consumer_for_transport(&self.consumer, transport),
+            ..self.clone()
+        }
+    }
+
     pub(crate) async fn consume(&self, resource_spans: Vec<ResourceSpans>) -> Result<(), ProcessingError> {
         if resource_spans.is_empty() {
             return Ok(());

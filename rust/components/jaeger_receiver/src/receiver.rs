@@ -78,7 +78,9 @@ impl JaegerReceiver {
             let router = tonic::transport::Server::builder()
                 .layer(OtlpServerLayer)
                 .add_service(host.health.service())
-                .add_service(CollectorService { ingest: ingest.clone() });
+                .add_service(CollectorService {
+                    ingest: ingest.for_transport("grpc"),
+                });
             let stopped = r.stop.clone();
             let id = self.id.to_string();
             r.tasks.push(tokio::spawn(async move {
@@ -95,20 +97,32 @@ impl JaegerReceiver {
             let (listener, socket) = Self::bind(addr).await?;
             r.sockets.extend(socket);
             let local = listener.local_description();
-            let server = Arc::new(ThriftHttpServer { ingest: ingest.clone() });
+            let server = Arc::new(ThriftHttpServer {
+                ingest: ingest.for_transport("collector_http"),
+            });
             r.tasks
                 .push(tokio::spawn(server.serve(listener, r.stop.clone(), r.tracker.clone())));
             tracing::info!(receiver = %self.id, endpoint = %local, protocol = "thrift_http", "jaeger receiver listening");
         }
-        for (u, proto, name) in [
-            (&self.cfg.thrift_compact, Protocol::Compact, "thrift_compact"),
-            (&self.cfg.thrift_binary, Protocol::Binary, "thrift_binary"),
+        for (u, proto, name, transport) in [
+            (
+                &self.cfg.thrift_compact,
+                Protocol::Compact,
+                "thrift_compact",
+                "udp_thrift_compact",
+            ),
+            (
+                &self.cfg.thrift_binary,
+                Protocol::Binary,
+                "thrift_binary",
+                "udp_thrift_binary",
+            ),
         ] {
             if let Some(u) = u {
                 let socket = udp::bind(u).await?;
                 let local = socket.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                r.tasks
-                    .extend(udp::serve(socket, u, proto, ingest.clone(), r.stop.clone()));
+                let ingest = ingest.for_transport(transport);
+                r.tasks.extend(udp::serve(socket, u, proto, ingest, r.stop.clone()));
                 tracing::info!(receiver = %self.id, endpoint = %local, protocol = name, "jaeger receiver listening");
             }
         }
