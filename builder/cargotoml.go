@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -91,65 +90,17 @@ func crateInfo(cargoToml, workspaceVersion string) (name, version string, err er
 	return name, version, nil
 }
 
-// versionMatches applies Cargo's default (caret) and `=` requirements, the
-// two forms manifests use; other operators are left to cargo itself.
-func versionMatches(req, have string) (bool, bool) {
-	req = strings.TrimSpace(req)
-	exact := strings.HasPrefix(req, "=")
-	req = strings.TrimSpace(strings.TrimLeft(req, "=^"))
-	if strings.ContainsAny(req, "<>~*") {
+// versionMatches checks a crate's version against a manifest's Cargo
+// requirement (semver.go); known is false when either does not parse, and
+// cargo then has the last word.
+func versionMatches(req, have string) (ok, known bool) {
+	r, err := parseVersionReq(req)
+	if err != nil {
 		return false, false
 	}
-	r, h := semverParts(req), semverParts(have)
-	if r == nil || h == nil {
+	v, err := parseSemver(have)
+	if err != nil {
 		return false, false
 	}
-	if exact {
-		for i := range r {
-			if r[i] != h[i] {
-				return false, true
-			}
-		}
-		return true, true
-	}
-	// ^x.y.z: same leftmost non-zero component, and have >= req.
-	for i := range 3 {
-		if i >= len(r) {
-			break
-		}
-		if r[i] != 0 || i == len(r)-1 {
-			if h[i] != r[i] {
-				return false, true
-			}
-			break
-		}
-		if h[i] != 0 {
-			return false, true
-		}
-	}
-	for i := range r {
-		if h[i] != r[i] {
-			return h[i] > r[i], true
-		}
-	}
-	return true, true
-}
-
-func semverParts(v string) []int {
-	v, _, _ = strings.Cut(v, "-")
-	var out []int
-	for _, p := range strings.Split(v, ".") {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return nil
-		}
-		out = append(out, n)
-	}
-	if len(out) == 0 || len(out) > 3 {
-		return nil
-	}
-	for len(out) < 3 {
-		out = append(out, 0)
-	}
-	return out
+	return r.Matches(v), true
 }

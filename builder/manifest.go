@@ -78,9 +78,8 @@ var (
 
 // `advanced_filter = "0.1.0"` (Cargo's dependency form) or a bare crate name.
 var (
-	cargoSpecRe  = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*"([^"]+)")?$`)
-	crateNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
-	versionReqRe = regexp.MustCompile(`^[=^~<>]?\s*[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.-]+)?$`)
+	cargoSpecRe = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*"([^"]+)")?$`)
+	crateNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 )
 
 // ParseManifestFile reads and validates a manifest.
@@ -258,8 +257,10 @@ func parseCargo(e *yaml.Node, where, kind string, errf errFunc) (CargoEntry, err
 	if c.Version == "" && c.Path == "" {
 		return CargoEntry{}, errf(e, where, "cargo: %s: needs a version (`%s = \"0.1.0\"`) or a path", c.Name, c.Name)
 	}
-	if c.Version != "" && !versionReqRe.MatchString(c.Version) {
-		return CargoEntry{}, errf(e, where, "cargo: %s: %q is not a Cargo version requirement", c.Name, c.Version)
+	if c.Version != "" {
+		if _, err := parseVersionReq(c.Version); err != nil {
+			return CargoEntry{}, errf(e, where, "cargo: %s: %q is not a Cargo version requirement: %v", c.Name, c.Version, err)
+		}
 	}
 	if !crateNameRe.MatchString(c.Name) {
 		return CargoEntry{}, errf(e, where, "cargo: %q is not a crate name", c.Name)

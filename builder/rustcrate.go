@@ -37,9 +37,15 @@ const (
 var useLineRe = regexp.MustCompile(`^use [a-z0-9_]+ as _;\s*$`)
 
 // ResolveCargo finds each cargo entry's crate: a path entry must hold a
-// Cargo.toml; a version entry is looked up among the local component crates
-// (searchDirs, each holding one crate per directory) and otherwise taken
-// from crates.io.
+// Cargo.toml; a version entry is looked up among the component crates we
+// ship (searchDirs, each holding one crate per directory) by crate name,
+// `otelcol-<name>` or directory, its requirement checked with Cargo's rules,
+// and otherwise taken from crates.io.
+//
+// Our component crates are versioned with the otelcol-hybrid release
+// (`[workspace.package] version` in rust/Cargo.toml), the way the
+// collector's Go components follow the collector's release: a manifest asks
+// for `advanced_filter = "0.1"` to get the components of release 0.1.x.
 func ResolveCargo(entries []CargoEntry, hybridRoot string, searchDirs []string) ([]RustDep, error) {
 	ws, err := readToml(filepath.Join(hybridRoot, rustWorkspace, "Cargo.toml"))
 	if err != nil {
@@ -65,7 +71,7 @@ func ResolveCargo(entries []CargoEntry, hybridRoot string, searchDirs []string) 
 			}
 			if e.Version != "" {
 				if ok, known := versionMatches(e.Version, version); known && !ok {
-					return nil, fmt.Errorf("%s: crate %s at %s is version %s, the manifest asks for %s", e.Label(), name, e.Path, version, e.Version)
+					return nil, fmt.Errorf("%s: requirement %q is not met: crate %s at %s is version %s (versions available: %s)", e.Label(), e.Version, name, e.Path, version, version)
 				}
 			}
 			d.Package, d.Path = name, abs
@@ -76,7 +82,7 @@ func ResolveCargo(entries []CargoEntry, hybridRoot string, searchDirs []string) 
 				break
 			}
 			if ok, known := versionMatches(e.Version, c.version); known && !ok {
-				return nil, fmt.Errorf("%s: local crate %s (%s) is version %s, the manifest asks for %s", e.Label(), c.name, c.dir, c.version, e.Version)
+				return nil, fmt.Errorf("%s: requirement %q is not met by the crate we ship: %s (%s) is version %s (versions available: %s)", e.Label(), e.Version, c.name, c.dir, c.version, c.version)
 			}
 			d.Package, d.Path = c.name, c.dir
 		}

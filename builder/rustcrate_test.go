@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,9 +70,10 @@ func TestResolveCargo(t *testing.T) {
 		e    CargoEntry
 		want string
 	}{
-		{CargoEntry{Where: "processors[0]", Name: "fault", Version: "0.2.0"}, "processors[0] (cargo: fault): local crate otelcol-fault"},
+		{CargoEntry{Where: "processors[0]", Name: "fault", Version: "0.2.0"}, `processors[0] (cargo: fault): requirement "0.2.0" is not met by the crate we ship: otelcol-fault`},
+		{CargoEntry{Where: "processors[0]", Name: "fault", Version: ">=0.2, <1"}, "is version 0.1.0 (versions available: 0.1.0)"},
 		{CargoEntry{Where: "exporters[3]", Name: "nope", Path: filepath.Join(root, "nope")}, "exporters[3] (cargo: nope): missing crate: no Cargo.toml in"},
-		{CargoEntry{Where: "processors[1]", Name: "advanced_filter", Path: filepath.Join(root, "rust/components/advanced_filter"), Version: "0.1"}, "is version 0.2.1, the manifest asks for 0.1"},
+		{CargoEntry{Where: "processors[1]", Name: "advanced_filter", Path: filepath.Join(root, "rust/components/advanced_filter"), Version: "0.1"}, `requirement "0.1" is not met: crate otelcol-advanced-filter at`},
 	} {
 		if _, err := ResolveCargo([]CargoEntry{tc.e}, root, search); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want %q", tc.e, err, tc.want)
@@ -134,10 +136,55 @@ func TestVersionMatches(t *testing.T) {
 		{"0.1.0", "0.1.0", true}, {"0.1.0", "0.1.5", true}, {"0.1.0", "0.2.0", false},
 		{"0.1", "0.1.9", true}, {"1.2", "1.9.0", true}, {"1.2", "2.0.0", false}, {"1.2.3", "1.2.2", false},
 		{"=0.1.0", "0.1.1", false}, {"=0.1.0", "0.1.0", true}, {"^0.0.3", "0.0.4", false},
+		{"^0", "0.9.9", true}, {"^0.0", "0.1.0", false}, {"1", "1.9.9", true},
+		{"~1.2.3", "1.2.9", true}, {"~1.2.3", "1.3.0", false}, {"~1", "1.9.0", true}, {"~0.1", "0.2.0", false},
+		{">=0.1, <0.2", "0.1.7", true}, {">=0.1, <0.2", "0.2.0", false}, {">0.1", "0.1.9", false}, {">0.1", "0.2.0", true},
+		{"<=0.1", "0.1.9", true}, {"<=0.1.2", "0.1.3", false}, {"<1", "0.162.0", true},
+		{"*", "3.4.5", true}, {"0.*", "0.7.0", true}, {"0.1.*", "0.2.0", false}, {"=0.1", "0.1.4", true},
+		// A pre-release only matches a requirement naming one of its release.
+		{"0.1.0", "0.1.1-dev", false}, {">=0.1.0-dev", "0.1.0-dev", true}, {">=0.1.0-alpha", "0.1.0-beta.2", true},
+		{">=0.1.0-beta.2", "0.1.0-beta.11", true}, {">=0.1.0-beta", "0.1.0-alpha", false}, {"^0.1.0-dev", "0.1.0", true},
 	} {
 		if ok, known := versionMatches(tc.req, tc.have); !known || ok != tc.ok {
 			t.Errorf("versionMatches(%q, %q) = %v (known %v), want %v", tc.req, tc.have, ok, known, tc.ok)
 		}
+	}
+	for _, bad := range []string{"", "latest", "1.2.3.4", "*.1", "1.*.3", ">=", "1.2-beta", "=1.*", "1.2.3-"} {
+		if _, known := versionMatches(bad, "1.0.0"); known {
+			t.Errorf("%q was accepted as a requirement", bad)
+		}
+	}
+}
+
+// The design's manifest names our crates as written, with our release's version.
+func TestDesignNamesResolveToTheCratesWeShip(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := readToml(filepath.Join(root, "rust", "Cargo.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := ws.str("[workspace.package]", "version")
+	search := []string{filepath.Join(root, "rust", "components")}
+	var entries []CargoEntry
+	for i, n := range []string{"jaeger_receiver", "advanced_filter", "otap_exporter"} {
+		entries = append(entries, CargoEntry{Where: fmt.Sprintf("entries[%d]", i), Name: n, Version: release})
+	}
+	deps, err := ResolveCargo(entries, root, search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"otelcol-jaeger-receiver", "otelcol-advanced-filter", "otelcol-otap-exporter"} {
+		if deps[i].Package != want || deps[i].Path == "" {
+			t.Errorf("%s resolved to %+v, want the local %s", entries[i].Name, deps[i], want)
+		}
+	}
+	entries[0].Version = "0.129.0"
+	_, err = ResolveCargo(entries[:1], root, search)
+	if err == nil || !strings.Contains(err.Error(), `requirement "0.129.0" is not met`) || !strings.Contains(err.Error(), "versions available: "+release) {
+		t.Errorf("an old release's requirement: %v", err)
 	}
 }
 
