@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,57 +91,112 @@ func (s *syncBuf) String() string {
 
 // Process is a running collector binary.
 type Process struct {
-	Cmd *exec.Cmd
-	Out *syncBuf
+	Cmd     *exec.Cmd
+	Out     *syncBuf
+	exited  chan struct{}
+	waitErr error
 }
 
-// StartProcess runs bin with args (the config is written to a file named by
-// {config} in args) and waits until grpcAddr's health service says SERVING.
-func StartProcess(t *testing.T, bin, config, grpcAddr string, extraArgs ...string) *Process {
+// ProcOpts shape StartProcess.
+type ProcOpts struct {
+	// Args after --config <file>, e.g. more --config sources.
+	Args []string
+	Env  []string
+	// ReadyLog is a line the process logs once it is ready ("" = health only).
+	ReadyLog string
+	// ConfigFile is used as the first --config instead of writing config.
+	ConfigFile string
+}
+
+// StartProcess writes config to a file, runs bin on it in its own process
+// group (a hybrid's Rust child is stopped with it) and waits until
+// grpcAddr's health service says SERVING ("": not asked) and o.ReadyLog
+// was logged.
+func StartProcess(t *testing.T, bin, config, grpcAddr string, o ...ProcOpts) *Process {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+	var opts ProcOpts
+	if len(o) > 0 {
+		opts = o[0]
+	}
+	dir, err := os.MkdirTemp("", "jgr") // short: unix socket paths are limited
+	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"--config", cfg}, extraArgs...)
-	cmd := exec.Command(bin, args...)
+	cfg := opts.ConfigFile
+	if cfg == "" {
+		cfg = filepath.Join(dir, "config.yaml")
+		if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bin, append([]string{"--config", cfg}, opts.Args...)...)
+	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+dir, "OTELCOL_HYBRID_CACHE_DIR="+filepath.Join(dir, "c"))
+	cmd.Env = append(cmd.Env, opts.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &syncBuf{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &Process{Cmd: cmd, Out: out}
+	p := &Process{Cmd: cmd, Out: out, exited: make(chan struct{})}
+	go func() { p.waitErr = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+		if !p.Stop(10 * time.Second) {
+			t.Errorf("%s did not stop within 10s of SIGINT", filepath.Base(bin))
 		}
+		_ = os.RemoveAll(dir)
 		if t.Failed() {
 			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
 		}
 	})
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
+	serving := func() (bool, error) { return true, nil }
+	if grpcAddr != "" {
+		conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = conn.Close() }()
+		serving = func() (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			r, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+			return err == nil && r.Status == healthpb.HealthCheckResponse_SERVING, err
+		}
 	}
-	defer func() { _ = conn.Close() }()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		r, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-		cancel()
-		if err == nil && r.Status == healthpb.HealthCheckResponse_SERVING {
+		ok, err := serving()
+		if ok && strings.Contains(out.String(), opts.ReadyLog) {
 			return p
 		}
-		if cmd.ProcessState != nil || time.Now().After(deadline) {
-			t.Fatalf("%s not serving on %s: %v\n%s", bin, grpcAddr, err, out.String())
+		select {
+		case <-p.exited:
+			t.Fatalf("%s exited before it was ready: %v\n%s", bin, p.waitErr, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready (health on %s: %v)\n%s", bin, grpcAddr, err, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGINT and waits; past the grace the whole group is killed.
+// It reports whether the process stopped by itself.
+func (p *Process) Stop(grace time.Duration) bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+	}
+	_ = p.Cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(grace):
+		// Kill the group before reaping, never after (the PID may be reused).
+		_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
+		return false
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,12 +136,7 @@ service:
 	}
 
 	// The receiver's own account, logged when it stops.
-	_ = proc.Cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = proc.Cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
+	if !proc.Stop(15 * time.Second) {
 		t.Fatal("collector did not stop")
 	}
 	stats := stopLine(t, proc.Out.String())
