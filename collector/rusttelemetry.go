@@ -11,6 +11,7 @@ import (
 // rustTelemetry derives the Rust half's service::telemetry from the user's,
 // so one config governs both processes:
 //   - logs.level as written (otelcol-rust accepts the Go collector's levels);
+//   - metrics.level, so the Rust components count what Go's would;
 //   - traces: the first OTLP/gRPC plaintext span exporter of the user's
 //     service::telemetry::traces::processors becomes otelcol-rust's span
 //     endpoint, with its headers, and the resource the Go spans carry
@@ -26,6 +27,13 @@ func rustTelemetry(user map[string]any, build component.BuildInfo) (tel map[stri
 	if logs, _ := userTel["logs"].(map[string]any); logs != nil {
 		if level, ok := logs["level"].(string); ok && level != "" {
 			tel["logs"] = map[string]any{"level": level}
+		}
+	}
+	// The Rust half counts at the user's level (none: not at all); the parent
+	// serves what it counts with the Go components' metrics.
+	if mets, _ := userTel["metrics"].(map[string]any); mets != nil {
+		if level, ok := mets["level"].(string); ok && level != "" {
+			tel["metrics"] = map[string]any{"level": strings.ToLower(level)}
 		}
 	}
 	traces, _ := userTel["traces"].(map[string]any)

@@ -19,6 +19,8 @@ func TestRustTelemetryFollowsTheUsersServiceTelemetry(t *testing.T) {
 	}{
 		{"nothing set", `{}`, map[string]any{}, ""},
 		{"log level", `{logs: {level: debug, encoding: json}}`, map[string]any{"logs": map[string]any{"level": "debug"}}, ""},
+		{"metrics level", `{metrics: {level: Detailed, readers: [{pull: {exporter: {prometheus: {port: 8888}}}}]}}`,
+			map[string]any{"metrics": map[string]any{"level": "detailed"}}, ""},
 		{"grpc over http://", `{traces: {processors: [{batch: {exporter: {otlp: {protocol: grpc, endpoint: "http://10.0.0.1:4317",
 		  headers: [{name: X-Key, value: k1}], headers_list: "x-key=k0,x-team=obs"}}}}]}}`,
 			map[string]any{"traces": map[string]any{"endpoint": "http://10.0.0.1:4317", "resource": res,

@@ -184,6 +184,8 @@ func (s *Supervisor) supervise(c *child, hc *healthClient) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	defer hc.close()
+	s.current.Store(hc)
+	defer s.current.CompareAndSwap(hc, nil)
 
 	// Watch hears NOT_SERVING as soon as the child says it; keep only the
 	// latest word so a chatty stream never blocks.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,6 +36,8 @@ type Supervisor struct {
 	cleanupErr     error // written before done is closed
 	finalOnce      sync.Once
 	unregisterMets func()
+
+	current atomic.Pointer[healthClient] // the ready child's, for Call
 }
 
 // New checks cfg and prepares a Supervisor; nothing is spawned yet.

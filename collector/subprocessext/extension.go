@@ -23,10 +23,11 @@ type subprocessExtension struct {
 	cfg *Config
 	set extension.Settings
 
-	mu   sync.Mutex
-	sup  *supervisor.Supervisor
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex
+	sup     *supervisor.Supervisor
+	stop    chan struct{}
+	done    chan struct{}
+	metrics *rustMetrics
 }
 
 func newExtension(set extension.Settings, cfg *Config) *subprocessExtension {
@@ -58,9 +59,14 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 		_ = os.RemoveAll(dir)
 		return fmt.Errorf("starting otelcol-rust: %w", err)
 	}
+	mets, err := registerRustMetrics(e.set.MeterProvider, metricsLevel(e.cfg.RustConfig), sup.Call)
+	if err != nil {
+		e.set.Logger.Warn("The Rust components' metrics are not reported", zap.Error(err))
+	}
 	e.mu.Lock()
 	e.sup = sup
 	e.stop, e.done = make(chan struct{}), make(chan struct{})
+	e.metrics = mets
 	e.mu.Unlock()
 	go e.watchFatal(host, sup)
 	return nil
@@ -135,9 +141,10 @@ func (e *subprocessExtension) watchFatal(host component.Host, sup *supervisor.Su
 
 func (e *subprocessExtension) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
-	sup, stop, done := e.sup, e.stop, e.done
-	e.sup = nil
+	sup, stop, done, mets := e.sup, e.stop, e.done, e.metrics
+	e.sup, e.metrics = nil, nil
 	e.mu.Unlock()
+	mets.unregister()
 	if sup == nil {
 		return nil
 	}
