@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/collector/otelcol"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
+	"github.com/otelcol-hybrid/otelcol-hybrid/embedded"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
@@ -28,6 +30,7 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 	userResolver := set.ConfigProviderSettings.ResolverSettings // before our converter: the config as written
 	set, catalog := prepare(set)
 	cmd := otelcol.NewCommand(set)
+	cmd.Version = set.BuildInfo.Version + " (Rust components: " + describeMode(defaultMode()) + ")"
 	for _, c := range cmd.Commands() {
 		if c.Name() == "components" {
 			cmd.RemoveCommand(c)
@@ -40,6 +43,16 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 // prepare installs what every entry point (the command line, the Windows
 // service handler) needs: the partitioning converter over the runtime catalog.
 func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (*partition.Catalog, error)) {
+	// An embedded build adds its in-process bridge ends and the extension
+	// running the Rust half; any other build adds nothing.
+	factories := set.Factories
+	set.Factories = func() (otelcol.Factories, error) {
+		f, err := factories()
+		if err != nil {
+			return f, err
+		}
+		return embedded.AddFactories(f), nil
+	}
 	catalog := sync.OnceValues(func() (*partition.Catalog, error) {
 		f, err := set.Factories()
 		if err != nil {
@@ -86,12 +99,13 @@ func newComponentsCommand(set otelcol.CollectorSettings, catalog func() (*partit
 			}
 			out := map[string]any{"buildinfo": map[string]string{
 				"command": set.BuildInfo.Command, "description": set.BuildInfo.Description, "version": set.BuildInfo.Version,
+				"rust_mode": describeMode(defaultMode()),
 			}}
 			groups := map[partition.Kind][]componentRow{}
 			for _, c := range cat.Components() {
 				row := componentRow{Type: c.Type, Runtime: string(c.Runtime), Signals: c.Signals}
 				if c.Runtime == partition.Rust {
-					row.Module = "otelcol-rust (embedded)"
+					row.Module = rustModule
 					if c.NativeType != "" && c.NativeType != c.Type {
 						row.Native = c.NativeType
 					}
@@ -116,7 +130,7 @@ func newComponentsCommand(set otelcol.CollectorSettings, catalog func() (*partit
 
 func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSettings, catalog func() (*partition.Catalog, error)) *cobra.Command {
 	var uris []string
-	var out string
+	var out, modeFlag string
 	c := &cobra.Command{
 		Use:   "partition --config FILE --out DIR",
 		Short: "Writes the Go half (DIR/go.yaml) and the Rust half (DIR/rust.yaml) of a config",
@@ -147,7 +161,16 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 			// go.yaml stays a config the Go collector accepts; the
 			// rust_subprocess extension that carries rust.yaml is added by
 			// the converter at run time.
-			res, warnings, err := split(conf.ToStringMap(), cat, set.BuildInfo)
+			user := conf.ToStringMap()
+			m := mode.Mode(modeFlag)
+			if m == "" {
+				if m, err = userMode(user); err != nil {
+					return err
+				}
+			} else if m != mode.ModeEmbedded && m != mode.ModeSubprocess {
+				return fmt.Errorf("--mode %q is neither embedded nor subprocess", modeFlag)
+			}
+			res, warnings, err := split(user, cat, set.BuildInfo, m)
 			if err != nil {
 				return err
 			}
@@ -163,6 +186,7 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 				return err
 			}
 			var summary strings.Builder
+			fmt.Fprintf(&summary, "mode: %s\n", describeMode(m))
 			fmt.Fprintf(&summary, "wrote %s/go.yaml", out)
 			if res.Rust != nil {
 				plural := "s"
@@ -183,6 +207,7 @@ func newPartitionCommand(set otelcol.CollectorSettings, rs confmap.ResolverSetti
 	}
 	c.Flags().StringArrayVar(&uris, "config", nil, "config URI or file (repeatable, merged in order)")
 	c.Flags().StringVar(&out, "out", "", "directory to write go.yaml and rust.yaml into")
+	c.Flags().StringVar(&modeFlag, "mode", "", "partition for embedded or subprocess mode (default: the mode this binary runs the config in)")
 	return c
 }
 
@@ -212,4 +237,29 @@ func moduleOf[K interface {
 		}
 	}
 	return ""
+}
+
+// rustModule is where `components` says the Rust components come from.
+var rustModule = map[bool]string{
+	true:  "otelcol-ffi (linked in-process)",
+	false: "otelcol-rust (embedded executable, run as a child)",
+}[mode.EmbeddedLinked]
+
+// defaultMode is the mode this binary runs a config in when the config
+// does not ask for one.
+func defaultMode() mode.Mode {
+	m, err := mode.Select("", mode.CgoEnabled)
+	if err != nil {
+		return mode.ModeSubprocess
+	}
+	return m
+}
+
+// describeMode says what a mode means for the process, for --version,
+// `components` and `partition`.
+func describeMode(m mode.Mode) string {
+	if m == mode.ModeEmbedded {
+		return "embedded (linked into this process, bridges are in-process calls)"
+	}
+	return "subprocess (a supervised otelcol-rust child, bridges are OTLP/gRPC on private sockets)"
 }

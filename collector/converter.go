@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgecancel"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
@@ -41,12 +42,24 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	if err != nil {
 		return err
 	}
-	res, warnings, err := split(conf.ToStringMap(), cat, c.build)
+	user := conf.ToStringMap()
+	m, err := userMode(user)
+	if err != nil {
+		return err
+	}
+	res, warnings, err := split(user, cat, c.build, m)
 	if err != nil {
 		return err
 	}
 	goHalf := res.Go
-	if res.Rust != nil {
+	if res.Rust != nil && m == mode.ModeEmbedded {
+		if err := injectExtension(goHalf, mode.EmbeddedExtensionType, map[string]any{"rust_config": res.Rust}); err != nil {
+			return err
+		}
+		if c.logger != nil {
+			c.logger.Info("Config partitioned: Rust components run in this process (embedded mode)", zap.Int("bridges", len(res.Bridges)))
+		}
+	} else if res.Rust != nil {
 		if err := injectExtension(goHalf, subprocessext.Type.String(), map[string]any{
 			"rust_config":     res.Rust,
 			"runtime_dir":     runtimedir.Path(),
@@ -79,11 +92,12 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 // subcommand share: partition the user's config, add bridge_context to a Go
 // half that bridges, and give the Rust half the user's telemetry settings.
 // Warnings say what of the user's config the Rust half cannot honour.
-func split(user map[string]any, cat *partition.Catalog, build component.BuildInfo) (*partition.Result, []string, error) {
+func split(user map[string]any, cat *partition.Catalog, build component.BuildInfo, m mode.Mode) (*partition.Result, []string, error) {
 	if err := requirePipelines(user); err != nil {
 		return nil, nil, err
 	}
 	opts := PartitionOptions()
+	opts.InProcess = m == mode.ModeEmbedded
 	var err error
 	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
 		return nil, nil, err
@@ -127,6 +141,23 @@ func requirePipelines(user map[string]any) error {
 		return fmt.Errorf("service::pipelines: service must have at least one pipeline")
 	}
 	return nil
+}
+
+// userMode is how this binary runs the user's Rust components: the
+// operator's extensions.rust_subprocess.mode (auto when unset) resolved
+// against what this binary links.
+func userMode(user map[string]any) (mode.Mode, error) {
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	req, ok := ext["mode"].(string)
+	if v, set := ext["mode"]; set && v != nil && !ok {
+		return "", fmt.Errorf("extensions::%s::mode: %v is not one of auto, embedded, subprocess", subprocessext.Type, v)
+	}
+	m, err := mode.Select(req, mode.CgoEnabled)
+	if err != nil {
+		return "", fmt.Errorf("extensions::%s::mode: %w", subprocessext.Type, err)
+	}
+	return m, nil
 }
 
 // userBridgeTimeout is the operator's extensions.rust_subprocess.bridge_timeout

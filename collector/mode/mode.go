@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Mode is how Rust components run: linked into this process (embedded, an
-// FFI design this version does not ship) or as a supervised child (subprocess).
+// Mode is how Rust components run: linked into this process through cgo
+// (embedded: bin/otelcol-hybrid-embedded) or as a supervised child
+// extracted from the binary (subprocess: bin/otelcol-hybrid).
 type Mode string
 
 // The modes; auto picks the one this build supports.
@@ -16,32 +17,40 @@ const (
 	ModeSubprocess Mode = "subprocess"
 )
 
-// embeddedAvailable says whether this build links the Rust components in-process.
-// This version only ships the subprocess runtime; the builder refuses to
-// produce an embedded build, so a binary can never claim it.
-const embeddedAvailable = false
-
 // Select resolves the requested mode for this binary. cgoEnabled is
 // whether the binary was built with cgo (embedded mode needs it).
 func Select(requested string, cgoEnabled bool) (Mode, error) {
+	return selectMode(requested, cgoEnabled, EmbeddedLinked)
+}
+
+// selectMode is Select with the build's facts as parameters. linked: the
+// binary links the Rust library (an embedded build).
+func selectMode(requested string, cgoEnabled, linked bool) (Mode, error) {
 	switch Mode(requested) {
 	case "", ModeAuto:
 		// Without cgo only the subprocess mode can work.
-		if cgoEnabled && embeddedAvailable {
+		if cgoEnabled && linked {
 			return ModeEmbedded, nil
 		}
 		return ModeSubprocess, nil
 	case ModeSubprocess:
+		if linked {
+			return "", fmt.Errorf("mode %q is unavailable: this embedded build links the Rust components in-process and carries no otelcol-rust executable to run as a child; use mode: embedded or auto, or the otelcol-hybrid binary for subprocess isolation", requested)
+		}
 		return ModeSubprocess, nil
 	case ModeEmbedded:
 		if !cgoEnabled {
 			return "", fmt.Errorf("mode %q is unavailable: this binary was built with CGO_ENABLED=0 and embedded mode links the Rust components through cgo; use mode: subprocess or auto", requested)
 		}
-		if !embeddedAvailable {
-			return "", fmt.Errorf("mode %q is unavailable: embedded (in-process FFI) mode is not implemented in this version; use mode: subprocess or auto", requested)
+		if !linked {
+			return "", fmt.Errorf("mode %q is unavailable: this binary does not link the Rust components (it runs them as a child); use otelcol-hybrid-embedded, or mode: subprocess or auto", requested)
 		}
 		return ModeEmbedded, nil
 	default:
 		return "", fmt.Errorf("mode %q is not one of auto, embedded, subprocess", requested)
 	}
 }
+
+// EmbeddedExtensionType is the extension that runs the Rust half in-process
+// in an embedded build (embedded/rustembeddedext).
+const EmbeddedExtensionType = "rust_embedded"

@@ -9,19 +9,24 @@ func TestSelect(t *testing.T) {
 	for _, tc := range []struct {
 		req     string
 		cgo     bool
+		linked  bool
 		want    Mode
 		errWord string
 	}{
-		{"", false, ModeSubprocess, ""},
-		{"auto", false, ModeSubprocess, ""},
-		// Embedded is not built in this version, so auto never picks it.
-		{"auto", true, ModeSubprocess, ""},
-		{"subprocess", true, ModeSubprocess, ""},
-		{"embedded", false, "", "CGO_ENABLED=0"},
-		{"embedded", true, "", "not implemented in this version"},
-		{"ffi", false, "", "not one of auto, embedded, subprocess"},
+		{"", false, false, ModeSubprocess, ""},
+		{"auto", false, false, ModeSubprocess, ""},
+		// A cgo build without the Rust library linked stays subprocess.
+		{"auto", true, false, ModeSubprocess, ""},
+		{"auto", true, true, ModeEmbedded, ""},
+		{"", true, true, ModeEmbedded, ""},
+		{"subprocess", true, false, ModeSubprocess, ""},
+		{"subprocess", true, true, "", "carries no otelcol-rust executable"},
+		{"embedded", false, false, "", "CGO_ENABLED=0"},
+		{"embedded", true, false, "", "does not link the Rust components"},
+		{"embedded", true, true, ModeEmbedded, ""},
+		{"ffi", false, false, "", "not one of auto, embedded, subprocess"},
 	} {
-		got, err := Select(tc.req, tc.cgo)
+		got, err := selectMode(tc.req, tc.cgo, tc.linked)
 		if tc.errWord != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.errWord) {
 				t.Errorf("Select(%q, cgo=%v) error = %v, want one saying %q", tc.req, tc.cgo, err, tc.errWord)

@@ -88,9 +88,9 @@ pub struct OtelcolError {
 }
 
 /// Signals, numbered like the OTLP services.
-pub const SIGNAL_TRACES: u8 = 0;
-pub const SIGNAL_METRICS: u8 = 1;
-pub const SIGNAL_LOGS: u8 = 2;
+pub const OTELCOL_SIGNAL_TRACES: u8 = 0;
+pub const OTELCOL_SIGNAL_METRICS: u8 = 1;
+pub const OTELCOL_SIGNAL_LOGS: u8 = 2;
 
 /// The Go side's functions, registered once by `otelcol_ffi_init`.
 ///

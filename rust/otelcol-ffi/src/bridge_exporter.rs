@@ -13,7 +13,7 @@ use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestConte
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use crate::abi::{SIGNAL_LOGS, SIGNAL_METRICS, SIGNAL_TRACES};
+use crate::abi::{OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES};
 use crate::bridge_receiver::bridge_name;
 
 otelcol_core::register!(exporter FFI_BRIDGE_EXPORTER = "ffi_bridge", [Traces, Metrics, Logs], create);
@@ -86,9 +86,9 @@ impl Exporter for BridgeExporter {
         pending().insert(call_id, tx);
         let waiting = Waiting(call_id);
         let signal = match data.signal() {
-            otelcol_core::Signal::Traces => SIGNAL_TRACES,
-            otelcol_core::Signal::Metrics => SIGNAL_METRICS,
-            otelcol_core::Signal::Logs => SIGNAL_LOGS,
+            otelcol_core::Signal::Traces => OTELCOL_SIGNAL_TRACES,
+            otelcol_core::Signal::Metrics => OTELCOL_SIGNAL_METRICS,
+            otelcol_core::Signal::Logs => OTELCOL_SIGNAL_LOGS,
         };
         {
             let c = crate::context::Outgoing::new(ctx, call_id);

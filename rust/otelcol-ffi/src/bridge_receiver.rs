@@ -109,8 +109,10 @@ pub fn consume(
     };
     let id = entry.id.to_string();
     let work = async move {
-        let _registered = registered;
         let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
+        // Out of the registry before the caller learns the result, so a
+        // caller that checks finds nothing left behind.
+        drop(registered);
         done(r);
     };
     rt.spawn(entry.tracker.track_future(work));

@@ -36,7 +36,7 @@ use std::ffi::{CString, c_char};
 use bytes::Bytes;
 use otelcol_core::Signal;
 
-use abi::{OtelcolCallbacks, OtelcolContext, OtelcolError, OwnedCString, SIGNAL_LOGS, SIGNAL_METRICS, SIGNAL_TRACES};
+use abi::{OtelcolCallbacks, OtelcolContext, OtelcolError, OwnedCString, OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES};
 
 /// Result codes of the entry points that return one.
 pub const OTELCOL_OK: i32 = 0;
@@ -170,9 +170,9 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
             Err(e) => return Some(otelcol_core::ProcessingError::permanent(format!("bridge name: {e}"))),
         };
         let signal = match signal {
-            SIGNAL_TRACES => Signal::Traces,
-            SIGNAL_METRICS => Signal::Metrics,
-            SIGNAL_LOGS => Signal::Logs,
+            OTELCOL_SIGNAL_TRACES => Signal::Traces,
+            OTELCOL_SIGNAL_METRICS => Signal::Metrics,
+            OTELCOL_SIGNAL_LOGS => Signal::Logs,
             other => return Some(otelcol_core::ProcessingError::permanent(format!("unknown signal {other}"))),
         };
         if ctx.is_null() {

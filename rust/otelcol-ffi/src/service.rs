@@ -16,10 +16,39 @@ const CONFIG_NAME: &str = "rust half";
 /// component crates; an empty registry would reject every config with a
 /// misleading "unknown type". Say what really happened instead.
 pub fn check_registry() -> Result<(), String> {
-    if registry::list().is_empty() {
-        return Err("the Rust component registry is empty: the static library was linked without its components (linkme sections dropped)".into());
+    let linked = registry::list();
+    let missing: Vec<String> = LINKED
+        .iter()
+        .filter(|(kind, ty)| !linked.iter().any(|c| c.kind == *kind && c.type_name == *ty))
+        .map(|(kind, ty)| format!("{kind} {ty}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the Rust component registry lacks {}: the static library was linked without its components' linkme sections (link the whole archive)",
+            missing.join(", ")
+        ));
     }
     Ok(())
+}
+
+/// What this library links (lib.rs), as the registry must list it.
+const LINKED: &[(&str, &str)] = &[
+    ("receiver", "otlp"),
+    ("receiver", "ffi_bridge"),
+    ("processor", "advanced_filter"),
+    ("processor", "fault"),
+    ("exporter", "otlp_rust"),
+    ("exporter", "debug"),
+    ("exporter", "file"),
+    ("exporter", "ffi_bridge"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn everything_linked_is_registered() {
+        super::check_registry().unwrap();
+    }
 }
 
 /// Parses and checks `yaml` as `otelcol-rust validate` does, creating but not

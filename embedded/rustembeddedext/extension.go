@@ -1,0 +1,50 @@
+//go:build cgo && otelcol_embedded
+
+package rustembeddedext
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/extension"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
+)
+
+type embeddedExtension struct {
+	cfg     *Config
+	set     extension.Settings
+	started bool
+}
+
+func (e *embeddedExtension) Start(_ context.Context, host component.Host) error {
+	if e.cfg.RustConfig == nil {
+		e.set.Logger.Info("No Rust component in the config: the Rust half does not start")
+		return nil
+	}
+	data, err := e.cfg.rustYAML()
+	if err != nil {
+		return err
+	}
+	ffi.SetLogger(e.set.Logger)
+	began := time.Now()
+	if err := ffi.Start(data); err != nil {
+		return fmt.Errorf("starting the Rust half in-process: %w", err)
+	}
+	e.started = true
+	e.set.Logger.Info("Rust components run in-process (embedded mode)", zap.Duration("start", time.Since(began)))
+	componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+	return nil
+}
+
+func (e *embeddedExtension) Shutdown(context.Context) error {
+	if !e.started {
+		return nil
+	}
+	e.started = false
+	return ffi.Shutdown()
+}
