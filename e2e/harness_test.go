@@ -38,6 +38,29 @@ func binary(t *testing.T, name string) string {
 	return p
 }
 
+// hybridBin is the collector under test: bin/otelcol-hybrid, or the
+// embedded build when OTELCOL_HYBRID_EMBEDDED_BIN is set (`make
+// test-embedded-e2e` runs the whole suite again that way).
+func hybridBin(t *testing.T) string {
+	t.Helper()
+	if embedded() {
+		return binary(t, "OTELCOL_HYBRID_EMBEDDED_BIN")
+	}
+	return binary(t, "OTELCOL_HYBRID_BIN")
+}
+
+// embedded: this run tests the embedded build (Rust linked in-process).
+func embedded() bool { return os.Getenv("OTELCOL_HYBRID_EMBEDDED_BIN") != "" }
+
+// skipInEmbedded skips a test about the Rust child process, which an
+// embedded build does not have.
+func skipInEmbedded(t *testing.T, why string) {
+	t.Helper()
+	if embedded() {
+		t.Skip("embedded build: " + why)
+	}
+}
+
 // shortTempDir is a temp dir with a short path: bridge sockets live under it
 // and unix socket paths are limited to ~104 bytes.
 func shortTempDir(t *testing.T) string {
@@ -69,7 +92,7 @@ type hybridOpts struct {
 // startHybrid writes config to a file and runs otelcol-hybrid on it.
 func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 	t.Helper()
-	bin := binary(t, "OTELCOL_HYBRID_BIN")
+	bin := hybridBin(t)
 	dir := shortTempDir(t)
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {

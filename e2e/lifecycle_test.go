@@ -95,6 +95,7 @@ func (c *seqClient) send(ctx context.Context, n int) ([]int64, error) {
 // client sends; the supervisor restarts it and every point the Go receiver
 // acknowledged reaches the backend (at-least-once; duplicates are counted).
 func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
+	skipInEmbedded(t, "no Rust child to kill")
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
@@ -170,6 +171,7 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 // TestSIGTERMStopsBothAndCleansUp: both processes exit 0 within the grace
 // period and no socket or config file is left; only the verified cache may stay.
 func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
+	skipInEmbedded(t, "no Rust child and no bridge sockets")
 	be := startBackend(t)
 	in := testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
@@ -327,7 +329,8 @@ service:%s
 // halves with the embedded otelcol-rust, from a fresh TMPDIR, and leaves no
 // group/world-accessible file or directory behind.
 func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
-	bin := binary(t, "OTELCOL_HYBRID_BIN")
+	skipInEmbedded(t, "nothing is extracted (no memfd or disk copy)")
+	bin := hybridBin(t)
 	dir := shortTempDir(t)
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
@@ -375,7 +378,7 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 
 // TestComponentsListsRuntimes: `components` shows every component with its runtime.
 func TestComponentsListsRuntimes(t *testing.T) {
-	out := run(t, 30*time.Second, binary(t, "OTELCOL_HYBRID_BIN"), "components")
+	out := run(t, 30*time.Second, hybridBin(t), "components")
 	var listing map[string][]struct {
 		Type    string `yaml:"type"`
 		Runtime string `yaml:"runtime"`
@@ -420,6 +423,7 @@ func (b *backend) seqCount(s int64) int {
 // up) still takes otelcol-rust down within a second (Pdeathsig, plus the
 // child's own stdin-EOF / parent-pid check).
 func TestParentKill9TakesChildDown(t *testing.T) {
+	skipInEmbedded(t, "no Rust child to outlive the parent")
 	be := startBackend(t)
 	h := startHybrid(t, fmt.Sprintf(passThroughConfig, testkit.FreeAddr(t), be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()

@@ -60,7 +60,7 @@ func partitionCmd(t *testing.T, config string) (out, goYAML, rustYAML string) {
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary(t, "OTELCOL_HYBRID_BIN"), "partition", "--config", cfg, "--out", filepath.Join(dir, "out"))
+	cmd := exec.Command(hybridBin(t), "partition", "--config", cfg, "--out", filepath.Join(dir, "out"))
 	cmd.Env = append(os.Environ(), "OTELCOL_HYBRID_RUNTIME_DIR="+filepath.Join(dir, "run"))
 	b, err := cmd.CombinedOutput()
 	if err != nil {
@@ -138,10 +138,14 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 	if !strings.Contains(h.out.String(), want) {
 		t.Fatalf("start-up log lacks %q", want)
 	}
-	child := h.rustChild(10 * time.Second)
+	// The Rust receiver listens in the child, or in the process itself when embedded.
+	owner := h.cmd.Process.Pid
+	if !embedded() {
+		owner = h.rustChild(10 * time.Second)
+	}
 	for _, addr := range []string{grpcIn, httpIn} {
-		if pid := listenerPID(t, addr); pid != child {
-			t.Fatalf("%s is listened on by pid %d, want the Rust child %d (parent %d)", addr, pid, child, h.cmd.Process.Pid)
+		if pid := listenerPID(t, addr); pid != owner {
+			t.Fatalf("%s is listened on by pid %d, want the Rust half's %d (parent %d)", addr, pid, owner, h.cmd.Process.Pid)
 		}
 	}
 	sendPlacementLoad(t, grpcIn, httpIn)
