@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -24,8 +25,9 @@ const (
 // ({timestamp, level, target, message, …fields}) at their own level with their
 // fields, anything else as plain text. Every line also lands in tail.
 type childLog struct {
-	log  *zap.Logger // already Named("rust")
-	tail *ringBuffer
+	log   *zap.Logger // already Named("rust")
+	tail  *ringBuffer
+	route func(target string) LogRoute // nil: every line through log's filters
 }
 
 // consume reads r until EOF; stream names it ("stderr"/"stdout") on plain lines.
@@ -79,8 +81,16 @@ func (c *childLog) emitJSON(raw []byte) bool {
 	if msg == "" {
 		msg, _ = obj["msg"].(string)
 	}
-	ce := c.log.Check(lvl, msg)
-	if ce == nil {
+	var route LogRoute
+	if target, _ := obj["target"].(string); c.route != nil {
+		route = c.route(target)
+	}
+	var ce *zapcore.CheckedEntry
+	if !route.IgnoreLevel && !route.IgnoreSampling {
+		if ce = c.log.Check(lvl, msg); ce == nil {
+			return true
+		}
+	} else if !route.IgnoreLevel && !c.log.Core().Enabled(lvl) {
 		return true
 	}
 	delete(obj, "level")
@@ -100,7 +110,14 @@ func (c *childLog) emitJSON(raw []byte) bool {
 	for _, k := range keys {
 		fields = append(fields, jsonField(k, obj[k]))
 	}
-	ce.Write(fields...)
+	if ce != nil {
+		ce.Write(fields...)
+		return true
+	}
+	// Checking is where zap's level and sampler decide; writing to the core
+	// skips both and keeps everything else (encoding, outputs, tee, fields).
+	ent := zapcore.Entry{Level: lvl, Time: time.Now(), LoggerName: c.log.Name(), Message: msg}
+	_ = c.log.Core().Write(ent, fields)
 	return true
 }
 

@@ -49,6 +49,11 @@ type Config struct {
 	Logger *zap.Logger
 	// MeterProvider, when set, gets state/restart/exit instruments.
 	MeterProvider metric.MeterProvider
+	// LogRoute, when set, is asked about every structured child line by its
+	// "target" field: lines it routes past the logger's level or sampling
+	// are written to the logger's core directly. Default: every line goes
+	// through the logger's level and sampling like the parent's own.
+	LogRoute func(target string) LogRoute
 	// OnStatus, when set, is called on every state change, in order, from a
 	// dedicated goroutine (it may call any Supervisor method).
 	OnStatus func(Status)
@@ -157,4 +162,14 @@ func parseEndpoint(s string) (endpoint, error) {
 		return endpoint{}, fmt.Errorf("supervisor: health endpoint %q is not a loopback IP address", s)
 	}
 	return endpoint{network: "tcp", address: s}, nil
+}
+
+// LogRoute says how a child line skips the parent logger's filters.
+type LogRoute struct {
+	// IgnoreLevel: the child filtered this target itself, at a level the
+	// operator chose for it, which may be below the logger's.
+	IgnoreLevel bool
+	// IgnoreSampling: every line of this target is wanted (output a user
+	// reads line by line), so the logger's sampler must not drop any.
+	IgnoreSampling bool
 }

@@ -103,7 +103,7 @@ func (s *Supervisor) launch(ctx context.Context) (*child, *healthClient, error) 
 	if s.ep.network == "unix" {
 		removeStaleSocket(s.ep.address)
 	}
-	logs := &childLog{log: s.rustLog, tail: newRingBuffer(crashTailBytes)}
+	logs := &childLog{log: s.rustLog, tail: newRingBuffer(crashTailBytes), route: s.cfg.LogRoute}
 	c, err := spawnChild(&s.cfg, logs)
 	if err != nil {
 		return nil, nil, err

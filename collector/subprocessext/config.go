@@ -39,6 +39,7 @@ type Config struct {
 
 	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
 	Restart     RestartConfig     `mapstructure:"restart"`
+	Logs        LogsConfig        `mapstructure:"logs"`
 
 	// validate is swapped by tests; it runs `otelcol-rust validate` on the Rust half.
 	validate func(*Config) error
@@ -109,6 +110,7 @@ func (c *Config) Validate() error {
 	if c.Restart.Jitter < 0 || c.Restart.Jitter > 1 {
 		errs = append(errs, fmt.Errorf("restart.jitter: must be within [0, 1]"))
 	}
+	errs = append(errs, c.Logs.validate()...)
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}

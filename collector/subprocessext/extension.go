@@ -104,6 +104,8 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 			Multiplier: c.Restart.Multiplier, Jitter: c.Restart.Jitter, ResetAfter: c.Restart.ResetAfter,
 			MaxRestarts: c.Restart.MaxRestarts, Window: c.Restart.Window,
 		},
+		Env:           c.Logs.childEnv(logsLevel(c.RustConfig)),
+		LogRoute:      c.Logs.route(),
 		Logger:        e.set.Logger,
 		MeterProvider: e.set.MeterProvider,
 		OnStatus:      func(st supervisor.Status) { reportStatus(host, st) },
