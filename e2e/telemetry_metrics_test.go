@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+)
+
+// TestRustComponentsCountOnTheCollectorsPrometheusEndpoint: N one-point
+// requests reach a Rust advanced_filter/tel that drops k of them and a Rust
+// otlp_rust/tel whose backend refuses m (InvalidArgument: permanent, no
+// retry). The collector's own Prometheus endpoint, read with Prometheus's
+// parser, shows the Rust components on the Go collector's series:
+//   - processor incoming N, outgoing N−k;
+//   - exporter sent N−k−m, send_failed m with error_type/error_permanent;
+//   - the receiver accepted N−m, refused m: Go's own counters when the
+//     receiver stays in Go (and the bridge's latency histogram has N
+//     requests), the Rust receiver's under the same labels when it is placed
+//     in Rust.
+func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
+	const n, k, m = 20, 5, 3
+	for _, tc := range []struct {
+		name, config string
+		bridged      bool
+	}{
+		{"go receiver, bridge", "telemetry_go_to_rust.yaml", true},
+		{"receiver placed in Rust", "telemetry_all_rust.yaml", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			be := startBackend(t)
+			be.SetMetricFailure(func(name string, _ int) error {
+				if name == "tel_fail" {
+					return status.Error(codes.InvalidArgument, "tel-refused")
+				}
+				return nil
+			})
+			in, prom := testkit.FreeAddr(t), testkit.FreeAddr(t)
+			_, promPort, _ := net.SplitHostPort(prom)
+			cfg, err := os.ReadFile(filepath.Join("testdata", tc.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := startHybrid(t, string(cfg), hybridOpts{env: []string{
+				"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort,
+			}})
+			h.waitReady()
+			c := otlpClient(t, in)
+			for i := range n {
+				name := "tel_keep"
+				switch {
+				case i < k:
+					name = "tel_drop"
+				case i < k+m:
+					name = "tel_fail"
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				st, _ := export(ctx, c, name)
+				cancel()
+				if want := map[bool]codes.Code{true: codes.InvalidArgument, false: codes.OK}[name == "tel_fail"]; st.Code() != want {
+					t.Fatalf("request %d (%s): %v, want %v", i, name, st, want)
+				}
+			}
+			proc := []string{"processor=advanced_filter/tel", "otel_signal=metrics"}
+			exp := "exporter=otlp_rust/tel"
+			want := []expectSeries{
+				{"otelcol_processor_incoming_items", proc, n},
+				{"otelcol_processor_outgoing_items", proc, n - k},
+				{"otelcol_exporter_sent_metric_points", []string{exp}, n - k - m},
+				{"otelcol_exporter_send_failed_metric_points", []string{exp, "error_type=InvalidArgument", "error_permanent=true"}, m},
+				{"otelcol_receiver_accepted_metric_points", []string{"receiver=otlp", "transport=grpc"}, n - m},
+				{"otelcol_receiver_refused_metric_points", []string{"receiver=otlp", "transport=grpc"}, m},
+				{"otelcol_receiver_failed_metric_points", []string{"receiver=otlp", "transport=grpc"}, 0},
+			}
+			if tc.bridged {
+				want = append(want, expectSeries{"otelcol_hybrid_bridge_duration", []string{"direction=go_to_rust", "otel_signal=metrics"}, n})
+			}
+			fams := waitForSeries(t, prom, want)
+			// The partitioner's Rust components stay off the user's series.
+			for _, fam := range []string{"otelcol_receiver_accepted_metric_points", "otelcol_exporter_sent_metric_points"} {
+				for _, mt := range fams[fam].GetMetric() {
+					for _, l := range mt.GetLabel() {
+						if strings.HasPrefix(l.GetValue(), "otlp/bridge_") || strings.HasPrefix(l.GetValue(), "otlp_rust/bridge_") {
+							t.Errorf("%s has the Rust bridge component %s", fam, l.GetValue())
+						}
+					}
+				}
+			}
+		})
+	}
+}
