@@ -3,8 +3,8 @@
 # build/ is generated (reproducibility builds, example distributions) and is
 # not linted. `make test` runs this first.
 
-# The Go modules: the root one, the benchmarks, the OTAP peer of the e2e tests.
-GO_LINT_MODULES := . bench e2e/otappeer
+# The Go modules: the root one, the benchmarks, the OTAP and Jaeger peers of the e2e tests.
+GO_LINT_MODULES := . bench e2e/otappeer e2e/jaegerpeer
 
 .PHONY: lint lint-go lint-rust
 

@@ -17,6 +17,7 @@ test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go u
 	$(MAKE) --no-print-directory check-generate check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-otap
+	$(MAKE) --no-print-directory test-jaeger
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory check-release
