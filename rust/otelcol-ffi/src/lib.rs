@@ -19,6 +19,8 @@ mod callbacks;
 pub mod context;
 pub mod errors;
 mod log;
+#[cfg(test)]
+mod miri_tests;
 mod panics;
 pub mod runtime;
 mod service;
