@@ -16,6 +16,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustexe"
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustmetrics"
 	"github.com/otelcol-hybrid/otelcol-hybrid/supervisor"
 )
 
@@ -27,7 +28,7 @@ type subprocessExtension struct {
 	sup     *supervisor.Supervisor
 	stop    chan struct{}
 	done    chan struct{}
-	metrics *rustMetrics
+	metrics *rustmetrics.Metrics
 }
 
 func newExtension(set extension.Settings, cfg *Config) *subprocessExtension {
@@ -59,7 +60,8 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 		_ = os.RemoveAll(dir)
 		return fmt.Errorf("starting otelcol-rust: %w", err)
 	}
-	mets, err := registerRustMetrics(e.set.MeterProvider, metricsLevel(e.cfg.RustConfig), sup.Call)
+	mets, err := rustmetrics.Register(e.set.MeterProvider, rustmetrics.Level(e.cfg.RustConfig),
+		func(ctx context.Context) ([]byte, error) { return sup.Call(ctx, rustmetrics.SnapshotMethod, nil) })
 	if err != nil {
 		e.set.Logger.Warn("The Rust components' metrics are not reported", zap.Error(err))
 	}
@@ -146,7 +148,7 @@ func (e *subprocessExtension) Shutdown(ctx context.Context) error {
 	sup, stop, done, mets := e.sup, e.stop, e.done, e.metrics
 	e.sup, e.metrics = nil, nil
 	e.mu.Unlock()
-	mets.unregister()
+	mets.Unregister()
 	if sup == nil {
 		return nil
 	}

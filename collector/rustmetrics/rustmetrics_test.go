@@ -1,4 +1,4 @@
-package subprocessext
+package rustmetrics
 
 import (
 	"context"
@@ -64,10 +64,7 @@ type fakeChild struct {
 	snap *childSnapshot // nil: the child is down
 }
 
-func (f *fakeChild) call(_ context.Context, method string, _ []byte) ([]byte, error) {
-	if method != snapshotMethod {
-		f.t.Errorf("method %q", method)
-	}
+func (f *fakeChild) call(context.Context) ([]byte, error) {
 	if f.snap == nil {
 		return nil, errors.New("no child")
 	}
@@ -95,11 +92,11 @@ func TestRustCountersStayMonotonicAcrossChildRestarts(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	child := &fakeChild{t: t, snap: &childSnapshot{instance: "a", sent: 10}}
-	m, err := registerRustMetrics(mp, "normal", child.call)
+	m, err := Register(mp, "normal", child.call)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.unregister()
+	defer m.Unregister()
 	sent := func() int64 {
 		dps := collect(t, reader)["otelcol_exporter_sent_metric_points"]
 		if len(dps) != 1 {
@@ -135,12 +132,12 @@ func TestFailureAttributesOnlyAtDetailedLevel(t *testing.T) {
 	}{{"normal", 1}, {"basic", 1}, {"detailed", 2}} {
 		reader := sdkmetric.NewManualReader()
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-		m, err := registerRustMetrics(mp, tc.level, (&fakeChild{t: t, snap: snap}).call)
+		m, err := Register(mp, tc.level, (&fakeChild{t: t, snap: snap}).call)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dps := collect(t, reader)["otelcol_exporter_send_failed_metric_points"]
-		m.unregister()
+		m.Unregister()
 		if len(dps) != tc.series {
 			t.Fatalf("%s: %d failure series, want %d: %v", tc.level, len(dps), tc.series, dps)
 		}
@@ -159,11 +156,11 @@ func TestFailureAttributesOnlyAtDetailedLevel(t *testing.T) {
 }
 
 func TestLevelNoneRegistersNothing(t *testing.T) {
-	m, err := registerRustMetrics(sdkmetric.NewMeterProvider(), "None", nil)
+	m, err := Register(sdkmetric.NewMeterProvider(), "None", nil)
 	if m != nil || err != nil {
 		t.Fatalf("got %v, %v", m, err)
 	}
-	if got := metricsLevel(map[string]any{}); got != "normal" {
+	if got := Level(map[string]any{}); got != "normal" {
 		t.Fatalf("default level %q", got)
 	}
 }
@@ -174,11 +171,11 @@ func TestBridgeHopsKeepTheChildsBucketsAndSum(t *testing.T) {
 	hops := make([]uint64, len(hopBounds)+1)
 	hops[1], hops[3] = 2, 1 // two in (50µs, 100µs], one in (250µs, 500µs]
 	child := &fakeChild{t: t, snap: &childSnapshot{instance: "a", hops: hops, hopSum: 0.00016 + 0.0004}}
-	m, err := registerRustMetrics(mp, "normal", child.call)
+	m, err := Register(mp, "normal", child.call)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.unregister()
+	defer m.Unregister()
 	collect(t, reader) // reads the snapshot and records the hops
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {

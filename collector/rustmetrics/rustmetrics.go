@@ -1,4 +1,9 @@
-package subprocessext
+// Package rustmetrics serves the Rust half's component counters through the
+// collector's own MeterProvider, on the Go collector's instruments, from
+// snapshots the Rust half hands over as an OTLP ExportMetricsServiceRequest
+// (over the child's health socket in subprocess mode, through the C ABI in
+// embedded mode: the caller says how to fetch one).
+package rustmetrics
 
 import (
 	"context"
@@ -15,9 +20,13 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// snapshotMethod is otelcol-rust's service on its health listener that
-// answers with every component counter as an OTLP ExportMetricsServiceRequest.
-const snapshotMethod = "/otelcol_hybrid.telemetry.v1.Telemetry/Snapshot"
+// SnapshotMethod is otelcol-rust's gRPC method on its health listener that
+// answers with every component counter as an OTLP ExportMetricsServiceRequest
+// (the request body is ignored).
+const SnapshotMethod = "/otelcol_hybrid.telemetry.v1.Telemetry/Snapshot"
+
+// Fetch returns one encoded snapshot of the Rust half's counters.
+type Fetch func(ctx context.Context) ([]byte, error)
 
 // rustMeterName is the scope the Rust half's series carry in OTLP readers;
 // the Prometheus reader merges them into the Go components' families.
@@ -63,12 +72,12 @@ type seriesKey struct {
 	attrs attribute.Distinct
 }
 
-// rustMetrics turns snapshots of the child's counters into observations.
+// Metrics turns snapshots of the Rust half's counters into observations.
 // Counters stay monotonic across child restarts: when the snapshot's
 // instance changes, the last values of the previous child are folded into
 // a base the new child's values are added to.
-type rustMetrics struct {
-	call     func(ctx context.Context, method string, req []byte) ([]byte, error)
+type Metrics struct {
+	fetch    Fetch
 	detailed bool
 
 	counters map[string]metric.Int64ObservableCounter
@@ -84,16 +93,15 @@ type rustMetrics struct {
 	hopSum   map[seriesKey]float64
 }
 
-// registerRustMetrics adds the Rust half's series to mp. level is
-// service::telemetry::metrics::level; at none nothing is registered.
-func registerRustMetrics(mp metric.MeterProvider, level string,
-	call func(ctx context.Context, method string, req []byte) ([]byte, error),
-) (*rustMetrics, error) {
+// Register adds the Rust half's series to mp, read with fetch at each
+// collection. level is service::telemetry::metrics::level; at none nothing is
+// registered and Register returns nil (whose Unregister does nothing).
+func Register(mp metric.MeterProvider, level string, fetch Fetch) (*Metrics, error) {
 	if mp == nil || strings.EqualFold(level, "none") {
 		return nil, nil
 	}
-	m := &rustMetrics{
-		call: call, detailed: strings.EqualFold(level, "detailed"),
+	m := &Metrics{
+		fetch: fetch, detailed: strings.EqualFold(level, "detailed"),
 		counters: map[string]metric.Int64ObservableCounter{},
 		last:     map[seriesKey]int64{}, base: map[seriesKey]int64{}, attrs: map[seriesKey]attribute.Set{},
 		hopLast: map[seriesKey][]uint64{}, hopSum: map[seriesKey]float64{},
@@ -129,15 +137,16 @@ func registerRustMetrics(mp metric.MeterProvider, level string,
 // with the same buckets, replayed counts land exactly where the child put them.
 var hopBounds = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
 
-func (m *rustMetrics) unregister() {
+// Unregister stops reporting the series.
+func (m *Metrics) Unregister() {
 	if m != nil && m.reg != nil {
 		_ = m.reg.Unregister()
 	}
 }
 
-func (m *rustMetrics) observe(ctx context.Context, o metric.Observer) error {
+func (m *Metrics) observe(ctx context.Context, o metric.Observer) error {
 	cctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-	raw, err := m.call(cctx, snapshotMethod, nil)
+	raw, err := m.fetch(cctx)
 	cancel()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -155,7 +164,7 @@ func (m *rustMetrics) observe(ctx context.Context, o metric.Observer) error {
 }
 
 // apply reads one snapshot; called with mu held.
-func (m *rustMetrics) apply(raw []byte) error {
+func (m *Metrics) apply(raw []byte) error {
 	req := pmetricotlp.NewExportRequest()
 	if err := req.UnmarshalProto(raw); err != nil {
 		return fmt.Errorf("otelcol-rust metrics snapshot: %w", err)
@@ -192,7 +201,7 @@ func (m *rustMetrics) apply(raw []byte) error {
 	return nil
 }
 
-func (m *rustMetrics) applyMetric(mt pmetric.Metric, current map[seriesKey]int64) {
+func (m *Metrics) applyMetric(mt pmetric.Metric, current map[seriesKey]int64) {
 	switch mt.Type() {
 	case pmetric.MetricTypeSum:
 		if _, known := m.counters[mt.Name()]; !known {
@@ -215,7 +224,7 @@ func (m *rustMetrics) applyMetric(mt pmetric.Metric, current map[seriesKey]int64
 	}
 }
 
-func (m *rustMetrics) attributes(name string, in pcommon.Map) attribute.Set {
+func (m *Metrics) attributes(name string, in pcommon.Map) attribute.Set {
 	kvs := make([]attribute.KeyValue, 0, in.Len())
 	dropFailure := !m.detailed && strings.HasPrefix(name, "otelcol_exporter_send_failed_")
 	for k, v := range in.All() {
@@ -238,7 +247,7 @@ func (m *rustMetrics) attributes(name string, in pcommon.Map) attribute.Set {
 // since the last snapshot, spread inside the bucket so that their sum is the
 // child's sum: the collector's histogram then has the child's exact counts
 // (same bounds) and sum. There is no observable histogram to report them with.
-func (m *rustMetrics) replayHops(dps pmetric.HistogramDataPointSlice) {
+func (m *Metrics) replayHops(dps pmetric.HistogramDataPointSlice) {
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
 		attrs := m.attributes(bridgeDuration, dp.Attributes())
@@ -292,9 +301,9 @@ func bucketRange(bounds []float64, b int) (float64, float64) {
 	return lo, 2 * lo
 }
 
-// metricsLevel is service::telemetry::metrics::level as the converter passed
-// it to the Rust half; the collector's default, normal, when absent.
-func metricsLevel(rust map[string]any) string {
+// Level is service::telemetry::metrics::level as the converter passed it to
+// the Rust half (its config); the collector's default, normal, when absent.
+func Level(rust map[string]any) string {
 	svc, _ := rust["service"].(map[string]any)
 	tel, _ := svc["telemetry"].(map[string]any)
 	mt, _ := tel["metrics"].(map[string]any)
