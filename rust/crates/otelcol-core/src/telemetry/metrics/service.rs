@@ -87,3 +87,59 @@ impl Decoder for BytesCodec {
         Ok(Some(src.copy_to_bytes(src.remaining())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+    use prost::Message;
+
+    use super::*;
+    use crate::component::{ComponentId, Signal};
+    use crate::endpoint::{ListenAddr, Target};
+    use crate::health::HealthState;
+    use crate::health_check::HealthCheckServer;
+    use crate::telemetry::metrics::{Level, Registry, install};
+
+    /// The parent's view: the health listener answers the snapshot method with
+    /// the installed registry's counters, and an unknown method with Unimplemented.
+    #[tokio::test]
+    async fn the_health_listener_serves_the_snapshot() {
+        let reg = Arc::new(Registry::new(Level::Normal));
+        reg.receiver(&ComponentId::parse("otlp").unwrap(), "grpc", Signal::Traces)
+            .record(7, &Ok(()));
+        install(reg);
+
+        let dir = tempfile::tempdir().unwrap();
+        let sock = format!("unix://{}", dir.path().join("h.sock").display());
+        let server = HealthCheckServer::start(&ListenAddr::parse(&sock).unwrap(), &HealthState::new().await)
+            .await
+            .unwrap();
+        let channel = Target::parse(&sock, "test").unwrap().target.connect_lazy().unwrap();
+        let grpc = tonic::client::Grpc::new(channel);
+        let call = |path: &'static str| {
+            let mut grpc = grpc.clone();
+            async move {
+                grpc.ready().await.unwrap();
+                grpc.unary(
+                    tonic::Request::new(Bytes::new()),
+                    http::uri::PathAndQuery::from_static(path),
+                    BytesCodec,
+                )
+                .await
+            }
+        };
+        let body = call(SNAPSHOT_PATH).await.unwrap().into_inner();
+        let req = ExportMetricsServiceRequest::decode(body).unwrap();
+        let names: Vec<&str> = req.resource_metrics[0].scope_metrics[0]
+            .metrics
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert!(names.contains(&"otelcol_receiver_accepted_spans"), "{names:?}");
+        let err = call("/otelcol_hybrid.telemetry.v1.Telemetry/Nope").await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::Unimplemented);
+        server.stop().await;
+    }
+}
