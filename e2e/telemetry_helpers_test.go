@@ -1,11 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"google.golang.org/grpc"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -109,5 +116,67 @@ func waitForSeries(t *testing.T, addr string, want []expectSeries) map[string]*d
 			t.Fatalf("collector metrics:\n  %s", strings.Join(wrong, "\n  "))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ownMetricsSink is where the collector's OTLP periodic reader pushes its own
+// metrics: it remembers which (metric, label=value) pairs it has seen.
+type ownMetricsSink struct {
+	pmetricotlp.UnimplementedGRPCServer
+	Addr string
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func startOwnMetricsSink(t *testing.T) *ownMetricsSink {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &ownMetricsSink{Addr: l.Addr().String(), seen: map[string]bool{}}
+	srv := grpc.NewServer()
+	pmetricotlp.RegisterGRPCServer(srv, s)
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(srv.Stop)
+	return s
+}
+
+func (s *ownMetricsSink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rms := req.Metrics().ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		sms := rms.At(i).ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			ms := sms.At(j).Metrics()
+			for k := 0; k < ms.Len(); k++ {
+				m := ms.At(k)
+				forEachPointAttrs(m, func(attrs pcommon.Map) {
+					for key, v := range attrs.All() {
+						s.seen[m.Name()+" "+key+"="+v.AsString()] = true
+					}
+				})
+			}
+		}
+	}
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+// waitFor waits until metric name was pushed with label=value.
+func (s *ownMetricsSink) waitFor(t *testing.T, name, label string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		ok := s.seen[name+" "+label]
+		s.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the OTLP periodic reader did not push %s{%s}", name, label)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

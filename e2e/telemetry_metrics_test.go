@@ -19,7 +19,8 @@ import (
 // requests reach a Rust advanced_filter/tel that drops k of them and a Rust
 // otlp_rust/tel whose backend refuses m (InvalidArgument: permanent, no
 // retry). The collector's own Prometheus endpoint, read with Prometheus's
-// parser, shows the Rust components on the Go collector's series:
+// parser, shows the Rust components on the Go collector's series (and an
+// OTLP periodic reader exports them too):
 //   - processor incoming N, outgoing N−k;
 //   - exporter sent N−k−m, send_failed m with error_type/error_permanent;
 //   - the receiver accepted N−m, refused m: Go's own counters when the
@@ -43,6 +44,7 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				}
 				return nil
 			})
+			sink := startOwnMetricsSink(t)
 			in, prom := testkit.FreeAddr(t), testkit.FreeAddr(t)
 			_, promPort, _ := net.SplitHostPort(prom)
 			cfg, err := os.ReadFile(filepath.Join("testdata", tc.config))
@@ -50,7 +52,7 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 			h := startHybrid(t, string(cfg), hybridOpts{env: []string{
-				"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort,
+				"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort, "TEL_SINK=" + sink.Addr,
 			}})
 			h.waitReady()
 			c := otlpClient(t, in)
@@ -84,6 +86,9 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				want = append(want, expectSeries{"otelcol_hybrid_bridge_duration", []string{"direction=go_to_rust", "otel_signal=metrics"}, n})
 			}
 			fams := waitForSeries(t, prom, want)
+			// The OTLP push reader carries them as well.
+			sink.waitFor(t, "otelcol_processor_incoming_items", "processor=advanced_filter/tel")
+			sink.waitFor(t, "otelcol_exporter_sent_metric_points", exp)
 			// The partitioner's Rust components stay off the user's series.
 			for _, fam := range []string{"otelcol_receiver_accepted_metric_points", "otelcol_exporter_sent_metric_points"} {
 				for _, mt := range fams[fam].GetMetric() {
