@@ -28,6 +28,8 @@ use crate::component::{ComponentId, Signal};
 #[derive(Default)]
 pub struct Registry {
     level: Level,
+    /// This registry's `(instance id, start time)`, see [`Snapshot::instance`].
+    epoch: (String, u64),
     receivers: Mutex<Vec<Arc<ReceiverSeries>>>,
     processors: Mutex<Vec<Arc<ProcessorSeries>>>,
     exporters: Mutex<Vec<Arc<ExporterSeries>>>,
@@ -50,6 +52,7 @@ impl Registry {
     pub fn new(level: Level) -> Registry {
         Registry {
             level,
+            epoch: snapshot::new_epoch(),
             ..Registry::default()
         }
     }

@@ -3,7 +3,7 @@
 //! parent collector reads over the health socket, and an in-process caller
 //! over FFI, without sharing any Rust type.
 
-use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,8 +47,8 @@ pub struct HistogramPoint {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    /// Unique to this process: a reader that sees it change knows the
-    /// counters restarted from zero.
+    /// Unique to the counting service: a reader that sees it change knows the
+    /// counters restarted from zero. Empty when nothing counts.
     pub instance: String,
     pub start_unix_nano: u64,
     pub points: Vec<Point>,
@@ -94,23 +94,24 @@ fn s(v: &str) -> AttrValue {
     AttrValue::Str(v.to_string())
 }
 
-fn process_start() -> &'static (String, u64) {
-    static START: OnceLock<(String, u64)> = OnceLock::new();
-    START.get_or_init(|| {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos() as u64;
-        (format!("{}-{now}", std::process::id()), now)
-    })
+/// A new counting epoch: unique within the process (a service restarted in
+/// the same process, as in embedded mode, counts from zero again) and across
+/// processes (pid), with when it began.
+pub(super) fn new_epoch() -> (String, u64) {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    let seq = SEQ.fetch_add(1, Relaxed);
+    (format!("{}-{now}-{seq}", std::process::id()), now)
 }
 
 impl Registry {
     pub fn snapshot(&self) -> Snapshot {
-        let (instance, start) = process_start().clone();
         let mut snap = Snapshot {
-            instance,
-            start_unix_nano: start,
+            instance: self.epoch.0.clone(),
+            start_unix_nano: self.epoch.1,
             ..Snapshot::default()
         };
         let p = &mut snap.points;
@@ -186,14 +187,7 @@ impl Registry {
 pub fn snapshot() -> Snapshot {
     match super::current() {
         Some(r) if r.level() > super::Level::None => r.snapshot(),
-        _ => {
-            let (instance, start) = process_start().clone();
-            Snapshot {
-                instance,
-                start_unix_nano: start,
-                ..Snapshot::default()
-            }
-        }
+        _ => Snapshot::default(),
     }
 }
 

@@ -242,4 +242,9 @@ fn the_snapshot_encodes_as_otlp_sums_and_histograms() {
         "service.instance.id",
         "restarts are told by the instance id"
     );
+    assert_ne!(
+        Registry::new(Level::Normal).snapshot().instance,
+        snap.instance,
+        "a service restarted in the same process starts a new epoch"
+    );
 }
