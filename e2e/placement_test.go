@@ -164,7 +164,11 @@ func TestReceiverPlacementOff(t *testing.T) {
 	if !strings.Contains(out, want) || !strings.Contains(out, "(2 bridges)") {
 		t.Fatalf("partition output lacks %q or (2 bridges):\n%s", want, out)
 	}
-	if !strings.Contains(goYAML, "otlp_grpc/bridge_") || !strings.Contains(rustYAML, "otlp/bridge_") {
+	goEnd, rustEnd := "otlp_grpc/bridge_", "otlp/bridge_"
+	if embedded() {
+		goEnd, rustEnd = "ffi_bridge/bridge_", "ffi_bridge/bridge_"
+	}
+	if !strings.Contains(goYAML, goEnd) || !strings.Contains(rustYAML, rustEnd) {
 		t.Fatalf("no bridge:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
 	}
 
