@@ -153,7 +153,7 @@ var (
 	goBridgeEnds   = bridgeEnds{goBridgeReceiverType, goBridgeExporterType, goBridgeReceiverConfig, goBridgeExporterConfig}
 	rustBridgeEnds = bridgeEnds{rustBridgeReceiverType, rustBridgeExporterType, rustBridgeReceiverConfig, rustBridgeExporterConfig}
 	// In-process crossings have the same ends in both runtimes.
-	inProcessBridgeEnds = bridgeEnds{inProcessBridgeType, inProcessBridgeType, inProcessBridgeConfig, func(address, Options) map[string]any { return inProcessBridgeConfig(address{}) }}
+	inProcessBridgeEnds = bridgeEnds{inProcessBridgeType, inProcessBridgeType, inProcessBridgeConfig, inProcessBridgeExporterConfig}
 )
 
 // buildPipelines writes the pipelines of runtime rt: each part of a user

@@ -13,12 +13,19 @@ const (
 
 // inProcessBridgeType is both ends of a crossing in embedded mode, in both
 // runtimes: a Go exporter calling into the linked Rust library and a Go
-// receiver it calls back, and their Rust counterparts. They have no settings:
-// the component name (bridge_<N>) is what pairs the two ends, and the
-// request's own context carries deadline, cancellation, metadata and trace.
+// receiver it calls back, and their Rust counterparts. The component name
+// (bridge_<N>) is what pairs the two ends, and the request's own context
+// carries deadline, cancellation, metadata and trace context.
 const inProcessBridgeType = "ffi_bridge"
 
 func inProcessBridgeConfig(address) map[string]any { return map[string]any{} }
+
+// inProcessBridgeExporterConfig: timeout and retry_on_failure as on the
+// gRPC bridge (see goBridgeExporterConfig), so a crossing bounds and retries
+// a request the same way in both modes.
+func inProcessBridgeExporterConfig(_ address, opts Options) map[string]any {
+	return map[string]any{"timeout": opts.BridgeTimeout.String(), "retry_on_failure": map[string]any{"enabled": true}}
+}
 
 // bridgeName is the component name shared by both ends of bridge n.
 func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }

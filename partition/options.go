@@ -72,20 +72,17 @@ func sunPathLimit(goos string) int {
 }
 
 func (o Options) normalized() (Options, error) {
-	if o.InProcess {
-		if o.BridgeTimeout < 0 {
-			return o, fmt.Errorf("partition options: BridgeTimeout %s is negative", o.BridgeTimeout)
-		}
-		return o, nil
-	}
-	if o.Transport == "" {
-		o.Transport = transportUnix
-	}
 	if o.BridgeTimeout == 0 {
 		o.BridgeTimeout = DefaultBridgeTimeout
 	}
 	if o.BridgeTimeout < 0 {
 		return o, fmt.Errorf("partition options: BridgeTimeout %s is negative", o.BridgeTimeout)
+	}
+	if o.InProcess {
+		return o, nil
+	}
+	if o.Transport == "" {
+		o.Transport = transportUnix
 	}
 	switch o.Transport {
 	case transportUnix:

@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -45,7 +46,13 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 	cctx.free()
 	var res *Error
 	if token != 0 {
-		stop := context.AfterFunc(ctx, func() { C.otelcol_ffi_cancel(C.uint64_t(id)) })
+		// A passed deadline is Rust's to report (it ends a little earlier,
+		// with DeadlineExceeded); anything else ends the Rust request now.
+		stop := context.AfterFunc(ctx, func() {
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				C.otelcol_ffi_cancel(C.uint64_t(id))
+			}
+		})
 		res = <-ch
 		stop()
 	} else {

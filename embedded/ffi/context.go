@@ -137,3 +137,8 @@ func fromCContext(c *C.OtelcolContext) (context.Context, context.CancelFunc) {
 	}
 	return context.WithCancel(ctx)
 }
+
+// transferOnly hands a context struct to Rust, which rebuilds its request
+// context from it and drops it: the context-transfer cost alone, for the
+// benchmark that measures it.
+func transferOnly(c cContext) int { return int(C.otelcol_ffi_context_probe(c.raw)) }

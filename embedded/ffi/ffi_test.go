@@ -36,7 +36,7 @@ processors:
     metadata: {x-fault: "slow"}
     error: permanent
 exporters:
-  ffi_bridge/out: {}
+  ffi_bridge/out: {retry_on_failure: {enabled: false}}
 service:
   pipelines:
     traces:
@@ -60,7 +60,7 @@ var (
 	answerMu  sync.Mutex
 )
 
-func startRust(t *testing.T) {
+func startRust(t testing.TB) {
 	t.Helper()
 	startOnce.Do(func() {
 		startErr = Start([]byte(rustHalf))
@@ -145,8 +145,10 @@ func TestContextCrossesBothWays(t *testing.T) {
 	if got.sc.TraceID() != tid || got.sc.SpanID() != sid || !got.sc.IsSampled() || got.sc.TraceState().String() != "vendor=abc" {
 		t.Errorf("trace context = %v", got.sc)
 	}
-	if d := got.dl.Sub(deadline); d > time.Millisecond || d < -time.Millisecond {
-		t.Errorf("deadline moved by %v", d)
+	// Rust ends 5 ms before the caller (as its otlp receiver does), so the
+	// caller hears Rust's DeadlineExceeded; nothing else moves it.
+	if d := got.dl.Sub(deadline); d > 0 || d < -7*time.Millisecond {
+		t.Errorf("deadline moved by %v, want about -5ms", d)
 	}
 	if n := ActiveRequests(); n != 0 {
 		t.Errorf("%d requests still registered in Rust", n)

@@ -1,9 +1,28 @@
 package ffibridgeexporter
 
-// Config has no settings: the component name (bridge_<N>) pairs this end
-// with the Rust receiver, and each request's own context carries its
-// deadline, cancellation, client metadata and trace context.
-type Config struct{}
+import (
+	"errors"
 
-// Validate accepts the empty config.
-func (*Config) Validate() error { return nil }
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Config of the ffi_bridge exporter, written by the partitioner with the
+// gRPC bridge exporter's settings, so a crossing behaves the same in both
+// modes: timeout bounds one attempt, and retry_on_failure retries what the
+// Rust half calls retryable. The component name (bridge_<N>) pairs this end
+// with the Rust receiver; each request's own context carries its deadline,
+// cancellation, client metadata and trace context.
+type Config struct {
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	RetryConfig                  configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+}
+
+func createDefaultConfig() *Config {
+	return &Config{TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(), RetryConfig: configretry.NewDefaultBackOffConfig()}
+}
+
+// Validate checks the timeout and retry settings.
+func (c *Config) Validate() error {
+	return errors.Join(c.TimeoutConfig.Validate(), c.RetryConfig.Validate())
+}

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -18,44 +16,29 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
 )
 
-// bridgeExporter sends synchronously in the caller's goroutine, with no
-// queue and no retry of its own, like the gRPC bridge exporter (sending
-// queue off): the caller's context reaches Rust untouched and the caller
-// gets the Rust pipeline's own answer. There is no child to restart, so
-// nothing to ride out by retrying here.
+// bridgeExporter pushes one request into the Rust half; exporterhelper
+// around it gives timeout, retry and the exporter's own telemetry, exactly
+// as around the gRPC bridge exporter.
 type bridgeExporter struct {
 	bridge string
 	signal ffi.Signal
 }
 
-var (
-	_ exporter.Traces  = (*bridgeExporter)(nil)
-	_ exporter.Metrics = (*bridgeExporter)(nil)
-	_ exporter.Logs    = (*bridgeExporter)(nil)
-)
-
 func newExporter(set exporter.Settings, signal ffi.Signal) *bridgeExporter {
 	return &bridgeExporter{bridge: set.ID.Name(), signal: signal}
 }
 
-func (*bridgeExporter) Start(context.Context, component.Host) error { return nil }
-func (*bridgeExporter) Shutdown(context.Context) error              { return nil }
-
-func (*bridgeExporter) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
-}
-
-func (e *bridgeExporter) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+func (e *bridgeExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	return e.send(ctx, b, err)
 }
 
-func (e *bridgeExporter) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+func (e *bridgeExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
 	b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
 	return e.send(ctx, b, err)
 }
 
-func (e *bridgeExporter) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+func (e *bridgeExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 	return e.send(ctx, b, err)
 }

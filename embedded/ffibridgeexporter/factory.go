@@ -6,7 +6,9 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
 )
@@ -17,15 +19,29 @@ var Type = component.MustNewType("ffi_bridge")
 // NewFactory returns the ffi_bridge exporter factory.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(Type,
-		func() component.Config { return &Config{} },
-		exporter.WithTraces(func(_ context.Context, set exporter.Settings, _ component.Config) (exporter.Traces, error) {
-			return newExporter(set, ffi.SignalTraces), nil
+		func() component.Config { return createDefaultConfig() },
+		exporter.WithTraces(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+			e, c := newExporter(set, ffi.SignalTraces), cfg.(*Config)
+			return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, options(c)...)
 		}, component.StabilityLevelAlpha),
-		exporter.WithMetrics(func(_ context.Context, set exporter.Settings, _ component.Config) (exporter.Metrics, error) {
-			return newExporter(set, ffi.SignalMetrics), nil
+		exporter.WithMetrics(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+			e, c := newExporter(set, ffi.SignalMetrics), cfg.(*Config)
+			return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, options(c)...)
 		}, component.StabilityLevelAlpha),
-		exporter.WithLogs(func(_ context.Context, set exporter.Settings, _ component.Config) (exporter.Logs, error) {
-			return newExporter(set, ffi.SignalLogs), nil
+		exporter.WithLogs(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+			e, c := newExporter(set, ffi.SignalLogs), cfg.(*Config)
+			return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, options(c)...)
 		}, component.StabilityLevelAlpha),
 	)
+}
+
+// options: no sending queue, as on the gRPC bridge: the exporter sends in
+// the caller's goroutine, so the caller's context reaches Rust untouched
+// and the caller gets the Rust pipeline's answer.
+func options(c *Config) []exporterhelper.Option {
+	return []exporterhelper.Option{
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithRetry(c.RetryConfig),
+	}
 }

@@ -210,6 +210,16 @@ int32_t otelcol_ffi_cancel(uint64_t token);
 int32_t otelcol_ffi_export_done(uint64_t call_id, const struct OtelcolError *err);
 
 /**
+ * Rebuilds a request context from `ctx` and drops it, returning how many
+ * metadata values it carried: the context-transfer cost alone, for
+ * benchmarks. No request is started.
+ *
+ * # Safety
+ * `ctx` (with everything it points to) must be valid for the call.
+ */
+uint64_t otelcol_ffi_context_probe(const struct OtelcolContext *ctx);
+
+/**
  * Requests the cancellation registry holds right now (leak checks).
  */
 uint64_t otelcol_ffi_active_requests(void);

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
+use otelcol_core::config::exporter::{Backoff, RetryConfig};
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, async_trait};
 use serde::Deserialize;
@@ -20,12 +21,25 @@ otelcol_core::register!(exporter FFI_BRIDGE_EXPORTER = "ffi_bridge", [Traces, Me
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {}
+struct RawConfig {
+    /// Bounds one export, as the gRPC bridge exporter's `timeout` does: the
+    /// request's deadline is the earlier of its own and this.
+    #[serde(default, deserialize_with = "otelcol_core::duration::deserialize_opt")]
+    timeout: Option<std::time::Duration>,
+    /// Retries what the Go side calls retryable, as the gRPC bridge
+    /// exporter's `retry_on_failure` does (the shared backoff).
+    #[serde(default)]
+    retry_on_failure: RetryConfig,
+}
 
 fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Exporter>, FieldError> {
-    let _: RawConfig = parse_component_config(value)?;
+    let raw: RawConfig = parse_component_config(value)?;
+    raw.retry_on_failure.validate()?;
     Ok(Arc::new(BridgeExporter {
+        id: id.clone(),
         name: bridge_name(id).to_string(),
+        timeout: raw.timeout,
+        retry: raw.retry_on_failure,
     }))
 }
 
@@ -71,12 +85,42 @@ impl Drop for Waiting {
 }
 
 struct BridgeExporter {
+    id: ComponentId,
     name: String,
+    timeout: Option<std::time::Duration>,
+    retry: RetryConfig,
 }
 
 #[async_trait]
 impl Exporter for BridgeExporter {
     async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let bounded;
+        let ctx = match self.timeout {
+            Some(t) if ctx.remaining().is_none_or(|left| left > t) => {
+                let mut c = ctx.clone();
+                c.deadline = Some(tokio::time::Instant::now() + t);
+                bounded = c;
+                &bounded
+            }
+            _ => ctx,
+        };
+        let started = std::time::Instant::now();
+        let mut backoff = Backoff::new(&self.retry);
+        for attempt in 1.. {
+            let err = match self.attempt(ctx, &data).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            let delay = backoff.after_failure(&self.id, attempt, err, started.elapsed(), ctx.remaining())?;
+            ctx.sleep(delay).await?;
+        }
+        unreachable!("the retry loop returns")
+    }
+}
+
+impl BridgeExporter {
+    /// One call into Go and the wait for its answer.
+    async fn attempt(&self, ctx: &RequestContext, data: &Payload) -> Result<(), ProcessingError> {
         let Some(export) = crate::callbacks::get().and_then(|c| c.export) else {
             return Err(ProcessingError::retryable("no Go side is registered for ffi_bridge exports"));
         };

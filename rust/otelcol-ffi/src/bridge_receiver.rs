@@ -11,8 +11,13 @@ use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::{ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, async_trait};
 use serde::Deserialize;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use crate::cancel::Registered;
+
+/// How much earlier than the caller's deadline a request's own deadline
+/// ends (the otlp receiver's margin).
+const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_millis(5);
 
 otelcol_core::register!(receiver FFI_BRIDGE_RECEIVER = "ffi_bridge", [Traces, Metrics, Logs], create);
 
@@ -108,6 +113,23 @@ pub fn consume(
         }
     };
     let id = entry.id.to_string();
+    let mut ctx = ctx;
+    // As the otlp receiver does with grpc-timeout: end a little before the
+    // caller, so the caller gets Rust's DeadlineExceeded, not its own.
+    ctx.deadline = ctx.deadline.map(|d| d.checked_sub(DEADLINE_MARGIN).unwrap_or(d));
+    // The same tracing span as the otlp receiver's, so Rust's log lines of a
+    // request carry its trace id in both modes.
+    let span = tracing::info_span!(
+        "request",
+        receiver = %id,
+        signal = %signal,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty
+    );
+    if let Some(t) = &ctx.trace {
+        span.record("trace_id", tracing::field::display(t.trace_id_display()));
+        span.record("span_id", tracing::field::display(t.span_id_display()));
+    }
     let work = async move {
         let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
         // Out of the registry before the caller learns the result, so a
@@ -115,5 +137,5 @@ pub fn consume(
         drop(registered);
         done(r);
     };
-    rt.spawn(entry.tracker.track_future(work));
+    rt.spawn(entry.tracker.track_future(work.instrument(span)));
 }

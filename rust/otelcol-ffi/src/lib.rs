@@ -220,6 +220,24 @@ pub unsafe extern "C" fn otelcol_ffi_export_done(call_id: u64, err: *const Otelc
     })
 }
 
+/// Rebuilds a request context from `ctx` and drops it, returning how many
+/// metadata values it carried: the context-transfer cost alone, for
+/// benchmarks. No request is started.
+///
+/// # Safety
+/// `ctx` (with everything it points to) must be valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otelcol_ffi_context_probe(ctx: *const OtelcolContext) -> u64 {
+    panics::entry("otelcol_ffi_context_probe", 0, || {
+        if ctx.is_null() {
+            return 0;
+        }
+        // SAFETY: per the caller.
+        let c = unsafe { context::incoming(&*ctx, tokio_util::sync::CancellationToken::new()) };
+        c.metadata.len() as u64
+    })
+}
+
 /// Requests the cancellation registry holds right now (leak checks).
 #[unsafe(no_mangle)]
 pub extern "C" fn otelcol_ffi_active_requests() -> u64 {

@@ -67,7 +67,7 @@ processors:
   fault/slow:
     delay: 30s
 exporters:
-  ffi_bridge/out: {}
+  ffi_bridge/out: {retry_on_failure: {enabled: false}}
 service:
   pipelines:
     traces:

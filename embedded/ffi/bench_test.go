@@ -1,0 +1,143 @@
+//go:build cgo && otelcol_embedded
+
+package ffi
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/client"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// tenKeys is the context the costs are measured with: ten metadata keys
+// and a sampled trace context, as on the gRPC bridge's measurement.
+func tenKeys() context.Context {
+	md := map[string][]string{}
+	for _, k := range []string{"x-tenant", "x-a", "x-b", "x-c", "x-d", "x-e", "x-f", "x-g", "authorization", "user-agent"} {
+		md[k] = []string{"value-of-" + k}
+	}
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true})
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), sc)
+	return client.NewContext(ctx, client.Info{Metadata: client.NewMetadata(md)})
+}
+
+// BenchmarkContextTransfer is one request's context crossing Go → Rust:
+// laying the struct out in C memory and Rust rebuilding its RequestContext
+// from it (the pipeline is not run: ffi_bridge "bench" answers at once).
+func BenchmarkContextTransfer(b *testing.B) {
+	ctx, cancel := context.WithTimeout(tenKeys(), time.Minute)
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		c := newCContext(ctx, 1)
+		transferOnly(c)
+		c.free()
+	}
+}
+
+// BenchmarkErrorTranslation is one Rust error reaching the Go pipeline as
+// a consumererror: the struct read and the consumererror built.
+func BenchmarkErrorTranslation(b *testing.B) {
+	raw := newCError(consumererror.NewPermanent(errors.New("bad data")))
+	defer raw.free()
+	b.ReportAllocs()
+	for b.Loop() {
+		e := errorFromC(raw.raw).ConsumerError()
+		if !consumererror.IsPermanent(e) {
+			b.Fatal("not permanent")
+		}
+	}
+}
+
+// BenchmarkRoundTrip is one empty-pipeline request through the ABI and back
+// (Go → Rust task → completion callback → Go), the fixed cost of a crossing.
+func BenchmarkRoundTrip(b *testing.B) {
+	startRust(b)
+	setAnswer(nil)
+	data := traces(b)
+	ctx := withFault(context.Background(), "none", nil)
+	go func() {
+		for range seenCh {
+		}
+	}()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := Consume(ctx, "in", SignalTraces, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestCancelLatency measures how long a Go cancel takes to end a Rust
+// request waiting in the pipeline, over many requests; it reports p50/p99.
+func TestCancelLatency(t *testing.T) {
+	startRust(t)
+	const n = 200
+	lat := make([]time.Duration, 0, n)
+	for range n {
+		ctx, cancel := context.WithCancel(withFault(context.Background(), "slow", nil))
+		done := make(chan struct{})
+		go func() { _ = Consume(ctx, "in", SignalTraces, traces(t)); close(done) }()
+		// Wait until Rust holds the request, then cancel.
+		for ActiveRequests() == 0 {
+			runtime.Gosched()
+		}
+		start := time.Now()
+		cancel()
+		<-done
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	p50, p99 := lat[n/2], lat[n*99/100]
+	t.Logf("cancel → Rust request ended: p50 %v, p99 %v over %d requests", p50, p99, n)
+	if p99 > time.Millisecond {
+		t.Errorf("cancel latency p99 %v > 1ms", p99)
+	}
+}
+
+// TestMemoryPerActiveContext: what one request in flight holds, on the Go
+// side (heap, measured) while Rust holds it.
+func TestMemoryPerActiveContext(t *testing.T) {
+	startRust(t)
+	const n = 500
+	var before, after runtime.MemStats
+	ctxs := make([]context.CancelFunc, 0, n)
+	dones := make([]chan struct{}, 0, n)
+	data := traces(t)
+	// The caller's context exists before the crossing; only what crossing
+	// adds per request is counted (plus the caller's own WithCancel).
+	md := client.FromContext(tenKeys()).Metadata
+	all := map[string][]string{"x-fault": {"slow"}}
+	for k := range md.Keys() {
+		all[k] = md.Get(k)
+	}
+	base := client.NewContext(tenKeys(), client.Info{Metadata: client.NewMetadata(all)})
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range n {
+		ctx, cancel := context.WithCancel(base)
+		done := make(chan struct{})
+		go func() { _ = Consume(ctx, "in", SignalTraces, data); close(done) }()
+		ctxs = append(ctxs, cancel)
+		dones = append(dones, done)
+	}
+	for ActiveRequests() < n {
+		time.Sleep(time.Millisecond)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perReq := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("Go heap per request in flight with 10 metadata keys and a trace context (goroutine stacks excluded): %.0f bytes", perReq)
+	for i := range ctxs {
+		ctxs[i]()
+		<-dones[i]
+	}
+}
