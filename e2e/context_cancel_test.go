@@ -87,7 +87,7 @@ func TestCancellationReachesRustWork(t *testing.T) {
 	}
 	stop := time.Since(termAt)
 	t.Logf("SIGTERM → exit: %s", stop.Round(time.Millisecond))
-	if len(entries(h, true, "otlp receiver stopped")) == 0 {
+	if len(entries(h, true, "otlp receiver stopped"))+len(entries(h, true, "ffi_bridge receiver stopped")) == 0 {
 		t.Errorf("the Rust bridge receiver did not report stopping")
 	}
 	if stop > 8*time.Second {

@@ -12,7 +12,10 @@ CBINDGEN := $(TOOLS_BIN)/cbindgen
 FFI_HEADER := rust/otelcol-ffi/include/otelcol_ffi.h
 # One relocatable object of the whole static library: see embedded/ffi/ffi.go.
 FFI_OBJ := build/ffi/otelcol_ffi.o
-EMBEDDED_GO_FLAGS := -trimpath -tags=otelcol_embedded -ldflags=-s\ -w
+# The object's hash in -X makes Go relink when the object changes: its build
+# cache does not hash files named in cgo LDFLAGS.
+FFI_OBJ_LDFLAG = -X=github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi.LinkedObject=$$(sha256sum $(FFI_OBJ) | cut -c1-64)
+EMBEDDED_GO_FLAGS = -trimpath -tags=otelcol_embedded -ldflags="-s -w $(FFI_OBJ_LDFLAG)"
 
 .PHONY: ffi build-embedded generate-ffi-header check-ffi-header test-embedded test-embedded-go \
 	test-embedded-e2e test-ffi-miri
@@ -43,7 +46,7 @@ test-embedded: check-ffi-header test-embedded-go test-embedded-e2e test-ffi-miri
 
 # The FFI bridge under the race detector (needs the object `make ffi` writes).
 test-embedded-go: ffi
-	CGO_ENABLED=1 go test -race -count=1 -tags=otelcol_embedded ./embedded/...
+	CGO_ENABLED=1 go test -race -count=1 -tags=otelcol_embedded -ldflags="$(FFI_OBJ_LDFLAG)" ./embedded/...
 
 # The e2e suite against the embedded binary: tests about the child process skip with their reason.
 test-embedded-e2e: build-embedded $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE)

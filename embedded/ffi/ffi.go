@@ -136,3 +136,9 @@ func Shutdown() error {
 func ActiveRequests() uint64 {
 	return uint64(C.otelcol_ffi_active_requests())
 }
+
+// LinkedObject is the sha256 of the Rust object this binary linked, set by
+// the build (-X). Go's build cache does not hash objects named in cgo
+// LDFLAGS, so the build passes it to relink whenever the object changes;
+// the start-up log shows it.
+var LinkedObject = "unknown"

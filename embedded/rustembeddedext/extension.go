@@ -36,7 +36,8 @@ func (e *embeddedExtension) Start(_ context.Context, host component.Host) error 
 		return fmt.Errorf("starting the Rust half in-process: %w", err)
 	}
 	e.started = true
-	e.set.Logger.Info("Rust components run in-process (embedded mode)", zap.Duration("start", time.Since(began)))
+	e.set.Logger.Info("Rust components run in-process (embedded mode)", zap.Duration("start", time.Since(began)),
+		zap.String("rust_object_sha256", ffi.LinkedObject))
 	componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
 	return nil
 }

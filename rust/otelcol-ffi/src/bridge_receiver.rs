@@ -8,7 +8,9 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use bytes::Bytes;
 use otelcol_core::config::{FieldError, parse_component_config};
-use otelcol_core::{ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, async_trait};
+use otelcol_core::{
+    ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, TraceContext, async_trait,
+};
 use serde::Deserialize;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -78,6 +80,7 @@ impl Receiver for BridgeReceiver {
         BRIDGES.write().unwrap_or_else(|p| p.into_inner()).remove(&self.name);
         self.tracker.close();
         self.tracker.wait().await;
+        tracing::info!(receiver = %self.id, "ffi_bridge receiver stopped");
     }
 }
 
@@ -114,6 +117,14 @@ pub fn consume(
     };
     let id = entry.id.to_string();
     let mut ctx = ctx;
+    // A caller without a span of its own may still have sent traceparent
+    // (it crossed in the metadata): read it as the otlp receiver does.
+    if ctx.trace.is_none() {
+        ctx.trace = ctx
+            .metadata
+            .first("traceparent")
+            .and_then(|tp| TraceContext::parse(tp, ctx.metadata.first("tracestate")));
+    }
     // As the otlp receiver does with grpc-timeout: end a little before the
     // caller, so the caller gets Rust's DeadlineExceeded, not its own.
     ctx.deadline = ctx.deadline.map(|d| d.checked_sub(DEADLINE_MARGIN).unwrap_or(d));
@@ -131,7 +142,13 @@ pub fn consume(
         span.record("span_id", tracing::field::display(t.span_id_display()));
     }
     let work = async move {
+        let items = payload.item_count();
         let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
+        // The otlp receiver's lines, so a request reads the same in both modes.
+        match &r {
+            Ok(()) => tracing::debug!(items, "request accepted"),
+            Err(e) => tracing::warn!(items, error = %e, code = ?e.grpc_code(), "request failed"),
+        }
         // Out of the registry before the caller learns the result, so a
         // caller that checks finds nothing left behind.
         drop(registered);
