@@ -60,6 +60,13 @@ fn main() {
     let rounds = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300usize);
     let points = 10_000.0 * rounds as f64;
 
+    // Validation alone: what every Rust receiver pays before any component runs.
+    let t = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(Payload::from_wire(Signal::Metrics, bytes.clone()).unwrap());
+    }
+    let validate = t.elapsed().as_secs_f64();
+
     let t = Instant::now();
     let mut kept_wire = 0;
     for _ in 0..rounds {
@@ -91,6 +98,7 @@ fn main() {
         serde_json::json!({
             "benchmark": "filter_hop_in_process",
             "points": points as u64,
+            "validate_ns_per_point": (validate / points * 1e9 * 10.0).round() / 10.0,
             "wire_ns_per_point": (wire / points * 1e9 * 10.0).round() / 10.0,
             "owned_ns_per_point": (owned / points * 1e9 * 10.0).round() / 10.0,
             "wire_vs_owned": ((wire / owned) * 1000.0).round() / 1000.0,

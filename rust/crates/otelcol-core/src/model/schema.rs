@@ -44,7 +44,12 @@ pub struct Msg {
 impl Msg {
     #[inline]
     pub fn field(&self, number: u32) -> Option<&(u32, &'static str, Kind)> {
-        self.fields.iter().find(|f| f.0 == number)
+        // Most tables list fields 1, 2, 3… in order, so the field usually sits
+        // at number - 1; the scan covers the gaps (reserved numbers).
+        match self.fields.get((number as usize).wrapping_sub(1)) {
+            Some(f) if f.0 == number => Some(f),
+            _ => self.fields.iter().find(|f| f.0 == number),
+        }
     }
 }
 

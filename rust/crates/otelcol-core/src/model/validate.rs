@@ -65,7 +65,9 @@ fn walk(buf: &[u8], base: usize, msg: &'static Msg, depth: u32, items: &mut usiz
             (Kind::RepeatedVarint, Value::Len(b)) => packed_varints_ok(b),
             (Kind::RepeatedFixed64 | Kind::RepeatedDouble, Value::Len(b)) => b.len() % 8 == 0,
             (Kind::String, Value::Len(b)) => {
-                if std::str::from_utf8(b).is_err() {
+                // Keys and names are short and ASCII: a plain byte scan is
+                // cheaper than from_utf8's setup for them.
+                if !b.is_ascii() && std::str::from_utf8(b).is_err() {
                     return Err(fail(f.start, name, "invalid UTF-8"));
                 }
                 true

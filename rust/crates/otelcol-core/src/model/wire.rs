@@ -124,8 +124,19 @@ impl<'a> Fields<'a> {
 }
 
 /// Reads a varint at `pos`; returns the value and the position after it.
-#[inline]
-pub fn read_varint(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+#[inline(always)]
+pub fn read_varint(buf: &[u8], pos: usize) -> Option<(u64, usize)> {
+    // Tags, lengths of short fields and small numbers are one byte: the
+    // common case stays a load and a compare.
+    match buf.get(pos) {
+        Some(&b) if b < 0x80 => Some((u64::from(b), pos + 1)),
+        Some(_) => read_varint_slow(buf, pos),
+        None => None,
+    }
+}
+
+#[inline(never)]
+fn read_varint_slow(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
         let b = *buf.get(pos)?;
@@ -145,7 +156,9 @@ pub fn read_varint(buf: &[u8], mut pos: usize) -> Option<(u64, usize)> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<Field<'a>, WireError>;
 
-    #[inline]
+    // Inlined into each walk so the field is built in registers, not returned
+    // through memory: this loop is most of what a Rust hop costs.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.pos >= self.buf.len() {
             return None;
