@@ -26,6 +26,7 @@ pub mod runtime;
 mod service;
 
 // Linking a component crate registers it (linkme): the distribution's set.
+use jaeger_receiver as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;

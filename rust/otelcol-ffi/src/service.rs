@@ -34,6 +34,7 @@ pub fn check_registry() -> Result<(), String> {
 /// What this library links (lib.rs), as the registry must list it.
 const LINKED: &[(&str, &str)] = &[
     ("receiver", "otlp"),
+    ("receiver", "jaeger"),
     ("receiver", "ffi_bridge"),
     ("processor", "advanced_filter"),
     ("processor", "fault"),
@@ -48,6 +49,27 @@ mod tests {
     #[test]
     fn everything_linked_is_registered() {
         super::check_registry().unwrap();
+    }
+
+    /// The library links what the distribution's otelcol-rust links (its
+    /// catalog, collector/rust_components.json), plus the bridge ends.
+    #[test]
+    fn links_the_distributions_components() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../collector/rust_components.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut want: Vec<(String, String)> = json["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["kind"].as_str().unwrap().to_string(), c["type"].as_str().unwrap().to_string()))
+            .collect();
+        want.push(("receiver".into(), "ffi_bridge".into()));
+        want.push(("exporter".into(), "ffi_bridge".into()));
+        want.sort();
+        let mut have: Vec<(String, String)> = super::LINKED.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect();
+        have.sort();
+        assert_eq!(have, want, "rust/otelcol-ffi must link the components collector/rust_components.json lists");
     }
 }
 
