@@ -16,14 +16,14 @@ func TestBuildMode(t *testing.T) {
 		// auto → subprocess when CGO_ENABLED=0.
 		{"auto", "0", mode.ModeSubprocess, ""},
 		{"", "0", mode.ModeSubprocess, ""},
-		// With cgo, auto would pick embedded; this version cannot build it.
+		// With cgo, auto still builds subprocess: the builder makes no embedded binaries.
 		{"auto", "1", mode.ModeSubprocess, ""},
 		{"auto", "", mode.ModeSubprocess, ""},
 		{"subprocess", "1", mode.ModeSubprocess, ""},
 		{"subprocess", "0", mode.ModeSubprocess, ""},
 		{"embedded", "0", "", "cgo is required (CGO_ENABLED=0)"},
-		{"embedded", "1", "", "embedded mode is not available in this version"},
-		{"embedded", "", "", "not available in this version"},
+		{"embedded", "1", "", "the builder makes subprocess binaries only"},
+		{"embedded", "", "", "make build-embedded"},
 		{"ffi", "1", "", "not one of auto, embedded, subprocess"},
 	} {
 		got, err := BuildMode(tc.req, tc.cgoEnv)
