@@ -142,3 +142,16 @@ func ActiveRequests() uint64 {
 // LDFLAGS, so the build passes it to relink whenever the object changes;
 // the start-up log shows it.
 var LinkedObject = "unknown"
+
+// MetricsSnapshot is the Rust components' counters as an encoded OTLP
+// ExportMetricsServiceRequest, the same bytes the child serves in
+// subprocess mode (collector/rustmetrics reads either).
+func MetricsSnapshot() []byte {
+	var n C.size_t
+	p := C.otelcol_ffi_metrics_snapshot(&n)
+	if p == nil {
+		return nil
+	}
+	defer C.otelcol_ffi_bytes_free(p, n)
+	return C.GoBytes(unsafe.Pointer(p), C.int(n))
+}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustmetrics"
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
 )
 
@@ -19,6 +20,7 @@ type embeddedExtension struct {
 	cfg     *Config
 	set     extension.Settings
 	started bool
+	metrics *rustmetrics.Metrics
 }
 
 func (e *embeddedExtension) Start(_ context.Context, host component.Host) error {
@@ -36,6 +38,14 @@ func (e *embeddedExtension) Start(_ context.Context, host component.Host) error 
 		return fmt.Errorf("starting the Rust half in-process: %w", err)
 	}
 	e.started = true
+	// The same series as in subprocess mode, read in-process instead of
+	// over the child's health listener.
+	mets, err := rustmetrics.Register(e.set.MeterProvider, rustmetrics.Level(e.cfg.RustConfig),
+		func(context.Context) ([]byte, error) { return ffi.MetricsSnapshot(), nil })
+	if err != nil {
+		e.set.Logger.Warn("The Rust components' metrics are not reported", zap.Error(err))
+	}
+	e.metrics = mets
 	e.set.Logger.Info("Rust components run in-process (embedded mode)", zap.Duration("start", time.Since(began)),
 		zap.String("rust_object_sha256", ffi.LinkedObject))
 	componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
@@ -47,5 +57,6 @@ func (e *embeddedExtension) Shutdown(context.Context) error {
 		return nil
 	}
 	e.started = false
+	e.metrics.Unregister()
 	return ffi.Shutdown()
 }

@@ -225,6 +225,26 @@ uint64_t otelcol_ffi_context_probe(const struct OtelcolContext *ctx);
 uint64_t otelcol_ffi_active_requests(void);
 
 /**
+ * The Rust components' counters as an encoded OTLP
+ * ExportMetricsServiceRequest (`telemetry::metrics::snapshot`, the bytes
+ * the child serves on its health listener in subprocess mode). Writes the
+ * length to `len`; free the bytes with `otelcol_ffi_bytes_free`. Null (and
+ * 0) when there is nothing to report.
+ *
+ * # Safety
+ * `len` must be valid for a write.
+ */
+uint8_t *otelcol_ffi_metrics_snapshot(size_t *len);
+
+/**
+ * Frees bytes this library returned with their length.
+ *
+ * # Safety
+ * `ptr`/`len` must come from `otelcol_ffi_metrics_snapshot`, freed once.
+ */
+void otelcol_ffi_bytes_free(uint8_t *ptr, size_t len);
+
+/**
  * Frees a string this library returned.
  *
  * # Safety

@@ -245,6 +245,43 @@ pub extern "C" fn otelcol_ffi_active_requests() -> u64 {
     panics::entry("otelcol_ffi_active_requests", 0, || (cancel::active() + bridge_exporter::waiting()) as u64)
 }
 
+/// The Rust components' counters as an encoded OTLP
+/// ExportMetricsServiceRequest (`telemetry::metrics::snapshot`, the bytes
+/// the child serves on its health listener in subprocess mode). Writes the
+/// length to `len`; free the bytes with `otelcol_ffi_bytes_free`. Null (and
+/// 0) when there is nothing to report.
+///
+/// # Safety
+/// `len` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otelcol_ffi_metrics_snapshot(len: *mut usize) -> *mut u8 {
+    let bytes = panics::entry("otelcol_ffi_metrics_snapshot", Vec::new(), || {
+        otelcol_core::telemetry::metrics::snapshot::snapshot().encode()
+    });
+    if len.is_null() {
+        return std::ptr::null_mut();
+    }
+    let boxed = bytes.into_boxed_slice();
+    // SAFETY: per the caller.
+    unsafe { *len = boxed.len() };
+    if boxed.is_empty() {
+        return std::ptr::null_mut();
+    }
+    Box::into_raw(boxed).cast()
+}
+
+/// Frees bytes this library returned with their length.
+///
+/// # Safety
+/// `ptr`/`len` must come from `otelcol_ffi_metrics_snapshot`, freed once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn otelcol_ffi_bytes_free(ptr: *mut u8, len: usize) {
+    if !ptr.is_null() {
+        // SAFETY: a boxed slice of exactly len bytes made by this library.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
+    }
+}
+
 /// Frees a string this library returned.
 ///
 /// # Safety
