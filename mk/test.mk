@@ -19,6 +19,7 @@ test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go u
 	$(MAKE) --no-print-directory test-otap
 	$(MAKE) --no-print-directory test-jaeger
 	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory test-embedded
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory check-release
 	$(MAKE) --no-print-directory test-builder
