@@ -17,7 +17,7 @@ FFI_OBJ := build/ffi/otelcol_ffi.o
 FFI_OBJ_LDFLAG = -X=github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi.LinkedObject=$$(sha256sum $(FFI_OBJ) | cut -c1-64)
 EMBEDDED_GO_FLAGS = -trimpath -tags=otelcol_embedded -ldflags="-s -w $(FFI_OBJ_LDFLAG)"
 
-.PHONY: ffi build-embedded generate-ffi-header check-ffi-header test-embedded test-embedded-go \
+.PHONY: ffi build-embedded generate-ffi-header check-ffi-header test-embedded test-embedded-go lint-embedded \
 	test-embedded-e2e test-ffi-miri
 
 $(CBINDGEN): $(call TOOLS_STAMP,cbindgen,$(CBINDGEN_VERSION))
@@ -42,7 +42,11 @@ check-ffi-header: $(CBINDGEN)
 	@tmp=$$(mktemp) && cd rust/otelcol-ffi && $(CBINDGEN) --quiet --config cbindgen.toml --crate otelcol-ffi --output $$tmp . && \
 	  cmp -s $$tmp include/otelcol_ffi.h || { echo "check-ffi-header: $(FFI_HEADER) is stale; run make generate-ffi-header" >&2; rm -f $$tmp; exit 1; }; rm -f $$tmp
 
-test-embedded: check-ffi-header test-embedded-go test-embedded-e2e test-ffi-miri
+test-embedded: check-ffi-header lint-embedded test-embedded-go test-embedded-e2e test-ffi-miri
+
+# make lint sees only the default build; the cgo files carry the otelcol_embedded tag.
+lint-embedded: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run --build-tags otelcol_embedded ./embedded/... ./collector/...
 
 # The FFI bridge under the race detector (needs the object `make ffi` writes).
 test-embedded-go: ffi

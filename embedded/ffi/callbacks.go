@@ -28,7 +28,7 @@ func otelcolGoExport(bridge *C.uint8_t, bridgeLen C.size_t, signal C.uint8_t, da
 	name := C.GoStringN((*C.char)(unsafe.Pointer(bridge)), C.int(bridgeLen))
 	body := C.GoBytes(unsafe.Pointer(data), C.int(dataLen))
 	gctx, cancel := fromCContext(ctx)
-	startExport(uint64(callID), name, Signal(signal), body, gctx, cancel)
+	startExport(gctx, cancel, uint64(callID), name, Signal(signal), body)
 }
 
 //export otelcolGoCancelExport

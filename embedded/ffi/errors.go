@@ -9,7 +9,6 @@ package ffi
 import "C"
 
 import (
-
 	"time"
 	"unsafe"
 
@@ -114,4 +113,3 @@ func newCError(err error) cError {
 }
 
 func (c cError) free() { C.free(unsafe.Pointer(c.raw)) }
-

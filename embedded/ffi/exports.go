@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-
 )
 
 // ExportHandler consumes one Rust → Go request (encoded OTLP) for a Go
@@ -45,7 +44,7 @@ func RegisterExport(bridge string, h ExportHandler) (unregister func(), err erro
 	}, nil
 }
 
-func startExport(id uint64, bridge string, signal Signal, data []byte, ctx context.Context, cancel context.CancelFunc) {
+func startExport(ctx context.Context, cancel context.CancelFunc, id uint64, bridge string, signal Signal, data []byte) {
 	handlersMu.RLock()
 	h := handlers[bridge]
 	handlersMu.RUnlock()
@@ -74,4 +73,3 @@ func cancelExport(id uint64) {
 		c.(context.CancelFunc)()
 	}
 }
-

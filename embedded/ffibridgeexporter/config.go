@@ -18,10 +18,6 @@ type Config struct {
 	RetryConfig                  configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 }
 
-func createDefaultConfig() *Config {
-	return &Config{TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(), RetryConfig: configretry.NewDefaultBackOffConfig()}
-}
-
 // Validate checks the timeout and retry settings.
 func (c *Config) Validate() error {
 	return errors.Join(c.TimeoutConfig.Validate(), c.RetryConfig.Validate())

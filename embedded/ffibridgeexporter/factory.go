@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -33,6 +34,10 @@ func NewFactory() exporter.Factory {
 			return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, options(c)...)
 		}, component.StabilityLevelAlpha),
 	)
+}
+
+func createDefaultConfig() *Config {
+	return &Config{TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(), RetryConfig: configretry.NewDefaultBackOffConfig()}
 }
 
 // options: no sending queue, as on the gRPC bridge: the exporter sends in
