@@ -122,7 +122,9 @@ impl BridgeExporter {
     /// One call into Go and the wait for its answer.
     async fn attempt(&self, ctx: &RequestContext, data: &Payload) -> Result<(), ProcessingError> {
         let Some(export) = crate::callbacks::get().and_then(|c| c.export) else {
-            return Err(ProcessingError::retryable("no Go side is registered for ffi_bridge exports"));
+            return Err(ProcessingError::retryable(
+                "no Go side is registered for ffi_bridge exports",
+            ));
         };
         ctx.check()?;
         let call_id = NEXT_CALL.fetch_add(2, Ordering::Relaxed);

@@ -62,7 +62,10 @@ impl Receiver for BridgeReceiver {
     async fn start(&self, host: ReceiverHost) -> Result<(), String> {
         let mut map = BRIDGES.write().unwrap_or_else(|p| p.into_inner());
         if map.contains_key(&self.name) {
-            return Err(format!("bridge {:?} is already served by another ffi_bridge receiver", self.name));
+            return Err(format!(
+                "bridge {:?} is already served by another ffi_bridge receiver",
+                self.name
+            ));
         }
         self.tracker.reopen();
         map.insert(

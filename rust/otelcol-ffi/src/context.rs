@@ -73,7 +73,10 @@ impl<'a> Outgoing<'a> {
             }
         }
         let (has_deadline, deadline_unix_nanos) = match ctx.remaining() {
-            Some(left) => (1, (unix_nanos_now() + left.as_nanos() as i128).clamp(0, i64::MAX as i128) as i64),
+            Some(left) => (
+                1,
+                (unix_nanos_now() + left.as_nanos() as i128).clamp(0, i64::MAX as i128) as i64,
+            ),
             None => (0, 0),
         };
         let mut raw = OtelcolContext {
@@ -130,7 +133,10 @@ mod tests {
         assert_eq!(back.metadata, ctx.metadata);
         assert_eq!(back.trace, ctx.trace);
         let left = back.remaining().unwrap();
-        assert!(left > Duration::from_secs(4) && left <= Duration::from_secs(5), "{left:?}");
+        assert!(
+            left > Duration::from_secs(4) && left <= Duration::from_secs(5),
+            "{left:?}"
+        );
     }
 
     #[tokio::test]

@@ -108,7 +108,10 @@ mod tests {
         let p = Outgoing::new(&ProcessingError::permanent("bad"));
         // SAFETY: p lives.
         let raw = unsafe { &*p.as_ptr() };
-        assert_eq!((raw.permanent, raw.grpc_code, raw.http_status, raw.retry_after_nanos), (1, 13, 500, -1));
+        assert_eq!(
+            (raw.permanent, raw.grpc_code, raw.http_status, raw.retry_after_nanos),
+            (1, 13, 500, -1)
+        );
     }
 
     #[test]

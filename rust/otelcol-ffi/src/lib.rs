@@ -14,8 +14,8 @@
 pub mod abi;
 mod bridge_exporter;
 mod bridge_receiver;
-pub mod cancel;
 mod callbacks;
+pub mod cancel;
 pub mod context;
 pub mod errors;
 mod log;
@@ -39,7 +39,10 @@ use std::ffi::{CString, c_char};
 use bytes::Bytes;
 use otelcol_core::Signal;
 
-use abi::{OtelcolCallbacks, OtelcolContext, OtelcolError, OwnedCString, OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES};
+use abi::{
+    OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES, OtelcolCallbacks, OtelcolContext, OtelcolError,
+    OwnedCString,
+};
 
 /// Result codes of the entry points that return one.
 pub const OTELCOL_OK: i32 = 0;
@@ -72,7 +75,11 @@ pub unsafe extern "C" fn otelcol_ffi_init(cbs: *const OtelcolCallbacks) -> i32 {
             return OTELCOL_ERR;
         }
         // SAFETY: non-null and valid per the caller; copied.
-        if callbacks::set(unsafe { *cbs }) { OTELCOL_OK } else { OTELCOL_ERR }
+        if callbacks::set(unsafe { *cbs }) {
+            OTELCOL_OK
+        } else {
+            OTELCOL_ERR
+        }
     })
 }
 
@@ -92,13 +99,17 @@ pub extern "C" fn otelcol_ffi_components() -> OwnedCString {
 /// `yaml` must be valid for `len` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn otelcol_ffi_validate(yaml: *const u8, len: usize) -> OwnedCString {
-    panics::entry("otelcol_ffi_validate", owned("panic while validating the Rust half"), || {
-        // SAFETY: per the caller.
-        match unsafe { text(yaml, len) }.and_then(service::validate) {
-            Ok(()) => std::ptr::null_mut(),
-            Err(e) => owned(e),
-        }
-    })
+    panics::entry(
+        "otelcol_ffi_validate",
+        owned("panic while validating the Rust half"),
+        || {
+            // SAFETY: per the caller.
+            match unsafe { text(yaml, len) }.and_then(service::validate) {
+                Ok(()) => std::ptr::null_mut(),
+                Err(e) => owned(e),
+            }
+        },
+    )
 }
 
 /// Starts the Rust half from its YAML (the config the child reads in
@@ -162,35 +173,49 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
             }
         }
     };
-    let refused = panics::entry("otelcol_ffi_consume", Some(otelcol_core::ProcessingError::permanent("panic at the FFI boundary")), || {
-        let rt = match runtime::get() {
-            Ok(rt) => rt,
-            Err(e) => return Some(otelcol_core::ProcessingError::retryable(e)),
-        };
-        // SAFETY: per the caller.
-        let name = match unsafe { text(bridge, bridge_len) } {
-            Ok(n) => n,
-            Err(e) => return Some(otelcol_core::ProcessingError::permanent(format!("bridge name: {e}"))),
-        };
-        let signal = match signal {
-            OTELCOL_SIGNAL_TRACES => Signal::Traces,
-            OTELCOL_SIGNAL_METRICS => Signal::Metrics,
-            OTELCOL_SIGNAL_LOGS => Signal::Logs,
-            other => return Some(otelcol_core::ProcessingError::permanent(format!("unknown signal {other}"))),
-        };
-        if ctx.is_null() {
-            return Some(otelcol_core::ProcessingError::permanent("no request context"));
-        }
-        // SAFETY: per the caller; copied into owned values here.
-        let c = unsafe { &*ctx };
-        let registered = cancel::register(c.cancel_token);
-        // SAFETY: per the caller.
-        let request = unsafe { context::incoming(c, registered.token.clone()) };
-        // SAFETY: per the caller; copied.
-        let bytes = Bytes::copy_from_slice(unsafe { abi::OtelcolBytes { ptr: data, len: data_len }.as_slice() });
-        bridge_receiver::consume(rt, name, signal, bytes, request, registered, complete);
-        None
-    });
+    let refused = panics::entry(
+        "otelcol_ffi_consume",
+        Some(otelcol_core::ProcessingError::permanent("panic at the FFI boundary")),
+        || {
+            let rt = match runtime::get() {
+                Ok(rt) => rt,
+                Err(e) => return Some(otelcol_core::ProcessingError::retryable(e)),
+            };
+            // SAFETY: per the caller.
+            let name = match unsafe { text(bridge, bridge_len) } {
+                Ok(n) => n,
+                Err(e) => return Some(otelcol_core::ProcessingError::permanent(format!("bridge name: {e}"))),
+            };
+            let signal = match signal {
+                OTELCOL_SIGNAL_TRACES => Signal::Traces,
+                OTELCOL_SIGNAL_METRICS => Signal::Metrics,
+                OTELCOL_SIGNAL_LOGS => Signal::Logs,
+                other => {
+                    return Some(otelcol_core::ProcessingError::permanent(format!(
+                        "unknown signal {other}"
+                    )));
+                }
+            };
+            if ctx.is_null() {
+                return Some(otelcol_core::ProcessingError::permanent("no request context"));
+            }
+            // SAFETY: per the caller; copied into owned values here.
+            let c = unsafe { &*ctx };
+            let registered = cancel::register(c.cancel_token);
+            // SAFETY: per the caller.
+            let request = unsafe { context::incoming(c, registered.token.clone()) };
+            // SAFETY: per the caller; copied.
+            let bytes = Bytes::copy_from_slice(unsafe {
+                abi::OtelcolBytes {
+                    ptr: data,
+                    len: data_len,
+                }
+                .as_slice()
+            });
+            bridge_receiver::consume(rt, name, signal, bytes, request, registered, complete);
+            None
+        },
+    );
     if let Some(e) = refused {
         complete(Err(e));
     }
@@ -242,7 +267,9 @@ pub unsafe extern "C" fn otelcol_ffi_context_probe(ctx: *const OtelcolContext) -
 /// Requests the cancellation registry holds right now (leak checks).
 #[unsafe(no_mangle)]
 pub extern "C" fn otelcol_ffi_active_requests() -> u64 {
-    panics::entry("otelcol_ffi_active_requests", 0, || (cancel::active() + bridge_exporter::waiting()) as u64)
+    panics::entry("otelcol_ffi_active_requests", 0, || {
+        (cancel::active() + bridge_exporter::waiting()) as u64
+    })
 }
 
 /// The Rust components' counters as an encoded OTLP

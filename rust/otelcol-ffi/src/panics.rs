@@ -26,8 +26,14 @@ where
         Ok(r) => r,
         Err(p) => {
             let msg = message(&*p);
-            tracing::error!(component = what, panic = msg, "a Rust component panicked; its request fails with Internal");
-            Err(ProcessingError::permanent(format!("{what}: a Rust component panicked: {msg}")))
+            tracing::error!(
+                component = what,
+                panic = msg,
+                "a Rust component panicked; its request fails with Internal"
+            );
+            Err(ProcessingError::permanent(format!(
+                "{what}: a Rust component panicked: {msg}"
+            )))
         }
     }
 }

@@ -44,40 +44,13 @@ const LINKED: &[(&str, &str)] = &[
     ("exporter", "ffi_bridge"),
 ];
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn everything_linked_is_registered() {
-        super::check_registry().unwrap();
-    }
-
-    /// The library links what the distribution's otelcol-rust links (its
-    /// catalog, collector/rust_components.json), plus the bridge ends.
-    #[test]
-    fn links_the_distributions_components() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../collector/rust_components.json");
-        let text = std::fs::read_to_string(path).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut want: Vec<(String, String)> = json["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["kind"].as_str().unwrap().to_string(), c["type"].as_str().unwrap().to_string()))
-            .collect();
-        want.push(("receiver".into(), "ffi_bridge".into()));
-        want.push(("exporter".into(), "ffi_bridge".into()));
-        want.sort();
-        let mut have: Vec<(String, String)> = super::LINKED.iter().map(|(k, t)| (k.to_string(), t.to_string())).collect();
-        have.sort();
-        assert_eq!(have, want, "rust/otelcol-ffi must link the components collector/rust_components.json lists");
-    }
-}
-
 /// Parses and checks `yaml` as `otelcol-rust validate` does, creating but not
 /// starting any component.
 pub fn validate(yaml: &str) -> Result<(), String> {
     check_registry()?;
-    config::load_str(CONFIG_NAME, yaml).map(|_| ()).map_err(|e| e.to_string())
+    config::load_str(CONFIG_NAME, yaml)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Starts the service; returns once every component runs (readiness is this
@@ -96,7 +69,11 @@ pub fn start(yaml: &str) -> Result<(), String> {
         rt.block_on(service.shutdown());
         return Err(e);
     }
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), mode = "embedded", "otelcol-rust started in-process");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        mode = "embedded",
+        "otelcol-rust started in-process"
+    );
     *running = Some(service);
     Ok(())
 }
@@ -112,4 +89,44 @@ pub fn shutdown() -> Result<bool, String> {
     let clean = rt.block_on(service.shutdown());
     tracing::info!(clean, "otelcol-rust stopped in-process");
     Ok(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn everything_linked_is_registered() {
+        super::check_registry().unwrap();
+    }
+
+    /// The library links what the distribution's otelcol-rust links (its
+    /// catalog, collector/rust_components.json), plus the bridge ends.
+    #[test]
+    fn links_the_distributions_components() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../collector/rust_components.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut want: Vec<(String, String)> = json["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["kind"].as_str().unwrap().to_string(),
+                    c["type"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        want.push(("receiver".into(), "ffi_bridge".into()));
+        want.push(("exporter".into(), "ffi_bridge".into()));
+        want.sort();
+        let mut have: Vec<(String, String)> = super::LINKED
+            .iter()
+            .map(|(k, t)| (k.to_string(), t.to_string()))
+            .collect();
+        have.sort();
+        assert_eq!(
+            have, want,
+            "rust/otelcol-ffi must link the components collector/rust_components.json lists"
+        );
+    }
 }

@@ -14,8 +14,18 @@ use prost::Message;
 
 #[derive(Debug)]
 enum Event {
-    Complete { call: u64, err: Option<(u8, u8, i32, i64, String)> },
-    Export { call: u64, bridge: String, len: usize, md: Vec<(String, String)>, trace: Option<[u8; 16]>, deadline: bool },
+    Complete {
+        call: u64,
+        err: Option<(u8, u8, i32, i64, String)>,
+    },
+    Export {
+        call: u64,
+        bridge: String,
+        len: usize,
+        md: Vec<(String, String)>,
+        trace: Option<[u8; 16]>,
+        deadline: bool,
+    },
     CancelExport(u64),
 }
 
@@ -38,19 +48,42 @@ unsafe extern "C" fn on_complete(call: u64, err: *const OtelcolError) {
     send(Event::Complete { call, err });
 }
 
-unsafe extern "C" fn on_export(b: *const u8, bl: usize, _sig: u8, _d: *const u8, dl: usize, ctx: *const OtelcolContext, call: u64) {
+unsafe extern "C" fn on_export(
+    b: *const u8,
+    bl: usize,
+    _sig: u8,
+    _d: *const u8,
+    dl: usize,
+    ctx: *const OtelcolContext,
+    call: u64,
+) {
     // SAFETY: all valid for this call.
-    let (bridge, c) = unsafe { (String::from_utf8_lossy(OtelcolBytes { ptr: b, len: bl }.as_slice()).into_owned(), &*ctx) };
+    let (bridge, c) = unsafe {
+        (
+            String::from_utf8_lossy(OtelcolBytes { ptr: b, len: bl }.as_slice()).into_owned(),
+            &*ctx,
+        )
+    };
     let mut md = vec![];
     for i in 0..c.metadata_len {
         // SAFETY: metadata_len entries.
         let kv = unsafe { &*c.metadata.add(i) };
         // SAFETY: valid for this call.
         let (k, v) = unsafe { (kv.key.as_slice(), kv.value.as_slice()) };
-        md.push((String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(v).into_owned()));
+        md.push((
+            String::from_utf8_lossy(k).into_owned(),
+            String::from_utf8_lossy(v).into_owned(),
+        ));
     }
     let trace = (c.has_trace == 1).then_some(c.trace_id);
-    send(Event::Export { call, bridge, len: dl, md, trace, deadline: c.has_deadline == 1 });
+    send(Event::Export {
+        call,
+        bridge,
+        len: dl,
+        md,
+        trace,
+        deadline: c.has_deadline == 1,
+    });
 }
 
 unsafe extern "C" fn on_cancel_export(call: u64) {
@@ -107,7 +140,10 @@ fn ctx(md: &[(&str, &str)], token: u64, timeout: Option<Duration>) -> Box<Ctx> {
     let strings: Vec<String> = md.iter().flat_map(|(k, v)| [k.to_string(), v.to_string()]).collect();
     let kvs = strings
         .chunks(2)
-        .map(|p| OtelcolKeyValue { key: OtelcolBytes::from_slice(p[0].as_bytes()), value: OtelcolBytes::from_slice(p[1].as_bytes()) })
+        .map(|p| OtelcolKeyValue {
+            key: OtelcolBytes::from_slice(p[0].as_bytes()),
+            value: OtelcolBytes::from_slice(p[1].as_bytes()),
+        })
         .collect::<Vec<_>>();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     let mut c = Box::new(Ctx {
@@ -132,7 +168,17 @@ fn ctx(md: &[(&str, &str)], token: u64, timeout: Option<Duration>) -> Box<Ctx> {
 
 fn consume(bridge: &str, signal: u8, data: &[u8], c: &Ctx, call: u64) {
     // SAFETY: everything lives across the call.
-    unsafe { otelcol_ffi_consume(bridge.as_ptr(), bridge.len(), signal, data.as_ptr(), data.len(), &c.raw, call) };
+    unsafe {
+        otelcol_ffi_consume(
+            bridge.as_ptr(),
+            bridge.len(),
+            signal,
+            data.as_ptr(),
+            data.len(),
+            &c.raw,
+            call,
+        )
+    };
 }
 
 fn next(rx: &Receiver<Event>) -> Event {
@@ -149,7 +195,10 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
         otelcol_ffi_string_free(p);
         s
     };
-    assert!(comps.contains("\"ffi_bridge\"") && comps.contains("\"fault\""), "{comps}");
+    assert!(
+        comps.contains("\"ffi_bridge\"") && comps.contains("\"fault\""),
+        "{comps}"
+    );
 
     let bad = "receivers: {ffi_bridge/in: {port: 1}}\nexporters: {ffi_bridge/out: {}}\nservice: {pipelines: {traces: {receivers: [ffi_bridge/in], exporters: [ffi_bridge/out]}}}";
     // SAFETY: bad lives; the error is freed once.
@@ -160,7 +209,10 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
         otelcol_ffi_string_free(p);
         s
     };
-    assert!(err.contains("rust half") && err.contains("receivers.ffi_bridge/in"), "{err}");
+    assert!(
+        err.contains("rust half") && err.contains("receivers.ffi_bridge/in"),
+        "{err}"
+    );
 
     // SAFETY: CONFIG lives.
     let started = Instant::now();
@@ -171,9 +223,23 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     let metrics = metrics_request(&mut Rng::new(2)).encode_to_vec();
 
     // Go → Rust → Go: the export reaches the Go side with the context.
-    let c = ctx(&[(":authority", "col:4317"), ("x-tenant", "a"), ("X-Tenant", "b")], 101, Some(Duration::from_secs(5)));
+    let c = ctx(
+        &[(":authority", "col:4317"), ("x-tenant", "a"), ("X-Tenant", "b")],
+        101,
+        Some(Duration::from_secs(5)),
+    );
     consume("in", 0, &traces, &c, 101);
-    let Event::Export { call, bridge, len, md, trace, deadline } = next(&rx) else { panic!("expected an export") };
+    let Event::Export {
+        call,
+        bridge,
+        len,
+        md,
+        trace,
+        deadline,
+    } = next(&rx)
+    else {
+        panic!("expected an export")
+    };
     assert_eq!((bridge.as_str(), len), ("out", traces.len()));
     assert_eq!(
         md,
@@ -198,7 +264,10 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     // SAFETY: e lives.
     assert_eq!(unsafe { otelcol_ffi_export_done(call, &e) }, 1);
     match next(&rx) {
-        Event::Complete { call: 101, err: Some((kind, perm, code, retry, _)) } => {
+        Event::Complete {
+            call: 101,
+            err: Some((kind, perm, code, retry, _)),
+        } => {
             assert_eq!((kind, perm, code, retry), (5, 0, 8, 2_000_000_000));
         }
         other => panic!("{other:?}"),
@@ -208,7 +277,10 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     let c = ctx(&[("x-panic", "yes")], 102, None);
     consume("in", 0, &traces, &c, 102);
     match next(&rx) {
-        Event::Complete { call: 102, err: Some((kind, perm, code, _, msg)) } => {
+        Event::Complete {
+            call: 102,
+            err: Some((kind, perm, code, _, msg)),
+        } => {
             assert_eq!((kind, perm, code), (1, 1, 13), "{msg}");
             assert!(msg.contains("panicked"), "{msg}");
         }
@@ -216,7 +288,9 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     }
     let c = ctx(&[], 103, None);
     consume("in", 0, &traces, &c, 103);
-    let Event::Export { call, .. } = next(&rx) else { panic!("expected an export") };
+    let Event::Export { call, .. } = next(&rx) else {
+        panic!("expected an export")
+    };
     // SAFETY: null error = success.
     assert_eq!(unsafe { otelcol_ffi_export_done(call, std::ptr::null()) }, 1);
     assert!(matches!(next(&rx), Event::Complete { call: 103, err: None }));
@@ -228,36 +302,63 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     let t = Instant::now();
     assert_eq!(otelcol_ffi_cancel(104), 1);
     match next(&rx) {
-        Event::Complete { call: 104, err: Some((kind, _, code, _, _)) } => assert_eq!((kind, code), (3, 1)),
+        Event::Complete {
+            call: 104,
+            err: Some((kind, _, code, _, _)),
+        } => assert_eq!((kind, code), (3, 1)),
         other => panic!("{other:?}"),
     }
-    assert!(t.elapsed() < Duration::from_millis(100), "cancel took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "cancel took {:?}",
+        t.elapsed()
+    );
 
     // A deadline passing inside Rust ends the request with DeadlineExceeded.
     let c = ctx(&[], 105, Some(Duration::from_millis(50)));
     consume("in", 1, &metrics, &c, 105);
     match next(&rx) {
-        Event::Complete { call: 105, err: Some((kind, _, code, _, _)) } => assert_eq!((kind, code), (4, 4)),
+        Event::Complete {
+            call: 105,
+            err: Some((kind, _, code, _, _)),
+        } => assert_eq!((kind, code), (4, 4)),
         other => panic!("{other:?}"),
     }
 
     // Refused before starting: unknown bridge, invalid data.
     consume("nope", 0, &traces, &c, 106);
-    assert!(matches!(next(&rx), Event::Complete { call: 106, err: Some((2, 0, 14, _, _)) }));
+    assert!(matches!(
+        next(&rx),
+        Event::Complete {
+            call: 106,
+            err: Some((2, 0, 14, _, _))
+        }
+    ));
     consume("in", 0, b"\xff\xff", &c, 107);
-    assert!(matches!(next(&rx), Event::Complete { call: 107, err: Some((1, 1, 3, _, _)) }));
+    assert!(matches!(
+        next(&rx),
+        Event::Complete {
+            call: 107,
+            err: Some((1, 1, 3, _, _))
+        }
+    ));
 
     // Rust gives up on a Go export when its caller cancels: Go is told.
     let c = ctx(&[], 108, None);
     consume("in", 0, &traces, &c, 108);
-    let Event::Export { call, .. } = next(&rx) else { panic!("expected an export") };
+    let Event::Export { call, .. } = next(&rx) else {
+        panic!("expected an export")
+    };
     assert_eq!(otelcol_ffi_cancel(108), 1);
     let mut saw_cancel = false;
     let mut saw_complete = false;
     for _ in 0..2 {
         match next(&rx) {
             Event::CancelExport(id) => saw_cancel = id == call,
-            Event::Complete { call: 108, err: Some((3, ..)) } => saw_complete = true,
+            Event::Complete {
+                call: 108,
+                err: Some((3, ..)),
+            } => saw_complete = true,
             other => panic!("{other:?}"),
         }
     }
@@ -265,9 +366,19 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
     // SAFETY: a late answer is ignored.
     assert_eq!(unsafe { otelcol_ffi_export_done(call, std::ptr::null()) }, 0);
 
-    assert_eq!(otelcol_ffi_active_requests(), 0, "every request's registry entry is gone");
+    assert_eq!(
+        otelcol_ffi_active_requests(),
+        0,
+        "every request's registry entry is gone"
+    );
     assert_eq!(otelcol_ffi_shutdown(), OTELCOL_OK);
     assert_eq!(otelcol_ffi_shutdown(), OTELCOL_ERR, "nothing left to stop");
     consume("in", 0, &traces, &c, 109);
-    assert!(matches!(next(&rx), Event::Complete { call: 109, err: Some((2, 0, 14, _, _)) }));
+    assert!(matches!(
+        next(&rx),
+        Event::Complete {
+            call: 109,
+            err: Some((2, 0, 14, _, _))
+        }
+    ));
 }
