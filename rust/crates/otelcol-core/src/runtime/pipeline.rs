@@ -11,8 +11,9 @@ use crate::component::{ComponentId, Consumer, Exporter, Processor};
 use crate::context::RequestContext;
 use crate::error::ProcessingError;
 use crate::model::Payload;
-use crate::telemetry::metrics::{BridgeSeries, ExporterSeries, ProcessorSeries};
+use crate::telemetry::metrics::{BridgeSeries, ExporterSeries, ProcessorSeries, ReceiverSeries, Registry};
 
+#[derive(Clone)]
 pub struct Pipeline {
     pub name: String,
     pub processors: Vec<(ComponentId, Arc<dyn Processor>)>,
@@ -23,12 +24,24 @@ pub struct Pipeline {
 }
 
 /// Series in the order of `processors` and `exporters`.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PipelineCounts {
+    /// The receiver's, when it feeds this pipeline alone: counted here, it
+    /// costs no extra call per request (a receiver feeding several pipelines
+    /// is counted by a wrapper around their fan-out instead).
+    pub receiver: Option<ReceiverCount>,
     pub processors: Vec<Arc<ProcessorSeries>>,
     pub exporters: Vec<ExporterCount>,
 }
 
+#[derive(Clone)]
+pub struct ReceiverCount {
+    pub registry: Arc<Registry>,
+    pub id: ComponentId,
+    pub series: Arc<ReceiverSeries>,
+}
+
+#[derive(Clone)]
 pub enum ExporterCount {
     /// A user's exporter: sent / send_failed items.
     Component(Arc<ExporterSeries>),
@@ -59,9 +72,20 @@ impl ExporterCount {
     }
 }
 
-#[async_trait]
-impl Consumer for Pipeline {
-    async fn consume(&self, ctx: &RequestContext, mut data: Payload) -> Result<(), ProcessingError> {
+impl Pipeline {
+    /// This pipeline as the receiver `id`'s only consumer of its signal,
+    /// counting that receiver's accepted / refused items.
+    pub fn counting_receiver(&self, registry: &Arc<Registry>, id: &ComponentId, signal: crate::Signal) -> Pipeline {
+        let mut p = self.clone();
+        p.counts.receiver = Some(ReceiverCount {
+            registry: registry.clone(),
+            id: id.clone(),
+            series: registry.receiver(id, "", signal),
+        });
+        p
+    }
+
+    async fn run(&self, ctx: &RequestContext, mut data: Payload) -> Result<(), ProcessingError> {
         for (i, (id, p)) in self.processors.iter().enumerate() {
             let incoming = data.item_count();
             let r = p.process(ctx, data).await;
@@ -104,6 +128,29 @@ impl Consumer for Pipeline {
             })
             .collect();
         combine(errors)
+    }
+}
+
+#[async_trait]
+impl Consumer for Pipeline {
+    async fn consume(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let Some(rc) = &self.counts.receiver else {
+            return self.run(ctx, data).await;
+        };
+        let items = data.item_count();
+        let r = self.run(ctx, data).await;
+        rc.series.record(items, &r);
+        r
+    }
+
+    fn for_transport(&self, transport: &'static str) -> Option<Arc<dyn Consumer>> {
+        let rc = self.counts.receiver.as_ref()?;
+        let mut p = self.clone();
+        p.counts.receiver = Some(ReceiverCount {
+            series: rc.registry.receiver(&rc.id, transport, rc.series.signal),
+            ..rc.clone()
+        });
+        Some(Arc::new(p))
     }
 }
 

@@ -79,14 +79,14 @@ impl Service {
         metrics::install(registry.clone());
         let counting = registry.level() > Level::None;
 
-        let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<dyn Consumer>>>> = BTreeMap::new();
+        let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<Pipeline>>>> = BTreeMap::new();
         for spec in &self.cfg.pipelines {
             let counts = if counting {
                 self.pipeline_counts(&registry, spec)
             } else {
                 PipelineCounts::default()
             };
-            let pipeline: Arc<dyn Consumer> = Arc::new(Pipeline {
+            let pipeline = Arc::new(Pipeline {
                 name: spec.name.clone(),
                 processors: spec
                     .processors
@@ -123,19 +123,26 @@ impl Service {
             let consumers = signals
                 .into_iter()
                 .map(|(sig, list)| {
-                    let c: Arc<dyn Consumer> = if list.len() == 1 {
-                        list.into_iter().next().unwrap()
-                    } else {
-                        Arc::new(Fanout(list))
+                    let id = &self.cfg.receivers[&key].id;
+                    let c: Arc<dyn Consumer> = match list.as_slice() {
+                        [only] if counting && metrics::bridge_name(id).is_none() => {
+                            Arc::new(only.counting_receiver(&registry, id, sig))
+                        }
+                        [only] if !counting => only.clone(),
+                        _ => {
+                            let c: Arc<dyn Consumer> = if list.len() == 1 {
+                                list[0].clone()
+                            } else {
+                                Arc::new(Fanout(list.into_iter().map(|p| p as Arc<dyn Consumer>).collect()))
+                            };
+                            if counting {
+                                count_receiver(&registry, id, sig, c)
+                            } else {
+                                c
+                            }
+                        }
                     };
-                    (
-                        sig,
-                        if counting {
-                            count_receiver(&registry, &self.cfg.receivers[&key].id, sig, c)
-                        } else {
-                            c
-                        },
-                    )
+                    (sig, c)
                 })
                 .collect();
             let r = &self.cfg.receivers[&key];
@@ -157,6 +164,7 @@ impl Service {
     /// The series of a pipeline's processors and exporters, in its order.
     fn pipeline_counts(&self, registry: &Registry, spec: &crate::config::PipelineSpec) -> PipelineCounts {
         PipelineCounts {
+            receiver: None,
             processors: spec
                 .processors
                 .iter()
@@ -200,8 +208,9 @@ impl Service {
     }
 }
 
-/// A user's receiver counts accepted / refused items; a Go → Rust bridge
-/// receiver is the partitioner's, so it is timed on its bridge instead.
+/// A user's receiver feeding several pipelines counts accepted / refused
+/// items around their fan-out; a Go → Rust bridge receiver is the
+/// partitioner's, so it is timed on its bridge instead.
 fn count_receiver(
     registry: &Arc<Registry>,
     id: &ComponentId,

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -34,7 +35,7 @@ struct Flaky(std::sync::atomic::AtomicUsize);
 #[async_trait]
 impl Exporter for Flaky {
     async fn export(&self, _: &RequestContext, _: Payload) -> Result<(), ProcessingError> {
-        if self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+        if self.0.fetch_update(SeqCst, SeqCst, |left| left.checked_sub(1)).is_ok() {
             return Err(ProcessingError::from_status(&tonic::Status::unavailable(
                 "backend down",
             )));
@@ -77,19 +78,24 @@ async fn a_pipeline_counts_as_the_go_helpers_do() {
         processors: vec![(id("advanced_filter/half"), Arc::new(HalfFilter))],
         exporters: vec![(id("otlp_rust/back"), Arc::new(Flaky(1.into())))],
         counts: PipelineCounts {
+            receiver: None,
             processors: vec![reg.processor(&id("advanced_filter/half"), Signal::Logs)],
             exporters: vec![ExporterCount::Component(
                 reg.exporter(&id("otlp_rust/back"), Signal::Logs),
             )],
         },
     };
-    let recv: Arc<dyn Consumer> = Arc::new(CountedReceiver::new(
+    // A receiver feeding this pipeline alone is counted by the pipeline.
+    let recv: Arc<dyn Consumer> = Arc::new(pipeline.counting_receiver(&reg, &id("otlp"), Signal::Logs));
+    let grpc = consumer_for_transport(&recv, "grpc");
+    // One feeding several pipelines is counted by a wrapper around them.
+    let fanned: Arc<dyn Consumer> = Arc::new(CountedReceiver::new(
         reg.clone(),
-        id("otlp"),
+        id("otlp/fan"),
         Signal::Logs,
         Arc::new(pipeline),
     ));
-    let grpc = consumer_for_transport(&recv, "grpc");
+    let fanned_http = consumer_for_transport(&fanned, "http");
 
     let data = logs(4);
     let n = data.item_count() as u64;
@@ -106,7 +112,8 @@ async fn a_pipeline_counts_as_the_go_helpers_do() {
         grpc.consume(&ctx, data.clone()).await.is_err(),
         "the first export fails"
     );
-    grpc.consume(&ctx, data).await.unwrap();
+    grpc.consume(&ctx, data.clone()).await.unwrap();
+    fanned_http.consume(&ctx, data).await.unwrap();
 
     let snap = reg.snapshot();
     assert_eq!(
@@ -128,7 +135,7 @@ async fn a_pipeline_counts_as_the_go_helpers_do() {
             "processor",
             "advanced_filter/half"
         ),
-        Some(2 * n)
+        Some(3 * n)
     );
     assert_eq!(
         value(
@@ -137,11 +144,16 @@ async fn a_pipeline_counts_as_the_go_helpers_do() {
             "processor",
             "advanced_filter/half"
         ),
-        Some(2 * kept)
+        Some(3 * kept)
     );
     assert_eq!(
         value(&snap, "otelcol_exporter_sent_log_records", "exporter", "otlp_rust/back"),
-        Some(kept)
+        Some(2 * kept)
+    );
+    assert_eq!(
+        value(&snap, "otelcol_receiver_accepted_log_records", "transport", "http"),
+        Some(n),
+        "the wrapper counts by transport too"
     );
     let failed = snap
         .points
@@ -155,13 +167,13 @@ async fn a_pipeline_counts_as_the_go_helpers_do() {
             .contains(&("error.type", AttrValue::Str("Unavailable".into())))
     );
     assert!(failed.attrs.contains(&("error.permanent", AttrValue::Bool(false))));
-    // The counted receiver without a transport stays separate and at zero.
+    // Each receiver's series without a transport stays separate and at zero.
     assert_eq!(
         snap.points
             .iter()
             .filter(|p| p.name == "otelcol_receiver_accepted_log_records")
             .count(),
-        2
+        4
     );
 }
 
