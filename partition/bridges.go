@@ -111,6 +111,7 @@ func rustBridgeExporterConfig(a address, opts Options) map[string]any {
 		"timeout":          opts.BridgeTimeout.String(),
 		"forward_metadata": []any{"*"},
 		"retry_on_failure": map[string]any{"enabled": true},
+		"sending_queue":    map[string]any{"enabled": false},
 	}
 }
 

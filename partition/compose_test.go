@@ -309,7 +309,8 @@ func catalogAsOneRuntime(cat *Catalog) *Catalog {
 
 // checkConfigsTravel: each used component's settings arrive unchanged in its
 // runtime's half, under its native id there (receivers may only gain
-// include_metadata, so they are compared without it).
+// include_metadata and queued exporters behind a bridge
+// sending_queue.wait_for_result, so they are compared without them).
 func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 	for _, k := range []Kind{Receiver, Processor, Exporter} {
 		sec, _ := user[k.section()].(map[string]any)
@@ -350,12 +351,30 @@ func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 			if k == Receiver {
 				got, cfg = withoutIncludeMetadata(got), withoutIncludeMetadata(cfg)
 			}
+			if k == Exporter {
+				got, cfg = withoutWaitForResult(got), withoutWaitForResult(cfg)
+			}
 			if !equalConfigs(got, cfg) {
 				return fmt.Errorf("%s %s: settings changed on the way to the %s half", k, id, info.Runtime)
 			}
 		}
 	}
 	return nil
+}
+
+func withoutWaitForResult(v any) any {
+	c := deepCopy(v)
+	m, _ := c.(map[string]any)
+	if q, ok := m["sending_queue"].(map[string]any); ok {
+		delete(q, "wait_for_result")
+		if len(q) == 0 {
+			delete(m, "sending_queue")
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return c
 }
 
 func withoutIncludeMetadata(v any) any {

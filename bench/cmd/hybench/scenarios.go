@@ -49,8 +49,8 @@ const telemetryNone = `  telemetry:
       level: info
 `
 
-// goSinkExporter: the Go OTLP exporter, synchronous (no sending queue, no
-// retry, no gzip) so it applies backpressure exactly like otlp_rust does.
+// goSinkExporter and rustSinkExporter: both synchronous (no sending queue,
+// no retry, no gzip), so both apply backpressure the same way.
 const goSinkExporter = `  otlp_grpc/sink:
     endpoint: %s
     tls:
@@ -69,6 +69,8 @@ const rustSinkExporter = `  otlp_rust/sink:
       insecure: true
     compression: none
     timeout: 30s
+    sending_queue:
+      enabled: false
     retry_on_failure:
       enabled: false
 `

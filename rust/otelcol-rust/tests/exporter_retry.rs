@@ -23,6 +23,8 @@ exporters:
   otlp_rust:
     endpoint: unix://{d}/backend.sock
     timeout: 10s
+    # The caller sees each export's outcome, which is what this test checks.
+    sending_queue: {{wait_for_result: true}}
     retry_on_failure: {{enabled: true, initial_interval: 50ms, max_interval: 100ms, max_elapsed_time: 60s}}
 service:
   pipelines:

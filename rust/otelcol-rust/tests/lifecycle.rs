@@ -22,6 +22,8 @@ exporters:
   otlp_rust:
     endpoint: unix://{d}/backend.sock
     compression: none
+    # In-flight requests wait for the backend, so SIGTERM has something to drain.
+    sending_queue: {{wait_for_result: true}}
 extensions:
   health_check: {{endpoint: "unix://{d}/h.sock"}}
 service:

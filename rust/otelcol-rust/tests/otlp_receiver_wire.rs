@@ -37,6 +37,8 @@ exporters:
   otlp_rust/backend:
     endpoint: unix://{d}/backend.sock
     forward_metadata: [x-tenant]
+    # Answers after delivery: the test reads the backend right after each call.
+    sending_queue: {{wait_for_result: true}}
 service:
   pipelines:
     metrics:

@@ -27,6 +27,8 @@ exporters:
     endpoint: "unix://{d}/backend.sock"
     compression: none
     retry_on_failure: {{enabled: false}}
+    # The fault's error and the exporter's span belong to the caller's request.
+    sending_queue: {{wait_for_result: true}}
 service:
   telemetry:
     logs: {{level: debug}}

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use otelcol_core::config::exporter::{parse_forward_metadata, parse_headers};
+use otelcol_core::config::exporter::{QueueConfig, parse_forward_metadata, parse_headers};
 pub use otelcol_core::config::exporter::RetryConfig;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::duration;
@@ -45,6 +45,8 @@ struct RawConfig {
     retry_on_failure: RetryConfig,
     #[serde(default)]
     compression: Compression,
+    #[serde(default)]
+    sending_queue: QueueConfig,
 }
 
 /// Where to connect (shared with the span exporter: `otelcol_core::endpoint`).
@@ -61,6 +63,7 @@ pub struct OtlpRustConfig {
     pub forward_all_metadata: bool,
     pub retry: RetryConfig,
     pub compression: Compression,
+    pub queue: QueueConfig,
 }
 
 fn target(endpoint: &str, insecure: bool) -> Result<Target, FieldError> {
@@ -83,6 +86,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpRustConfig, FieldErr
     let headers = parse_headers(&raw.headers)?;
     let (forward_metadata, forward_all_metadata) = parse_forward_metadata(&raw.forward_metadata)?;
     raw.retry_on_failure.validate()?;
+    raw.sending_queue.validate()?;
     Ok(OtlpRustConfig {
         target,
         timeout: raw.timeout,
@@ -91,6 +95,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpRustConfig, FieldErr
         forward_all_metadata,
         retry: raw.retry_on_failure,
         compression: raw.compression,
+        queue: raw.sending_queue,
     })
 }
 

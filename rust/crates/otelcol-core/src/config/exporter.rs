@@ -58,6 +58,83 @@ impl RetryConfig {
     }
 }
 
+/// How `sending_queue` measures its size, as in Go: whole requests, items
+/// (spans, data points, log records) or encoded bytes.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Sizer {
+    #[default]
+    Requests,
+    Items,
+    Bytes,
+}
+
+/// `sending_queue`, with the Go exporterhelper's names, defaults and meaning:
+/// on by default, the caller is answered once the request is queued (unless
+/// `wait_for_result`), `num_consumers` exports run at once, and a full queue
+/// refuses with a retryable error (or waits, with `block_on_overflow`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueConfig {
+    pub enabled: bool,
+    pub wait_for_result: bool,
+    pub block_on_overflow: bool,
+    pub sizer: Sizer,
+    pub queue_size: u64,
+    pub num_consumers: usize,
+    /// A persistent queue needs a storage extension, which the Rust half does
+    /// not have: refused at validation rather than silently kept in memory.
+    pub storage: Option<String>,
+    /// Batching inside the queue is not implemented: refused, not ignored.
+    pub batch: Option<serde_yaml::Value>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            enabled: true,
+            wait_for_result: false,
+            block_on_overflow: false,
+            sizer: Sizer::Requests,
+            queue_size: 1000,
+            num_consumers: 10,
+            storage: None,
+            batch: None,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// Go's checks, reported at `sending_queue.<field>`.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if self.num_consumers == 0 {
+            return Err(FieldError::new("sending_queue.num_consumers", "must be positive"));
+        }
+        if self.queue_size == 0 {
+            return Err(FieldError::new("sending_queue.queue_size", "must be positive"));
+        }
+        if let Some(id) = &self.storage {
+            return Err(FieldError::new(
+                "sending_queue.storage",
+                format!(
+                    "a persistent queue ({id}) is not available on Rust exporters; \
+                     put the queue on a Go exporter or remove storage to queue in memory"
+                ),
+            ));
+        }
+        if self.batch.as_ref().is_some_and(|b| !b.is_null()) {
+            return Err(FieldError::new(
+                "sending_queue.batch",
+                "batching inside the queue is not available on Rust exporters; use a batch processor",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Exponential backoff with jitter (the Go exporterhelper's shape).
 pub struct Backoff {
     next: Duration,

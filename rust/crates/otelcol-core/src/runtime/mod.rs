@@ -1,8 +1,9 @@
 //! The pipeline runtime: component traits, the registry of linked
-//! components, pipelines (receiver → processors → exporters) and the service
-//! that starts and stops them in order.
+//! components, pipelines (receiver → processors → exporters), exporters'
+//! sending queues, and the service that starts and stops them in order.
 
 pub mod component;
 pub mod pipeline;
+pub mod queue;
 pub mod registry;
 pub mod service;

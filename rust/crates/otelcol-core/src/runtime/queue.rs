@@ -1,0 +1,456 @@
+//! An exporter's `sending_queue`, meaning what it means on a Go exporter: the
+//! caller is answered once its request is queued, `num_consumers` exports run
+//! at once in the background (each with the exporter's own retries), and a
+//! full queue refuses with a retryable error so the sender backs off, or makes
+//! the caller wait with `block_on_overflow`. With `wait_for_result` the caller
+//! gets the export's outcome, under its own deadline and cancellation.
+//!
+//! A queued request no longer belongs to its caller: it keeps the client
+//! metadata and trace context (what the backend request carries) but not the
+//! caller's deadline or cancellation, as Go detaches it with
+//! `context.WithoutCancel`.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::exporter::{QueueConfig, Sizer};
+use crate::{ComponentId, Exporter, Payload, ProcessingError, RequestContext};
+
+type Outcome = Result<(), ProcessingError>;
+
+struct Entry {
+    ctx: RequestContext,
+    data: Payload,
+    size: u64,
+    done: Option<oneshot::Sender<Outcome>>,
+}
+
+#[derive(Default)]
+struct State {
+    entries: VecDeque<Entry>,
+    used: u64,
+    closed: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// An entry was queued, or the queue closed.
+    ready: Notify,
+    /// Room was freed.
+    space: Notify,
+    /// Fired when shutdown stops waiting for the queue to drain: exports still
+    /// running or retrying end at once.
+    stop: CancellationToken,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the queue half-updated
+        // (every critical section is a push or pop plus a counter), so keep going.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Wraps an exporter with its sending queue.
+pub struct QueuedExporter {
+    id: ComponentId,
+    inner: Arc<dyn Exporter>,
+    cfg: QueueConfig,
+    shared: Arc<Shared>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+    drain: Duration,
+}
+
+impl QueuedExporter {
+    /// `inner` itself when the queue is off. `drain` bounds how long shutdown
+    /// waits for queued requests to be delivered before dropping the rest.
+    pub fn wrap(id: ComponentId, inner: Arc<dyn Exporter>, cfg: QueueConfig, drain: Duration) -> Arc<dyn Exporter> {
+        if !cfg.enabled {
+            return inner;
+        }
+        Arc::new(QueuedExporter {
+            id,
+            inner,
+            cfg,
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                ready: Notify::new(),
+                space: Notify::new(),
+                stop: CancellationToken::new(),
+            }),
+            workers: Mutex::new(Vec::new()),
+            drain,
+        })
+    }
+
+    fn size_of(&self, data: &Payload) -> u64 {
+        match self.cfg.sizer {
+            Sizer::Requests => 1,
+            Sizer::Items => data.item_count() as u64,
+            Sizer::Bytes => data.bytes().len() as u64,
+        }
+    }
+
+    /// Queues `entry`, waiting for room only with `block_on_overflow`.
+    async fn push(&self, caller: &RequestContext, entry: Entry) -> Result<(), ProcessingError> {
+        if entry.size > self.cfg.queue_size {
+            return Err(ProcessingError::retryable(format!(
+                "{}: request of {} {:?} is larger than the whole sending queue ({})",
+                self.id, entry.size, self.cfg.sizer, self.cfg.queue_size
+            )));
+        }
+        let mut entry = Some(entry);
+        loop {
+            let room = self.shared.space.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            {
+                let mut st = self.shared.lock();
+                if st.closed {
+                    return Err(ProcessingError::retryable(format!(
+                        "{}: exporter is shutting down",
+                        self.id
+                    )));
+                }
+                let size = entry.as_ref().map_or(0, |e| e.size);
+                if st.used + size <= self.cfg.queue_size {
+                    st.used += size;
+                    st.entries.extend(entry.take());
+                    drop(st);
+                    self.shared.ready.notify_one();
+                    return Ok(());
+                }
+            }
+            if !self.cfg.block_on_overflow {
+                return Err(ProcessingError::retryable(format!(
+                    "{}: sending queue is full",
+                    self.id
+                )));
+            }
+            caller
+                .run(async {
+                    room.await;
+                    Ok(())
+                })
+                .await?;
+        }
+    }
+}
+
+/// One consumer: exports queued requests until the queue is closed and empty.
+async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>) {
+    loop {
+        let woken = shared.ready.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let next = {
+            let mut st = shared.lock();
+            match st.entries.pop_front() {
+                Some(e) => Some(e),
+                None if st.closed => return,
+                None => None,
+            }
+        };
+        let Some(entry) = next else {
+            woken.await;
+            continue;
+        };
+        let items = entry.data.item_count();
+        let outcome = inner.export(&entry.ctx, entry.data).await;
+        shared.lock().used -= entry.size;
+        shared.space.notify_waiters();
+        match entry.done {
+            Some(tx) => {
+                let _ = tx.send(outcome);
+            }
+            None => {
+                if let Err(e) = outcome {
+                    // Nobody waits for this answer any more: say what was lost.
+                    tracing::error!(exporter = %id, dropped_items = items, error = %e, "exporting failed, dropping data");
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Exporter for QueuedExporter {
+    async fn start(&self) -> Result<(), String> {
+        self.inner.start().await?;
+        let mut workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        for _ in 0..self.cfg.num_consumers {
+            workers.push(tokio::spawn(consume(
+                self.id.clone(),
+                self.inner.clone(),
+                self.shared.clone(),
+            )));
+        }
+        Ok(())
+    }
+
+    async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let size = self.size_of(&data);
+        if !self.cfg.wait_for_result {
+            let detached = RequestContext {
+                deadline: None,
+                cancel: self.shared.stop.child_token(),
+                metadata: ctx.metadata.clone(),
+                trace: ctx.trace.clone(),
+            };
+            let entry = Entry {
+                ctx: detached,
+                data,
+                size,
+                done: None,
+            };
+            return self.push(ctx, entry).await;
+        }
+        let (tx, rx) = oneshot::channel();
+        let entry = Entry {
+            ctx: ctx.clone(),
+            data,
+            size,
+            done: Some(tx),
+        };
+        self.push(ctx, entry).await?;
+        ctx.run(async {
+            rx.await
+                .unwrap_or_else(|_| Err(ProcessingError::retryable("exporter stopped before sending")))
+        })
+        .await
+    }
+
+    async fn shutdown(&self) {
+        self.shared.lock().closed = true;
+        self.shared.ready.notify_waiters();
+        let workers: Vec<_> = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut all = futures::future::join_all(workers);
+        if tokio::time::timeout(self.drain, &mut all).await.is_err() {
+            let left: usize = self.shared.lock().entries.iter().map(|e| e.data.item_count()).sum();
+            tracing::error!(exporter = %self.id, dropped_items = left, drain = ?self.drain,
+                "sending queue not drained at shutdown, dropping what is left");
+            self.shared.stop.cancel();
+            let _ = all.await;
+        }
+        self.inner.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+
+    /// Fails its first `fail` exports, then records what it is given; each
+    /// export waits on `gate` when it is set.
+    struct Backend {
+        fail: AtomicUsize,
+        delivered: AtomicUsize,
+        gate: Option<Arc<tokio::sync::Semaphore>>,
+    }
+
+    #[async_trait]
+    impl Exporter for Backend {
+        async fn export(&self, ctx: &RequestContext, _data: Payload) -> Result<(), ProcessingError> {
+            if let Some(g) = &self.gate {
+                ctx.run(async {
+                    let _p = g.acquire().await.map_err(|_| ProcessingError::retryable("closed"))?;
+                    Ok(())
+                })
+                .await?;
+            }
+            if self
+                .fail
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(ProcessingError::permanent("backend says no"));
+            }
+            self.delivered.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn backend(fail: usize, gate: Option<Arc<tokio::sync::Semaphore>>) -> Arc<Backend> {
+        Arc::new(Backend {
+            fail: AtomicUsize::new(fail),
+            delivered: AtomicUsize::new(0),
+            gate,
+        })
+    }
+
+    fn queue(inner: Arc<Backend>, cfg: QueueConfig) -> Arc<dyn Exporter> {
+        QueuedExporter::wrap(
+            ComponentId::parse("otlp_rust").unwrap(),
+            inner,
+            cfg,
+            Duration::from_secs(2),
+        )
+    }
+
+    fn payload() -> Payload {
+        Payload::from(ExportMetricsServiceRequest::default())
+    }
+
+    #[tokio::test]
+    async fn answers_once_queued_and_delivers_in_the_background() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate.clone()));
+        let q = queue(b.clone(), QueueConfig::default());
+        q.start().await.unwrap();
+        for _ in 0..5 {
+            q.export(&RequestContext::background(), payload()).await.unwrap();
+        }
+        assert_eq!(
+            b.delivered.load(Ordering::SeqCst),
+            0,
+            "nothing delivered before the backend answers"
+        );
+        gate.add_permits(5);
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_with_a_retryable_error() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate.clone()));
+        let cfg = QueueConfig {
+            queue_size: 2,
+            num_consumers: 1,
+            ..QueueConfig::default()
+        };
+        let q = queue(b.clone(), cfg);
+        q.start().await.unwrap();
+        q.export(&RequestContext::background(), payload()).await.unwrap();
+        q.export(&RequestContext::background(), payload()).await.unwrap();
+        let err = q.export(&RequestContext::background(), payload()).await.unwrap_err();
+        assert!(!err.is_permanent(), "{err}");
+        assert!(err.message().contains("sending queue is full"), "{err}");
+        gate.add_permits(2);
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn block_on_overflow_waits_for_room_within_the_callers_deadline() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate.clone()));
+        let cfg = QueueConfig {
+            queue_size: 1,
+            num_consumers: 1,
+            block_on_overflow: true,
+            ..QueueConfig::default()
+        };
+        let q = queue(b.clone(), cfg);
+        q.start().await.unwrap();
+        // Like Go's queue, a request holds its room until its export ends: the
+        // one slot stays taken while the backend keeps request 1 waiting.
+        q.export(&RequestContext::background(), payload()).await.unwrap();
+        let short = RequestContext::background().with_timeout(Duration::from_millis(100));
+        let err = q.export(&short, payload()).await.unwrap_err();
+        assert_eq!(err.kind(), "timeout", "{err}");
+        let waiting = {
+            let q = q.clone();
+            tokio::spawn(async move { q.export(&RequestContext::background(), payload()).await })
+        };
+        gate.add_permits(2);
+        waiting.await.unwrap().unwrap();
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn wait_for_result_returns_the_exports_outcome() {
+        let b = backend(1, None);
+        let cfg = QueueConfig {
+            wait_for_result: true,
+            ..QueueConfig::default()
+        };
+        let q = queue(b.clone(), cfg);
+        q.start().await.unwrap();
+        let err = q.export(&RequestContext::background(), payload()).await.unwrap_err();
+        assert!(
+            err.is_permanent(),
+            "the backend's permanent error reaches the caller: {err}"
+        );
+        q.export(&RequestContext::background(), payload()).await.unwrap();
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 1);
+        q.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_queued_request_outlives_its_callers_cancellation() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate.clone()));
+        let q = queue(b.clone(), QueueConfig::default());
+        q.start().await.unwrap();
+        let ctx = RequestContext::background();
+        q.export(&ctx, payload()).await.unwrap();
+        ctx.cancel.cancel();
+        gate.add_permits(1);
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 1, "acknowledged data is delivered");
+    }
+
+    #[tokio::test]
+    async fn shutdown_drops_what_cannot_drain_in_time_and_returns() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate));
+        let q = QueuedExporter::wrap(
+            ComponentId::parse("otlp_rust").unwrap(),
+            b.clone(),
+            QueueConfig::default(),
+            Duration::from_millis(100),
+        );
+        q.start().await.unwrap();
+        q.export(&RequestContext::background(), payload()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), q.shutdown())
+            .await
+            .expect("shutdown is bounded");
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 0);
+        let err = q.export(&RequestContext::background(), payload()).await.unwrap_err();
+        assert!(err.message().contains("shutting down"), "{err}");
+    }
+
+    #[test]
+    fn go_settings_validate_like_go() {
+        let p = |y: &str| {
+            serde_yaml::from_str::<QueueConfig>(y)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.validate().map_err(|e| format!("{}: {}", e.path, e.message)))
+        };
+        assert!(p("{}").is_ok());
+        assert!(p("{queue_size: 0}").unwrap_err().contains("sending_queue.queue_size"));
+        assert!(
+            p("{num_consumers: 0}")
+                .unwrap_err()
+                .contains("sending_queue.num_consumers")
+        );
+        assert!(
+            p("{storage: file_storage}")
+                .unwrap_err()
+                .contains("sending_queue.storage")
+        );
+        assert!(
+            p("{batch: {flush_timeout: 1s}}")
+                .unwrap_err()
+                .contains("sending_queue.batch")
+        );
+        assert!(
+            p("{enabled: false, queue_size: 0}").is_ok(),
+            "a disabled queue is not checked"
+        );
+        assert!(p("{sizer: items}").is_ok());
+        assert!(p("{sizer: pages}").is_err());
+        assert!(p("{queue_sise: 3}").is_err(), "unknown fields are refused");
+    }
+}
