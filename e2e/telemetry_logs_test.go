@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+)
+
+// TestRustLogLinesUnderTheCollectorsLogSettings: with the collector's
+// default logs (info, sampling 10 a second of one message, then 1 in 100),
+//   - rust_debug's 60 "metric" lines of one request all reach the log;
+//   - a Rust target given debug in rust_subprocess logs.levels (the fault
+//     processor) shows its debug lines, one per request;
+//   - other Rust debug lines (the otlp receiver's) stay below the level.
+func TestRustLogLinesUnderTheCollectorsLogSettings(t *testing.T) {
+	const items, requests = 60, 4
+	in := testkit.FreeAddr(t)
+	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_logs.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startHybrid(t, string(cfg), hybridOpts{env: []string{"TEL_RECEIVER=" + in}})
+	h.waitReady()
+	c := otlpClient(t, in)
+
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	for i := range items {
+		m := ms.AppendEmpty()
+		m.SetName(fmt.Sprintf("item_%02d", i))
+		m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(int64(i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Export(ctx, pmetricotlp.NewExportRequestFromMetrics(md)); err != nil {
+		t.Fatal(err)
+	}
+	for range requests - 1 {
+		if st, _ := export(ctx, c, "one_more"); st.Err() != nil {
+			t.Fatal(st)
+		}
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		metric := len(entries(h, true, "metric"))
+		passed := len(entries(h, true, "fault: passing request through", "processor", "fault"))
+		if metric == items+requests-1 && passed == requests {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rust_debug lines: %d of %d; fault debug lines: %d of %d", metric, items+requests-1, passed, requests)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(entries(h, true, "request accepted")); n != 0 {
+		t.Errorf("%d debug lines of a target left at the collector's level (the otlp receiver's)", n)
+	}
+}
