@@ -79,8 +79,17 @@ func BenchmarkRoundTrip(b *testing.B) {
 // TestCancelLatency measures how long a Go cancel takes to end a Rust
 // request waiting in the pipeline, over many requests; it reports p50/p99.
 func TestCancelLatency(t *testing.T) {
+	p50, p99 := cancelLatency(t, 200)
+	t.Logf("cancel → Rust request ended: p50 %v, p99 %v over %d requests", p50, p99, 200)
+	if p99 > time.Millisecond {
+		t.Errorf("cancel latency p99 %v > 1ms", p99)
+	}
+}
+
+// cancelLatency cancels n requests waiting in Rust and returns the p50 and
+// p99 of cancel → Consume returned (Rust saw the token and answered).
+func cancelLatency(t *testing.T, n int) (p50, p99 time.Duration) {
 	startRust(t)
-	const n = 200
 	lat := make([]time.Duration, 0, n)
 	for range n {
 		ctx, cancel := context.WithCancel(withFault(context.Background(), "slow", nil))
@@ -96,18 +105,19 @@ func TestCancelLatency(t *testing.T) {
 		lat = append(lat, time.Since(start))
 	}
 	slices.Sort(lat)
-	p50, p99 := lat[n/2], lat[n*99/100]
-	t.Logf("cancel → Rust request ended: p50 %v, p99 %v over %d requests", p50, p99, n)
-	if p99 > time.Millisecond {
-		t.Errorf("cancel latency p99 %v > 1ms", p99)
-	}
+	return lat[n/2], lat[n*99/100]
 }
 
 // TestMemoryPerActiveContext: what one request in flight holds, on the Go
 // side (heap, measured) while Rust holds it.
 func TestMemoryPerActiveContext(t *testing.T) {
+	perReq := bytesPerActiveRequest(t, 500)
+	t.Logf("Go heap per request in flight with 10 metadata keys and a trace context (goroutine stacks excluded): %.0f bytes", perReq)
+}
+
+// bytesPerActiveRequest: Go heap held per request while n wait in Rust.
+func bytesPerActiveRequest(t *testing.T, n int) float64 {
 	startRust(t)
-	const n = 500
 	var before, after runtime.MemStats
 	ctxs := make([]context.CancelFunc, 0, n)
 	dones := make([]chan struct{}, 0, n)
@@ -129,15 +139,15 @@ func TestMemoryPerActiveContext(t *testing.T) {
 		ctxs = append(ctxs, cancel)
 		dones = append(dones, done)
 	}
-	for ActiveRequests() < n {
+	for ActiveRequests() < uint64(n) {
 		time.Sleep(time.Millisecond)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	perReq := float64(after.HeapAlloc-before.HeapAlloc) / n
-	t.Logf("Go heap per request in flight with 10 metadata keys and a trace context (goroutine stacks excluded): %.0f bytes", perReq)
+	perReq := float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
 	for i := range ctxs {
 		ctxs[i]()
 		<-dones[i]
 	}
+	return perReq
 }
