@@ -49,6 +49,7 @@ bench: build bench-tools
 	cd $(BENCH_DIR) && HYBENCH_NOTES_FILE=$(BENCH_DIR)/NOTES.md nice .bin/hybench run -root $(ROOT) -out $(BENCH_OUT) \
 	  -gocol $(BENCH_BIN)/gocol $(if $(wildcard $(BENCH_BIN)/extractbench),-extractbench $(BENCH_BIN)/extractbench) \
 	  -rust-bench-json $(BENCH_OUT)/rust_bench.txt -otap-bench-json $(BENCH_OUT)/otap.json -rust-context-errors-json $(BENCH_OUT)/rust_context_errors.txt \
+	  -embedded-bin $(ROOT)/bin/otelcol-hybrid-embedded \
 	  $(if $(filter 1,$(BENCH_PERF)),-perf-bin $(BENCH_BIN)/otelcol-hybrid-syms -rust-bin $(ROOT)/bin/otelcol-rust) $(BENCH_FLAGS)
 	@echo "bench: results in bench/results/ (REPORT.md, summary.json, throughput.png, cpu.png); targets: make bench-check"
 

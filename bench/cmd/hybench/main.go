@@ -142,6 +142,15 @@ type summary struct {
 	RustBenchPointsPerCoreS  float64        `json:"rust_bench_points_per_core_second"`
 	RustBenchFullDecodes     float64        `json:"rust_bench_payload_full_decodes"`
 	RustBench                any            `json:"rust_bench,omitempty"`
+	// The embedded build (bin/otelcol-hybrid-embedded; embedded.go).
+	EmbeddedVsNativeCPU   float64            `json:"embedded_vs_native_cpu_per_item"`
+	EmbeddedVsNativeThru  float64            `json:"embedded_vs_native_throughput"`
+	EmbeddedStartMs       float64            `json:"embedded_start_ms"`
+	FFIContextTransferUs  float64            `json:"ffi_context_transfer_us"`
+	FFIErrorTranslationUs float64            `json:"ffi_error_translation_us"`
+	FFICancelP99Ms        float64            `json:"ffi_cancel_latency_p99_ms"`
+	FFIBytesPerActiveReq  float64            `json:"ffi_go_bytes_per_active_request"`
+	FFI                   map[string]float64 `json:"ffi,omitempty"`
 	// The otap exporter beside otlp_rust on the same data (make bench-otap).
 	OTAPVsOTLPWireBytes float64 `json:"otap_vs_otlp_wire_bytes"`
 	OTAPVsOTLPCPU       float64 `json:"otap_vs_otlp_cpu_per_item"`
@@ -167,6 +176,7 @@ func run(args []string) {
 	root := fs.String("root", "..", "repository root (bin/, embedbin/)")
 	out := fs.String("out", "results", "output directory")
 	hybridBin := fs.String("hybrid-bin", "", "otelcol-hybrid to test (default ROOT/bin/otelcol-hybrid)")
+	embeddedBin := fs.String("embedded-bin", "", "otelcol-hybrid-embedded to test beside it (empty: no embedded figures)")
 	gocol := fs.String("gocol", "", "all-Go collector with contrib filterprocessor")
 	extractBench := fs.String("extractbench", "", "extractbench binary")
 	rustBench := fs.String("rust-bench-json", "", "file with the Rust bench's one-line JSON (optional)")
@@ -202,6 +212,9 @@ func run(args []string) {
 	if *hybridBin != "" {
 		bins["hybrid"] = *hybridBin
 	}
+	if *embeddedBin != "" {
+		bins["embedded"] = *embeddedBin
+	}
 	s := summary{Machine: machine(), GeneratedAt: time.Now().UTC(), Headline: "metrics-1000"}
 	s.Load = map[string]any{"generator": "hybench pre-encoded OTLP/gRPC (raw codec)", "concurrency": *conc,
 		"saturation_window_s": dur.Seconds(), "warmup_s": warm.Seconds(), "latency_window_s": latDur.Seconds(),
@@ -228,7 +241,7 @@ func run(args []string) {
 	}
 	// Order: native, hybrid, the rest, then (rounds ≥ 2) hybrid, native again,
 	// so slow drift of a shared machine hits both sides of the headline ratio.
-	order := []string{"native", "hybrid", "go_half", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go", "hybrid_md", "rust_md", "hybrid_err"}
+	order := []string{"native", "hybrid", "embedded", "go_half", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go", "hybrid_md", "rust_md", "hybrid_err"}
 	for r := 2; r <= *rounds; r++ {
 		if r%2 == 0 {
 			order = append(order, "hybrid", "native")
@@ -244,6 +257,9 @@ func run(args []string) {
 			continue
 		}
 		sc := byName[name]
+		if sc.Bin == "embedded" && bins["embedded"] == "" {
+			continue // no -embedded-bin: the embedded figures read as missing
+		}
 		if sc.Bin == "gocol" && *gocol == "" {
 			s.Errors = append(s.Errors, name+": no -gocol binary")
 			continue
@@ -294,6 +310,23 @@ func run(args []string) {
 			nan := math.NaN()
 			s.Extract = extractResult{ColdExtractMs: nan, WarmVerifyMs: nan, MemfdExtractMs: nan, InprocFloorMs: nan, FloorZstdShaMs: nan, FloorSha256Ms: nan, FloorTrueMs: nan}
 			s.Errors = append(s.Errors, "extract: extractbench not built (extract package did not compile?)")
+		}
+		s.EmbeddedStartMs, s.FFIContextTransferUs, s.FFIErrorTranslationUs, s.FFICancelP99Ms, s.FFIBytesPerActiveReq =
+			math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		if bins["embedded"] != "" {
+			logf("embedded: start-up and the FFI crossing's costs")
+			if ms, err := measureEmbeddedStart(bins["embedded"], work, sk, *startRuns); err != nil {
+				s.Errors = append(s.Errors, "embedded start: "+firstLines(err.Error(), 12))
+			} else {
+				s.EmbeddedStartMs = ms
+			}
+			if f, err := ffiFigures(rootAbs, work); err != nil {
+				s.Errors = append(s.Errors, "ffi figures: "+firstLines(err.Error(), 12))
+			} else {
+				s.FFI = f
+				s.FFIContextTransferUs, s.FFIErrorTranslationUs = f["ffi_context_transfer_us"], f["ffi_error_translation_us"]
+				s.FFICancelP99Ms, s.FFIBytesPerActiveReq = f["ffi_cancel_latency_p99_ms"], f["ffi_go_bytes_per_active_req"]
+			}
 		}
 		logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
 		s.SHA256 = measureSHA()
@@ -442,6 +475,8 @@ func derive(s *summary) {
 	s.GoRustGoVsNativeBatch = ratio(get("go_rust_go", h).thr, get("native_batch", h).thr)
 	s.GoRustGoVsNativeCPU = ratio(get("go_rust_go", h).cpu, get("native_batch", h).cpu)
 	s.GoHalfVsNativeCPU = ratio(get("go_half", h).cpu, get("native", h).cpu)
+	s.EmbeddedVsNativeCPU = ratio(get("embedded", h).cpu, get("native", h).cpu)
+	s.EmbeddedVsNativeThru = ratio(get("embedded", h).thr, get("native", h).thr)
 	s.RustPipelineVsNative = ratio(get("rust_pipeline", h).thr, get("native", h).thr)
 	s.RustPipelineVsNativeCPU = ratio(get("rust_pipeline", h).cpu, get("native", h).cpu)
 	s.ContextCPUusPerReq = (get("hybrid_md", h+"-md10").cpu - get("hybrid_md", h+"-md0").cpu) * 1000

@@ -18,7 +18,7 @@ import (
 type scenario struct {
 	Name      string // key in summary.json
 	Title     string // for the report
-	Bin       string // "hybrid" (bin/otelcol-hybrid) or "gocol" (all-Go with contrib filter)
+	Bin       string // "hybrid" (bin/otelcol-hybrid), "embedded" (bin/otelcol-hybrid-embedded) or "gocol" (all-Go with contrib filter)
 	Config    func(recv, sink string) string
 	Combos    []string // load combos; nil = all
 	Metadata  bool     // also run metrics-1000 with 10 gRPC metadata keys
@@ -178,6 +178,14 @@ func scenarios() []scenario {
 				return placementOff + fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  fault:\n    error: permanent\n    every_nth: 2\n    message: hybench injected\n" +
 					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("fault", "otlp_rust/sink")
+			},
+		},
+		{
+			Name: "embedded", Title: "2c embedded: scenario 2's config in bin/otelcol-hybrid-embedded: Go otlp → in-process ffi_bridge → Rust advanced_filter → otlp_rust → sink", Bin: "embedded", KeptFrac: 1,
+			Config: func(recv, sink string) string {
+				return placementOff + fmt.Sprintf(goRecv, recv, false) +
+					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
+					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
 			},
 		},
 		{

@@ -35,6 +35,14 @@ var targets = []target{
 	{"context_bytes_per_request_go", false, 1024, "heap bytes per transferred context, Go"},
 	{"context_bytes_per_request_rust", false, 1024, "heap bytes per transferred context, Rust"},
 	{"error_translation_us_per_error", false, 10, "Rust error → gRPC status → Go classification, µs"},
+
+	// The embedded build (bin/otelcol-hybrid-embedded, make bench passes -embedded-bin).
+	{"embedded_vs_native_cpu_per_item", false, 1.05, "scenario 2's config in the embedded binary (in-process crossing) ÷ native"},
+	{"embedded_start_ms", false, 30, "exec → ready of the embedded binary, one crossing, nothing extracted"},
+	{"ffi_context_transfer_us", false, 5, "Go context → C struct → Rust RequestContext, 10 keys + trace context, µs"},
+	{"ffi_error_translation_us", false, 2, "error struct → consumererror as the OTLP exporter classifies, µs"},
+	{"ffi_cancel_latency_p99_ms", false, 1, "Go cancel → Rust request ended (context.AfterFunc → CancellationToken), p99 ms"},
+	{"ffi_go_bytes_per_active_request", false, 1024, "Go heap one request in flight across the FFI holds (10 keys + trace context), bytes"},
 }
 
 func (t target) op() string {
