@@ -93,6 +93,14 @@ pub trait Exporter: Send + Sync {
 
     /// Flushes whatever is buffered; called after every receiver has drained.
     async fn shutdown(&self) {}
+
+    /// Takes the collector's counters of this exporter for one signal and
+    /// counts into them itself: an exporter whose `export` answers before
+    /// sending (a sending queue) counts sends when they happen, and queue
+    /// refusals as enqueue failures. `false`: the pipeline counts around `export`.
+    fn count_sends(&self, _series: &Arc<crate::telemetry::metrics::ExporterSeries>) -> bool {
+        false
+    }
 }
 
 /// What a receiver gets when it starts: where to send each signal, and the

@@ -47,6 +47,8 @@ pub enum ExporterCount {
     Component(Arc<ExporterSeries>),
     /// A Rust → Go bridge exporter: its round trip, on the bridge's histogram.
     Bridge(Arc<BridgeSeries>),
+    /// An exporter that counts its own sends (`Exporter::count_sends`).
+    Itself,
 }
 
 impl ExporterCount {
@@ -56,7 +58,7 @@ impl ExporterCount {
         items: usize,
     ) -> Result<(), ProcessingError> {
         match count {
-            None => export.await,
+            None | Some(ExporterCount::Itself) => export.await,
             Some(ExporterCount::Component(s)) => {
                 let r = export.await;
                 s.record(items, &r);

@@ -11,7 +11,8 @@
 //! `context.WithoutCancel`.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,7 +21,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::exporter::{QueueConfig, Sizer};
-use crate::{ComponentId, Exporter, Payload, ProcessingError, RequestContext};
+use crate::telemetry::metrics::ExporterSeries;
+use crate::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal};
 
 type Outcome = Result<(), ProcessingError>;
 
@@ -47,6 +49,24 @@ struct Shared {
     /// Fired when shutdown stops waiting for the queue to drain: exports still
     /// running or retrying end at once.
     stop: CancellationToken,
+    /// The collector's counters of this exporter, per signal, when it counts
+    /// (`Exporter::count_sends`): sends are counted by the consumers, when
+    /// they happen, as exporterhelper counts them behind its queue.
+    series: [OnceLock<Arc<ExporterSeries>>; 3],
+}
+
+fn signal_index(s: Signal) -> usize {
+    match s {
+        Signal::Traces => 0,
+        Signal::Metrics => 1,
+        Signal::Logs => 2,
+    }
+}
+
+impl Shared {
+    fn series(&self, s: Signal) -> Option<&Arc<ExporterSeries>> {
+        self.series[signal_index(s)].get()
+    }
 }
 
 impl Shared {
@@ -83,6 +103,7 @@ impl QueuedExporter {
                 ready: Notify::new(),
                 space: Notify::new(),
                 stop: CancellationToken::new(),
+                series: Default::default(),
             }),
             workers: Mutex::new(Vec::new()),
             drain,
@@ -143,6 +164,25 @@ impl QueuedExporter {
     }
 }
 
+impl QueuedExporter {
+    /// `push`, counted when this exporter counts: the queue's size of the
+    /// entry's signal, and the items of an entry the queue refused.
+    async fn push_counted(&self, caller: &RequestContext, entry: Entry) -> Result<(), ProcessingError> {
+        let Some(series) = self.shared.series(entry.data.signal()).cloned() else {
+            return self.push(caller, entry).await;
+        };
+        let (items, size) = (entry.data.item_count() as u64, entry.size);
+        // Added before the push: a consumer may take the entry at once.
+        series.queue_size.fetch_add(size, Relaxed);
+        let r = self.push(caller, entry).await;
+        if r.is_err() {
+            series.queue_size.fetch_sub(size, Relaxed);
+            series.enqueue_failed.fetch_add(items, Relaxed);
+        }
+        r
+    }
+}
+
 /// One consumer: exports queued requests until the queue is closed and empty.
 async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>) {
     loop {
@@ -162,7 +202,13 @@ async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>)
             continue;
         };
         let items = entry.data.item_count();
+        let series = shared.series(entry.data.signal());
         let outcome = inner.export(&entry.ctx, entry.data).await;
+        if let Some(s) = series {
+            // Room is freed once the export ends, so the size counts it until then.
+            s.queue_size.fetch_sub(entry.size, Relaxed);
+            s.record(items, &outcome);
+        }
         shared.lock().used -= entry.size;
         shared.space.notify_waiters();
         match entry.done {
@@ -209,7 +255,7 @@ impl Exporter for QueuedExporter {
                 size,
                 done: None,
             };
-            return self.push(ctx, entry).await;
+            return self.push_counted(ctx, entry).await;
         }
         let (tx, rx) = oneshot::channel();
         let entry = Entry {
@@ -218,12 +264,18 @@ impl Exporter for QueuedExporter {
             size,
             done: Some(tx),
         };
-        self.push(ctx, entry).await?;
+        self.push_counted(ctx, entry).await?;
         ctx.run(async {
             rx.await
                 .unwrap_or_else(|_| Err(ProcessingError::retryable("exporter stopped before sending")))
         })
         .await
+    }
+
+    fn count_sends(&self, series: &Arc<ExporterSeries>) -> bool {
+        series.queue_capacity.store(self.cfg.queue_size, Relaxed);
+        let _ = self.shared.series[signal_index(series.signal)].set(series.clone());
+        true
     }
 
     async fn shutdown(&self) {

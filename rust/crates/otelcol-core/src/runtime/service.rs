@@ -174,10 +174,17 @@ impl Service {
                 .exporters
                 .iter()
                 .map(|k| {
-                    let id = &self.cfg.exporters[k].id;
-                    match metrics::bridge_name(id) {
+                    let e = &self.cfg.exporters[k];
+                    match metrics::bridge_name(&e.id) {
                         Some(b) => ExporterCount::Bridge(registry.bridge(b, "rust_to_go", spec.signal)),
-                        None => ExporterCount::Component(registry.exporter(id, spec.signal)),
+                        None => {
+                            let series = registry.exporter(&e.id, spec.signal);
+                            if e.component.count_sends(&series) {
+                                ExporterCount::Itself
+                            } else {
+                                ExporterCount::Component(series)
+                            }
+                        }
                     }
                 })
                 .collect(),

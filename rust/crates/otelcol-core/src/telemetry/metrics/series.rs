@@ -108,8 +108,12 @@ pub struct ExporterSeries {
     pub sent: AtomicU64,
     /// Indexed by `ERROR_TYPES` position × 2 + permanent.
     send_failed: [AtomicU64; ERROR_TYPES.len() * 2],
-    /// Stays 0: Rust exporters send from the caller's task, there is no queue to be full.
+    /// Items a full (or closing) sending queue refused.
     pub enqueue_failed: AtomicU64,
+    /// The sending queue's capacity, in its sizer's units; 0: no queue.
+    pub queue_capacity: AtomicU64,
+    /// What of this signal the queue holds now, in its sizer's units.
+    pub queue_size: AtomicU64,
 }
 
 impl ExporterSeries {
@@ -120,6 +124,8 @@ impl ExporterSeries {
             sent: AtomicU64::new(0),
             send_failed: std::array::from_fn(|_| AtomicU64::new(0)),
             enqueue_failed: AtomicU64::new(0),
+            queue_capacity: AtomicU64::new(0),
+            queue_size: AtomicU64::new(0),
         }
     }
 

@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{
-    AggregationTemporality, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
-    metric, number_data_point,
+    AggregationTemporality, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
+    ScopeMetrics, Sum, metric, number_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
@@ -52,6 +52,8 @@ pub struct Snapshot {
     pub instance: String,
     pub start_unix_nano: u64,
     pub points: Vec<Point>,
+    /// Current values (queue size and capacity), not cumulative.
+    pub gauges: Vec<Point>,
     pub histograms: Vec<HistogramPoint>,
 }
 
@@ -86,7 +88,8 @@ fn name(prefix: &'static str, signal: Signal) -> &'static str {
         "otelcol_receiver_refused",
         "otelcol_receiver_failed",
         "otelcol_exporter_sent",
-        "otelcol_exporter_send_failed"
+        "otelcol_exporter_send_failed",
+        "otelcol_exporter_enqueue_failed"
     )
 }
 
@@ -152,6 +155,28 @@ impl Registry {
                 attrs: attrs.clone(),
                 value: e.sent.load(Relaxed),
             });
+            let refused = e.enqueue_failed.load(Relaxed);
+            if refused > 0 {
+                p.push(Point {
+                    name: name("otelcol_exporter_enqueue_failed", e.signal),
+                    attrs: attrs.clone(),
+                    value: refused,
+                });
+            }
+            let capacity = e.queue_capacity.load(Relaxed);
+            if capacity > 0 {
+                let q = vec![("exporter", s(&e.exporter)), ("data_type", s(e.signal.as_str()))];
+                snap.gauges.push(Point {
+                    name: "otelcol_exporter_queue_size",
+                    attrs: q.clone(),
+                    value: e.queue_size.load(Relaxed),
+                });
+                snap.gauges.push(Point {
+                    name: "otelcol_exporter_queue_capacity",
+                    attrs: q,
+                    value: capacity,
+                });
+            }
             // As exporterhelper: a failure series exists once something failed.
             for (ty, permanent, n) in e.send_failed() {
                 let mut a = attrs.clone();
@@ -233,6 +258,25 @@ impl Snapshot {
                         aggregation_temporality: AggregationTemporality::Cumulative as i32,
                         is_monotonic: true,
                     })),
+                    ..Default::default()
+                }),
+            }
+        }
+        for g in &self.gauges {
+            let dp = NumberDataPoint {
+                attributes: g.attrs.iter().map(|(k, v)| kv(k, v)).collect(),
+                time_unix_nano: now,
+                value: Some(number_data_point::Value::AsInt(g.value as i64)),
+                ..Default::default()
+            };
+            match metrics.iter_mut().find(|m| m.name == g.name) {
+                Some(Metric {
+                    data: Some(metric::Data::Gauge(gauge)),
+                    ..
+                }) => gauge.data_points.push(dp),
+                _ => metrics.push(Metric {
+                    name: g.name.to_string(),
+                    data: Some(metric::Data::Gauge(Gauge { data_points: vec![dp] })),
                     ..Default::default()
                 }),
             }

@@ -260,3 +260,78 @@ fn the_snapshot_encodes_as_otlp_sums_and_histograms() {
         "a service restarted in the same process starts a new epoch"
     );
 }
+
+/// Holds every export until released, then answers as `Flaky` does.
+struct Gated(Arc<tokio::sync::Semaphore>, Flaky);
+
+#[async_trait]
+impl Exporter for Gated {
+    async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
+        let _p = self.0.acquire().await.expect("gate open");
+        self.1.export(ctx, data).await
+    }
+}
+
+/// Behind a sending queue, as behind exporterhelper's: a send is counted when
+/// it happens, not when it is queued; a refusal of the full queue is an
+/// enqueue failure; queue size and capacity are reported.
+#[tokio::test]
+async fn a_queued_exporter_counts_its_sends_when_they_happen() {
+    use crate::config::exporter::QueueConfig;
+    use crate::queue::QueuedExporter;
+
+    let reg = Registry::new(Level::Normal);
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let cfg = QueueConfig {
+        queue_size: 3,
+        num_consumers: 1,
+        ..QueueConfig::default()
+    };
+    let q = QueuedExporter::wrap(
+        id("otlp_rust"),
+        Arc::new(Gated(gate.clone(), Flaky(1.into()))),
+        cfg,
+        Duration::from_secs(5),
+    );
+    let series = reg.exporter(&id("otlp_rust"), Signal::Logs);
+    assert!(q.count_sends(&series), "a queue counts for itself");
+    q.start().await.unwrap();
+    let data = logs(2);
+    let n = data.item_count() as u64;
+    let ctx = RequestContext::background();
+    // One taken by the consumer (held at the gate, still taking room), two
+    // queued, one refused.
+    q.export(&ctx, data.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    q.export(&ctx, data.clone()).await.unwrap();
+    q.export(&ctx, data.clone()).await.unwrap();
+    assert!(q.export(&ctx, data).await.is_err(), "the queue is full");
+    let snap = reg.snapshot();
+    assert_eq!(
+        value(&snap, "otelcol_exporter_sent_log_records", "exporter", "otlp_rust"),
+        Some(0)
+    );
+    assert_eq!(
+        value(
+            &snap,
+            "otelcol_exporter_enqueue_failed_log_records",
+            "exporter",
+            "otlp_rust"
+        ),
+        Some(n)
+    );
+    let gauge = |name: &str| snap.gauges.iter().find(|g| g.name == name).map(|g| g.value);
+    assert_eq!(gauge("otelcol_exporter_queue_size"), Some(3));
+    assert_eq!(gauge("otelcol_exporter_queue_capacity"), Some(3));
+
+    gate.add_permits(3);
+    q.shutdown().await;
+    let snap = reg.snapshot();
+    assert_eq!(
+        value(&snap, "otelcol_exporter_sent_log_records", "exporter", "otlp_rust"),
+        Some(2 * n)
+    );
+    let failed: u64 = series.send_failed().map(|(_, _, v)| v).sum();
+    assert_eq!(failed, n, "the first send failed in the background");
+    assert_eq!(series.queue_size.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
