@@ -59,12 +59,22 @@ func rustCounters() []counterSpec {
 			counterSpec{"otelcol_receiver_failed_" + s.suffix, "The number of " + s.what + " that failed to be processed by the receiver due to internal errors. [Alpha]", s.unit},
 			counterSpec{"otelcol_exporter_sent_" + s.suffix, "Number of " + s.sentWhat + " successfully sent to destination. [Alpha]", s.unit},
 			counterSpec{"otelcol_exporter_send_failed_" + s.suffix, "Number of " + s.what + " in failed attempts to send to destination. At detailed telemetry level, includes attributes: error.type (semantic convention), error.permanent. [Alpha]", s.unit},
+			counterSpec{"otelcol_exporter_enqueue_failed_" + s.suffix, "Number of " + s.what + " failed to be added to the sending queue. [Alpha]", s.unit},
 		)
 	}
 	return append(out,
 		counterSpec{"otelcol_processor_incoming_items", "Number of items passed to the processor. [Alpha]", "{item}"},
 		counterSpec{"otelcol_processor_outgoing_items", "Number of items emitted from the processor. [Alpha]", "{item}"},
 	)
+}
+
+// rustGauges are exporterhelper's queue gauges, for Rust exporters with a
+// sending queue.
+func rustGauges() []counterSpec {
+	return []counterSpec{
+		{"otelcol_exporter_queue_size", "Current size of the retry queue (in batches). [Alpha]", "{batch}"},
+		{"otelcol_exporter_queue_capacity", "Fixed capacity of the retry queue (in batches). [Alpha]", "{batch}"},
+	}
 }
 
 type seriesKey struct {
@@ -81,6 +91,7 @@ type Metrics struct {
 	detailed bool
 
 	counters map[string]metric.Int64ObservableCounter
+	gauges   map[string]metric.Int64ObservableGauge
 	hop      metric.Float64Histogram
 	reg      metric.Registration
 
@@ -89,6 +100,7 @@ type Metrics struct {
 	last     map[seriesKey]int64
 	base     map[seriesKey]int64
 	attrs    map[seriesKey]attribute.Set
+	current  map[seriesKey]int64 // gauges: the last snapshot's values only
 	hopLast  map[seriesKey][]uint64
 	hopSum   map[seriesKey]float64
 }
@@ -102,8 +114,9 @@ func Register(mp metric.MeterProvider, level string, fetch Fetch) (*Metrics, err
 	}
 	m := &Metrics{
 		fetch: fetch, detailed: strings.EqualFold(level, "detailed"),
-		counters: map[string]metric.Int64ObservableCounter{},
-		last:     map[seriesKey]int64{}, base: map[seriesKey]int64{}, attrs: map[seriesKey]attribute.Set{},
+		counters: map[string]metric.Int64ObservableCounter{}, gauges: map[string]metric.Int64ObservableGauge{},
+		current: map[seriesKey]int64{},
+		last:    map[seriesKey]int64{}, base: map[seriesKey]int64{}, attrs: map[seriesKey]attribute.Set{},
 		hopLast: map[seriesKey][]uint64{}, hopSum: map[seriesKey]float64{},
 	}
 	meter := mp.Meter(rustMeterName)
@@ -114,6 +127,14 @@ func Register(mp metric.MeterProvider, level string, fetch Fetch) (*Metrics, err
 			return nil, err
 		}
 		m.counters[c.name] = inst
+		insts = append(insts, inst)
+	}
+	for _, g := range rustGauges() {
+		inst, err := meter.Int64ObservableGauge(g.name, metric.WithDescription(g.desc), metric.WithUnit(g.unit))
+		if err != nil {
+			return nil, err
+		}
+		m.gauges[g.name] = inst
 		insts = append(insts, inst)
 	}
 	var err error
@@ -154,10 +175,18 @@ func (m *Metrics) observe(ctx context.Context, o metric.Observer) error {
 		if err := m.apply(raw); err != nil {
 			return err
 		}
+	} else {
+		m.current = map[seriesKey]int64{} // no child, no queue
 	}
 	// The child down or slow: its last values stand, as a crashed Go
 	// component's counters would stay at what they had reached.
 	for k, attrs := range m.attrs {
+		if g, ok := m.gauges[k.name]; ok {
+			if v, ok := m.current[k]; ok {
+				o.ObserveInt64(g, v, metric.WithAttributeSet(attrs))
+			}
+			continue
+		}
 		o.ObserveInt64(m.counters[k.name], m.base[k]+m.last[k], metric.WithAttributeSet(attrs))
 	}
 	return nil
@@ -188,6 +217,8 @@ func (m *Metrics) apply(raw []byte) error {
 		m.instance = instance
 	}
 	current := map[seriesKey]int64{}
+	// A gauge is what the child says now; one it no longer reports is gone.
+	m.current = map[seriesKey]int64{}
 	sms := rm.ScopeMetrics()
 	for i := 0; i < sms.Len(); i++ {
 		ms := sms.At(i).Metrics()
@@ -215,6 +246,18 @@ func (m *Metrics) applyMetric(mt pmetric.Metric, current map[seriesKey]int64) {
 			// Below detailed, failures of every type add up in one series, as
 			// the collector's view on exporterhelper drops error.type/permanent.
 			current[k] += dp.IntValue()
+			m.attrs[k] = attrs
+		}
+	case pmetric.MetricTypeGauge:
+		if _, known := m.gauges[mt.Name()]; !known {
+			return
+		}
+		dps := mt.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			attrs := m.attributes(mt.Name(), dp.Attributes())
+			k := seriesKey{mt.Name(), attrs.Equivalent()}
+			m.current[k] = dp.IntValue()
 			m.attrs[k] = attrs
 		}
 	case pmetric.MetricTypeHistogram:

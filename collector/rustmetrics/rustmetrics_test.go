@@ -20,6 +20,7 @@ type childSnapshot struct {
 	failed   map[string]int64 // error.type → items
 	hops     []uint64
 	hopSum   float64
+	queue    int64 // > 0: the exporter has a sending queue holding this much
 }
 
 func (c childSnapshot) encode(t *testing.T) []byte {
@@ -42,6 +43,14 @@ func (c childSnapshot) encode(t *testing.T) []byte {
 		dp.Attributes().PutStr("error.type", ty)
 		dp.Attributes().PutBool("error.permanent", ty == "InvalidArgument")
 		dp.SetIntValue(n)
+	}
+	if c.queue > 0 {
+		q := ms.AppendEmpty()
+		q.SetName("otelcol_exporter_queue_size")
+		qdp := q.SetEmptyGauge().DataPoints().AppendEmpty()
+		qdp.Attributes().PutStr("exporter", "otlp_rust/back")
+		qdp.Attributes().PutStr("data_type", "metrics")
+		qdp.SetIntValue(c.queue)
 	}
 	if c.hops != nil {
 		h := ms.AppendEmpty()
@@ -198,4 +207,40 @@ func TestBridgeHopsKeepTheChildsBucketsAndSum(t *testing.T) {
 		}
 	}
 	t.Fatal("no bridge histogram")
+}
+
+func TestQueueGaugesAreTheChildsCurrentValues(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	child := &fakeChild{t: t, snap: &childSnapshot{instance: "a", queue: 7}}
+	m, err := Register(mp, "normal", child.call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Unregister()
+	queue := func() (int64, bool) {
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		for _, sm := range rm.ScopeMetrics {
+			for _, mt := range sm.Metrics {
+				if g, ok := mt.Data.(metricdata.Gauge[int64]); ok && mt.Name == "otelcol_exporter_queue_size" && len(g.DataPoints) == 1 {
+					return g.DataPoints[0].Value, true
+				}
+			}
+		}
+		return 0, false
+	}
+	if v, ok := queue(); !ok || v != 7 {
+		t.Fatalf("queue size %d (present %v), want 7", v, ok)
+	}
+	child.snap = &childSnapshot{instance: "a", queue: 2}
+	if v, _ := queue(); v != 2 {
+		t.Fatalf("queue size %d, want the current 2, not a sum", v)
+	}
+	child.snap = nil
+	if _, ok := queue(); ok {
+		t.Fatal("a dead child has no queue")
+	}
 }
