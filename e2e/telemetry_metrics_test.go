@@ -22,16 +22,19 @@ import (
 // parser, shows the Rust components on the Go collector's series (and an
 // OTLP periodic reader exports them too):
 //   - processor incoming N, outgoing N−k;
-//   - exporter sent N−k−m, send_failed m with error_type/error_permanent;
-//   - the receiver accepted N−m, refused m: Go's own counters when the
-//     receiver stays in Go (and the bridge's latency histogram has N
-//     requests), the Rust receiver's under the same labels when it is placed
-//     in Rust.
+//   - exporter sent N−k−m, send_failed m with error_type/error_permanent,
+//     and its sending queue's capacity;
+//   - behind a bridge (the Go receiver), the exporter answers after delivery,
+//     so Go's own receiver counters say accepted N−m, refused m, and the
+//     bridge's latency histogram has N requests;
+//   - with the receiver placed in Rust, the exporter answers once queued, as
+//     a Go exporter with a sending queue does: the Rust receiver's accepted
+//     is N under the Go receiver's labels, the failures are the exporter's.
 func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 	const n, k, m = 20, 5, 3
 	for _, tc := range []struct {
 		name, config string
-		bridged      bool
+		bridged      bool // else the exporter answers once queued
 	}{
 		{"go receiver, bridge", "telemetry_go_to_rust.yaml", true},
 		{"receiver placed in Rust", "telemetry_all_rust.yaml", false},
@@ -67,20 +70,27 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				st, _ := export(ctx, c, name)
 				cancel()
-				if want := map[bool]codes.Code{true: codes.InvalidArgument, false: codes.OK}[name == "tel_fail"]; st.Code() != want {
+				if want := map[bool]codes.Code{true: codes.InvalidArgument, false: codes.OK}[name == "tel_fail" && tc.bridged]; st.Code() != want {
 					t.Fatalf("request %d (%s): %v, want %v", i, name, st, want)
 				}
 			}
 			proc := []string{"processor=advanced_filter/tel", "otel_signal=metrics"}
 			exp := "exporter=otlp_rust/tel"
+			refused := 0
+			if tc.bridged {
+				refused = m
+			}
+			recv := []string{"receiver=otlp", "transport=grpc"}
 			want := []expectSeries{
 				{"otelcol_processor_incoming_items", proc, n},
 				{"otelcol_processor_outgoing_items", proc, n - k},
 				{"otelcol_exporter_sent_metric_points", []string{exp}, n - k - m},
 				{"otelcol_exporter_send_failed_metric_points", []string{exp, "error_type=InvalidArgument", "error_permanent=true"}, m},
-				{"otelcol_receiver_accepted_metric_points", []string{"receiver=otlp", "transport=grpc"}, n - m},
-				{"otelcol_receiver_refused_metric_points", []string{"receiver=otlp", "transport=grpc"}, m},
-				{"otelcol_receiver_failed_metric_points", []string{"receiver=otlp", "transport=grpc"}, 0},
+				{"otelcol_exporter_queue_capacity", []string{exp, "data_type=metrics"}, 1000},
+				{"otelcol_exporter_queue_size", []string{exp, "data_type=metrics"}, 0},
+				{"otelcol_receiver_accepted_metric_points", recv, float64(n - refused)},
+				{"otelcol_receiver_refused_metric_points", recv, float64(refused)},
+				{"otelcol_receiver_failed_metric_points", recv, 0},
 			}
 			if tc.bridged {
 				want = append(want, expectSeries{"otelcol_hybrid_bridge_duration", []string{"direction=go_to_rust", "otel_signal=metrics"}, n})
