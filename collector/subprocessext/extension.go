@@ -107,7 +107,7 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 			MaxRestarts: c.Restart.MaxRestarts, Window: c.Restart.Window,
 		},
 		Env:           c.Logs.childEnv(logsLevel(c.RustConfig)),
-		LogRoute:      c.Logs.route(),
+		LogRoute:      c.Logs.Route(),
 		Logger:        e.set.Logger,
 		MeterProvider: e.set.MeterProvider,
 		OnStatus:      func(st supervisor.Status) { reportStatus(host, st) },

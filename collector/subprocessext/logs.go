@@ -58,11 +58,20 @@ func rustLevel(level string) (string, error) {
 	return "", fmt.Errorf("%q is not one of debug, info, warn, error", level)
 }
 
-// childEnv is the child's log filter when targets have their own levels:
-// the base level of the Rust half, then one directive per target.
+// childEnv is the child's environment for Filter.
 func (l LogsConfig) childEnv(baseLevel string) []string {
+	if f := l.Filter(baseLevel); f != "" {
+		return []string{"OTELCOL_RUST_LOG=" + f}
+	}
+	return nil
+}
+
+// Filter is the Rust half's log filter (OTELCOL_RUST_LOG) when targets have
+// their own levels: the base level, then one directive per target; "" when
+// none has.
+func (l LogsConfig) Filter(baseLevel string) string {
 	if len(l.Levels) == 0 {
-		return nil
+		return ""
 	}
 	base, err := rustLevel(baseLevel)
 	if err != nil {
@@ -74,12 +83,14 @@ func (l LogsConfig) childEnv(baseLevel string) []string {
 		directives = append(directives, t+"="+lvl)
 	}
 	sort.Strings(directives[1:])
-	return []string{"OTELCOL_RUST_LOG=" + strings.Join(directives, ",")}
+	return strings.Join(directives, ",")
 }
 
-// route tells the supervisor which child lines skip the parent's level
-// (targets given a level here) or sampling (those, and rust_debug's output).
-func (l LogsConfig) route() func(target string) supervisor.LogRoute {
+// Route tells which Rust lines skip the collector logger's level (targets
+// given a level here) or sampling (those, and rust_debug's output); the
+// supervisor applies it to a child's lines, supervisor.EmitRoutedLogLine to
+// an in-process Rust half's.
+func (l LogsConfig) Route() func(target string) supervisor.LogRoute {
 	under := func(target, prefix string) bool {
 		return target == prefix || strings.HasPrefix(target, prefix+"::")
 	}

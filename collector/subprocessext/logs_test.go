@@ -19,7 +19,7 @@ func TestLogsLevelsPerRustTarget(t *testing.T) {
 	if got := (LogsConfig{}).childEnv("debug"); got != nil {
 		t.Fatalf("no levels: the child keeps service::telemetry::logs::level, got env %q", got)
 	}
-	route := l.route()
+	route := l.Route()
 	for target, want := range map[string][2]bool{
 		"otelcol_advanced_filter":            {true, true},
 		"otelcol_advanced_filter::glob":      {true, true},
@@ -34,7 +34,7 @@ func TestLogsLevelsPerRustTarget(t *testing.T) {
 			t.Errorf("%s: ignore level/sampling = %v, want %v", target, got, want)
 		}
 	}
-	if r := (LogsConfig{SampleDebugExporter: true}).route()("otelcol_debug_exporter"); r.IgnoreSampling {
+	if r := (LogsConfig{SampleDebugExporter: true}).Route()("otelcol_debug_exporter"); r.IgnoreSampling {
 		t.Error("sample_debug_exporter: true lets the sampler see rust_debug lines")
 	}
 }
