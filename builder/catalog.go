@@ -71,7 +71,7 @@ func CheckCatalog(binary string, m *Manifest, rust []RustComponent) ([]CatalogRo
 		return nil, err
 	}
 	goMods := map[string]bool{HybridModule + " " + hybridVersion: true}
-	for _, g := range m.Go {
+	for _, g := range append(m.Go, m.AddedGoEntries()...) {
 		goMods[g.Kind+" "+g.GoMod] = true
 	}
 	provided := map[string]bool{}

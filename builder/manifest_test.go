@@ -123,7 +123,12 @@ func TestOCBManifest(t *testing.T) {
 	if len(got.Processors) != 2 || got.Processors[1]["import"] != HybridModule+"/collector/bridgecancel" {
 		t.Errorf("processors = %v, want the user's then bridgecancel", got.Processors)
 	}
-	if len(got.Exporters) != 1 || len(got.Receivers) != 1 || len(got.Providers) != 1 {
+	// The manifest lists the otlp receiver (the Rust → Go end) but not the
+	// otlp exporter (Go → Rust): the builder adds it at the manifest's version.
+	if len(got.Exporters) != 2 || got.Exporters[1]["gomod"] != "go.opentelemetry.io/collector/exporter/otlpexporter v0.162.0" {
+		t.Errorf("exporters = %v, want the user's then the otlp exporter", got.Exporters)
+	}
+	if len(got.Receivers) != 1 || len(got.Providers) != 1 {
 		t.Errorf("entries: %s", out)
 	}
 	if len(got.Extensions) != 2 || got.Extensions[0]["import"] != HybridModule+"/collector/subprocessext" {
@@ -149,6 +154,10 @@ func TestOCBManifest(t *testing.T) {
 		if n := strings.Count(string(out2), pkg); n != 1 {
 			t.Errorf("%s listed %d times:\n%s", pkg, n, out2)
 		}
+	}
+	// Without Rust components there is no bridge, so no bridge ends.
+	if strings.Contains(string(out2), "otlpreceiver") || strings.Contains(string(out2), "otlpexporter") {
+		t.Errorf("bridge ends added to a manifest without cargo entries:\n%s", out2)
 	}
 }
 

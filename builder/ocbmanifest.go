@@ -18,10 +18,54 @@ const hybridVersion = "v0.0.0"
 // requiredComponents run the Rust child and carry context (and cancellation
 // at shutdown) across the bridge: without them a distribution with Rust
 // components cannot start. Keyed by manifest list.
-var requiredComponents = []struct{ list, kind, imp string }{
-	{"extensions", "extension", HybridModule + "/collector/subprocessext"},
-	{"extensions", "extension", HybridModule + "/collector/bridgectxext"},
-	{"processors", "processor", HybridModule + "/collector/bridgecancel"},
+var requiredComponents = []struct{ kind, imp string }{
+	{"extension", HybridModule + "/collector/subprocessext"},
+	{"extension", HybridModule + "/collector/bridgectxext"},
+	{"processor", HybridModule + "/collector/bridgecancel"},
+}
+
+// bridgeGoModules are the Go ends of the bridges: the otlp exporter carries
+// data Go → Rust and the otlp receiver Rust → Go. A manifest with Rust
+// components that leaves one out gets it, like the Rust ends (bridgeCrates),
+// at the version of the manifest's own core collector modules.
+var bridgeGoModules = []struct{ kind, module string }{
+	{"receiver", "go.opentelemetry.io/collector/receiver/otlpreceiver"},
+	{"exporter", "go.opentelemetry.io/collector/exporter/otlpexporter"},
+}
+
+// collectorPin is the core collector release this builder's OCB builds.
+const collectorPin = "v0.162.0"
+
+// AddedGoEntries are the Go components the builder adds to m: our required
+// ones and the bridges' Go ends the manifest lacks.
+func (m *Manifest) AddedGoEntries() []GoEntry {
+	var out []GoEntry
+	for _, req := range requiredComponents {
+		if !m.listsImport(req.kind, req.imp) {
+			out = append(out, GoEntry{Where: "(added by the builder)", Kind: req.kind, GoMod: HybridModule + " " + hybridVersion, Import: req.imp})
+		}
+	}
+	if len(m.Cargo) == 0 {
+		return out
+	}
+	version := collectorPin
+	for _, g := range m.Go {
+		mod, v, _ := strings.Cut(g.GoMod, " ")
+		if strings.HasPrefix(mod, "go.opentelemetry.io/collector/") && strings.HasPrefix(v, "v0.") {
+			version = v
+			break
+		}
+	}
+next:
+	for _, b := range bridgeGoModules {
+		for _, g := range m.Go {
+			if mod, _, _ := strings.Cut(g.GoMod, " "); mod == b.module {
+				continue next
+			}
+		}
+		out = append(out, GoEntry{Where: "(added by the builder: bridge)", Kind: b.kind, GoMod: b.module + " " + version})
+	}
+	return out
 }
 
 // OCBOptions says how the Go half is adapted for OCB.
@@ -33,7 +77,8 @@ type OCBOptions struct {
 
 // OCBManifest renders the manifest OCB v0.162.0 gets: the user's YAML minus
 // `cargo:` entries and `dist.subprocess_mode`, with dist.output_path set, our
-// required components added when missing, and our module replaced by HybridDir.
+// required components and the bridges' Go ends added when missing, and our
+// module replaced by HybridDir.
 // Everything else is passed through as written.
 func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 	root := cloneNode(m.root)
@@ -57,16 +102,18 @@ func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 		}
 		list.Content = kept
 	}
-	for _, req := range requiredComponents {
-		if m.listsImport(req.kind, req.imp) {
-			continue
-		}
-		list := mapGet(root, req.list)
+	for _, g := range m.AddedGoEntries() {
+		key := g.Kind + "s" // the manifest's list of that kind
+		list := mapGet(root, key)
 		if list == nil {
 			list = &yaml.Node{Kind: yaml.SequenceNode}
-			mapSetNode(root, req.list, list)
+			mapSetNode(root, key, list)
 		}
-		list.Content = append(list.Content, mapping("gomod", HybridModule+" "+hybridVersion, "import", req.imp))
+		if g.Import != "" {
+			list.Content = append(list.Content, mapping("gomod", g.GoMod, "import", g.Import))
+		} else {
+			list.Content = append(list.Content, mapping("gomod", g.GoMod))
+		}
 	}
 	// Our module must resolve to HybridDir (the copy that embeds this
 	// distribution's Rust collector): a user replace of it is superseded.

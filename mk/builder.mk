@@ -1,7 +1,8 @@
 # hybrid-builder: distributions from an OCB manifest with `cargo:` components.
 #   make example-distribution [BUILDER_CONFIG=my.yaml] [PLATFORMS=...]
 #                          build a distribution (default: examples/builder-config.yaml → build/example/)
-#   make test-builder      builder unit tests + the example built and run end to end
+#   make test-builder      builder unit tests + the design's manifest (examples/design-manifest.yaml)
+#                          built and run end to end: components, real Jaeger clients, the design config
 #   make generate          regenerate cmd/otelcol-hybrid/*.go (and build/otelcol-hybrid/rust)
 #                          from cmd/otelcol-hybrid/builder-config.yaml
 #   make check-generate    fail when the committed cmd/otelcol-hybrid/*.go differ from a fresh generation
@@ -17,6 +18,11 @@ BUILDER_CONFIG ?= examples/builder-config.yaml
 SELF_MANIFEST  := cmd/otelcol-hybrid/builder-config.yaml
 # The example's binary (dist.output_path/dist.name of examples/builder-config.yaml).
 EXAMPLE_BIN    := $(ROOT)/build/example/otelcol-example
+# test-builder builds the design's own manifest: it covers what the example
+# covers (version and bridge entries, a mixed pipeline each way) and more
+# (contrib prometheus, jaeger, otap), and one distribution build is enough.
+DESIGN_MANIFEST := examples/design-manifest.yaml
+DESIGN_BIN      := $(ROOT)/build/otelcol-custom/otelcol-custom
 
 # OCB, pinned, installed like tools.mk's Go tools (the stamp carries the version).
 $(OCB): $(OCB_STAMP)
@@ -35,10 +41,12 @@ hybrid-builder:
 example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD_BIN)
 	nice $(HYBRID_BUILDER) build --config $(BUILDER_CONFIG) --ocb $(OCB) --platforms "$(PLATFORMS)"
 
-test-builder: BUILDER_CONFIG = examples/builder-config.yaml
+test-builder: BUILDER_CONFIG = $(DESIGN_MANIFEST)
 test-builder: example-distribution
 	go test -count=1 ./builder/ ./cmd/hybrid-builder/
-	HYBRID_EXAMPLE_BIN=$(EXAMPLE_BIN) go test -count=1 -run 'TestExample' -v ./cmd/hybrid-builder/
+	HYBRID_EXAMPLE_BIN=$(DESIGN_BIN) go test -count=1 -run 'TestExample' -v ./cmd/hybrid-builder/
+	cd e2e/jaegerpeer && E2E_REQUIRED=1 HYBRID_DESIGN_BIN=$(DESIGN_BIN) go test -count=1 -timeout 5m \
+	  -run 'TestRealJaegerClientsThroughTheHybridPipeline|TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP' -v ./...
 
 generate: hybrid-builder $(OCB)
 	$(HYBRID_BUILDER) generate --config $(SELF_MANIFEST) --ocb $(OCB) --go-out cmd/otelcol-hybrid --rust-out build/otelcol-hybrid/rust

@@ -25,8 +25,8 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
-// exampleBinary is the distribution built by `make example-distribution`
-// (make test-builder sets HYBRID_EXAMPLE_BIN).
+// exampleBinary is the distribution `make test-builder` builds from the
+// design's manifest, examples/design-manifest.yaml (HYBRID_EXAMPLE_BIN).
 func exampleBinary(t *testing.T) string {
 	bin := os.Getenv("HYBRID_EXAMPLE_BIN")
 	if bin == "" {
@@ -35,8 +35,10 @@ func exampleBinary(t *testing.T) string {
 	return bin
 }
 
-// The example's `components` lists exactly its manifest's components, each
-// with its runtime (a Rust type a Go one already uses gets the rust_ prefix).
+// The distribution's `components` lists exactly its manifest's components,
+// each with its runtime, plus what the builder adds: the Rust ends of the
+// bridges, their Go ends and the Go extensions and processor that run the
+// Rust half (a Rust type a Go one already uses gets the rust_ prefix).
 func TestExampleComponents(t *testing.T) {
 	rows, err := builder.ReadCatalog(exampleBinary(t))
 	if err != nil {
@@ -48,23 +50,24 @@ func TestExampleComponents(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
-		"exporter debug go",              // debugexporter
+		"exporter otap rust",             // cargo: otap_exporter
 		"exporter otlp go",               // otlpexporter (deprecated alias)
 		"exporter otlp_grpc go",          // otlpexporter
-		"exporter otlp_rust rust",        // cargo: otlp_rust_exporter
-		"exporter rust_debug rust",       // cargo: debug_exporter (native "debug")
-		"extension bridge_context go",    // collector/bridgectxext
-		"extension rust_subprocess go",   // collector/subprocessext
+		"exporter otlp_rust rust",        // bridge: otlp_rust_exporter (added)
+		"extension bridge_context go",    // collector/bridgectxext (added)
+		"extension rust_subprocess go",   // collector/subprocessext (added)
 		"processor advanced_filter rust", // cargo: advanced_filter
 		"processor batch go",             // batchprocessor
-		"processor bridge_cancel go",     // collector/bridgecancel
-		"receiver otlp go",               // otlpreceiver
-		"receiver rust_otlp rust",        // cargo: otlp_receiver (native "otlp")
+		"processor bridge_cancel go",     // collector/bridgecancel (added)
+		"receiver jaeger rust",           // cargo: jaeger_receiver
+		"receiver otlp go",               // bridge: otlpreceiver (added)
+		"receiver prometheus go",         // contrib prometheusreceiver
+		"receiver rust_otlp rust",        // bridge: otlp_receiver (added; native "otlp")
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("components:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	m, err := builder.ParseManifestFile(filepath.Join("..", "..", "examples", "builder-config.yaml"))
+	m, err := builder.ParseManifestFile(filepath.Join("..", "..", "examples", "design-manifest.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +76,11 @@ func TestExampleComponents(t *testing.T) {
 			continue
 		}
 		listed := false
-		for _, g := range m.Go {
+		for _, g := range append(m.Go, m.AddedGoEntries()...) {
 			listed = listed || (g.Kind == r.Kind && g.GoMod == r.Module)
 		}
 		if !listed {
-			t.Errorf("Go %s %s from %q is not a manifest entry", r.Kind, r.Type, r.Module)
+			t.Errorf("Go %s %s from %q is neither a manifest entry nor added by the builder", r.Kind, r.Type, r.Module)
 		}
 	}
 }

@@ -36,10 +36,18 @@ func metricNames(all []pmetric.Metrics) map[string]int {
 // peer's CA) and scrape every second instead of every minute.
 func TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP(t *testing.T) {
 	bin := Binary(t, "HYBRID_DESIGN_BIN")
-	if l, err := net.Listen("tcp", "localhost:8888"); err != nil {
-		t.Fatalf("the design's config scrapes localhost:8888, which is taken: %v", err)
-	} else {
-		_ = l.Close()
+	// The config is run as written, so the collector's telemetry must get
+	// localhost:8888; another collector may hold it for a while.
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		l, err := net.Listen("tcp", "localhost:8888")
+		if err == nil {
+			_ = l.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the design's config scrapes localhost:8888, which stayed taken: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	peer, err := otappeer.Start(otappeer.Options{TLS: true})
 	if err != nil {
@@ -54,7 +62,7 @@ func TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	StartProcess(t, bin, "", "", ProcOpts{
+	proc := StartProcess(t, bin, "", "", ProcOpts{
 		ConfigFile: design,
 		Args: []string{
 			"--config", "yaml:exporters::otap::endpoint: https://" + peer.Addr,
@@ -79,7 +87,7 @@ func TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no otelcol_* series arrived over OTAP within 60s; got %v", names)
+			t.Fatalf("no otelcol_* series arrived over OTAP within 60s; got %v; the otap exporter said:\n%s", names, exportErrors(proc.Out.String()))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -95,4 +103,15 @@ func TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP(t *testing.T) {
 	if n := len(peer.OTLP().Metrics); n != 0 {
 		t.Errorf("%d batches fell back to plain OTLP", n)
 	}
+}
+
+// exportErrors are the otap exporter's failure lines, first three.
+func exportErrors(out string) string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "export failed") && strings.Contains(l, "otap") && len(lines) < 3 {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
