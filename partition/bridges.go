@@ -94,9 +94,13 @@ func goBridgeReceiverConfig(a address) map[string]any {
 // rustBridgeReceiverConfig is the Rust end of a Go → Rust bridge.
 // include_metadata: the Rust receiver, like Go's, hands client metadata to
 // the pipeline only when asked, and a bridge exists to carry it across.
+// validated_sender: its one client is the Go half, which decoded and
+// re-encoded every request; checking the items' contents again would cost
+// CPU and refuse what Go accepted (strings that are not UTF-8).
 func rustBridgeReceiverConfig(a address) map[string]any {
 	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{
 		"endpoint": a.target, "max_recv_msg_size_mib": bridgeMaxRecvMiB, "include_metadata": true,
+		"validated_sender": true,
 	}}}
 }
 

@@ -53,6 +53,12 @@ struct GrpcConfig {
     max_recv_msg_size_mib: u64,
     #[serde(default)]
     include_metadata: bool,
+    /// Set by the partitioner on the Rust end of a Go → Rust bridge, whose one
+    /// client is the Go half: requests are counted down to their items but not
+    /// validated inside them, because the Go receiver already accepted them
+    /// (including strings that are not UTF-8, which Go's decoder lets through).
+    #[serde(default)]
+    validated_sender: bool,
 }
 
 impl Default for GrpcConfig {
@@ -61,6 +67,7 @@ impl Default for GrpcConfig {
             endpoint: default_grpc_endpoint(),
             max_recv_msg_size_mib: default_max_recv(),
             include_metadata: false,
+            validated_sender: false,
         }
     }
 }
@@ -97,6 +104,7 @@ pub struct GrpcSettings {
     pub endpoint: ListenAddr,
     pub max_recv_msg_size: usize,
     pub include_metadata: bool,
+    pub validated_sender: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,6 +151,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpReceiverConfig, Fiel
                 endpoint,
                 max_recv_msg_size: (g.max_recv_msg_size_mib as usize) << 20,
                 include_metadata: g.include_metadata,
+                validated_sender: g.validated_sender,
             })
         }
     };

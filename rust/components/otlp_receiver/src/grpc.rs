@@ -49,6 +49,7 @@ impl ExportMethod for Logs {
 pub(crate) struct ExportService<M> {
     handler: Handler,
     max_decoding: usize,
+    validated_sender: bool,
     _method: PhantomData<M>,
 }
 
@@ -57,16 +58,18 @@ impl<M> Clone for ExportService<M> {
         ExportService {
             handler: self.handler.clone(),
             max_decoding: self.max_decoding,
+            validated_sender: self.validated_sender,
             _method: PhantomData,
         }
     }
 }
 
 impl<M: ExportMethod> ExportService<M> {
-    pub(crate) fn new(handler: Handler, max_decoding: usize) -> Self {
+    pub(crate) fn new(handler: Handler, max_decoding: usize, validated_sender: bool) -> Self {
         ExportService {
             handler,
             max_decoding,
+            validated_sender,
             _method: PhantomData,
         }
     }
@@ -95,6 +98,7 @@ where
         }
         let method = Export::<M> {
             handler: self.handler.clone(),
+            validated_sender: self.validated_sender,
             _method: PhantomData,
         };
         let max = self.max_decoding;
@@ -111,6 +115,7 @@ where
 
 struct Export<M> {
     handler: Handler,
+    validated_sender: bool,
     _method: PhantomData<M>,
 }
 
@@ -120,9 +125,15 @@ impl<M: ExportMethod> UnaryService<Bytes> for Export<M> {
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
         let handler = self.handler.clone();
+        let validated_sender = self.validated_sender;
         Box::pin(async move {
             let (md, ext, body) = request.into_parts();
-            let payload = Payload::from_wire(M::SIGNAL, body).map_err(|e| {
+            let payload = if validated_sender {
+                Payload::from_validated_sender(M::SIGNAL, body)
+            } else {
+                Payload::from_wire(M::SIGNAL, body)
+            };
+            let payload = payload.map_err(|e| {
                 tracing::debug!(receiver = %handler.receiver, signal = %M::SIGNAL, error = %e, "refused an invalid request");
                 Status::invalid_argument(format!("invalid OTLP {} request: {e}", M::SIGNAL))
             })?;

@@ -70,7 +70,7 @@ impl OtlpReceiver {
         let socket = listener.socket_path().map(PathBuf::from);
         let local = listener.local_description();
         let handler = self.handler(tracker, g.include_metadata);
-        let max = g.max_recv_msg_size;
+        let (max, validated) = (g.max_recv_msg_size, g.validated_sender);
         let mut router = tonic::transport::Server::builder()
             .layer(OtlpServerLayer)
             .add_service(host.health.service());
@@ -78,18 +78,21 @@ impl OtlpReceiver {
             router = router.add_service(ExportService::<Traces>::new(
                 handler(&consumer_for_transport(c, "grpc")),
                 max,
+                validated,
             ));
         }
         if let Some(c) = host.consumers.get(&Signal::Metrics) {
             router = router.add_service(ExportService::<Metrics>::new(
                 handler(&consumer_for_transport(c, "grpc")),
                 max,
+                validated,
             ));
         }
         if let Some(c) = host.consumers.get(&Signal::Logs) {
             router = router.add_service(ExportService::<Logs>::new(
                 handler(&consumer_for_transport(c, "grpc")),
                 max,
+                validated,
             ));
         }
         let stopped = stop.clone();

@@ -293,3 +293,62 @@ fn mutated_bodies_never_panic_and_agree_with_prost() {
     }
     assert!(refused > 300, "mutations should often be refused, got {refused}");
 }
+
+#[test]
+fn a_validated_senders_request_is_counted_like_a_full_validation() {
+    let mut rng = Rng::new(0xb41d);
+    for round in 0..400 {
+        let owned = generated(&mut rng);
+        let signal = owned.signal();
+        let bytes = Payload::from(owned).into_bytes();
+        let full = Payload::from_wire(signal, bytes.clone()).expect("generated requests are valid");
+        let counted = Payload::from_validated_sender(signal, bytes).expect("generated requests are framed");
+        assert_eq!(counted.item_count(), full.item_count(), "round {round}");
+    }
+}
+
+#[test]
+fn a_validated_sender_may_send_invalid_utf8_inside_items_as_go_does() {
+    // A log record whose body string is not UTF-8: Go's decoder takes it, so
+    // the Go half forwards it, and the bridge must not refuse it.
+    let body = [0xff, 0xfe, b'x'];
+    let mut any = vec![];
+    super::wire::put_len_header(&mut any, 1, body.len());
+    any.extend_from_slice(&body);
+    let mut record = vec![];
+    super::wire::put_len_header(&mut record, 5, any.len());
+    record.extend_from_slice(&any);
+    let req = nest(&record, &[2, 2, 1]); // log_records in scope_logs in resource_logs
+    assert!(Payload::from_wire(Signal::Logs, req.clone().into()).is_err(), "a client's invalid UTF-8 is refused");
+    let p = Payload::from_validated_sender(Signal::Logs, req.into()).expect("the Go half's request is kept");
+    assert_eq!(p.item_count(), 1);
+    assert_eq!(p.items().count(), 1);
+}
+
+#[test]
+fn mutated_bodies_from_a_validated_sender_never_panic() {
+    let mut rng = Rng::new(0x7a11);
+    for _ in 0..3000 {
+        let owned = generated(&mut rng);
+        let signal = owned.signal();
+        let mut bytes = Payload::from(owned).into_bytes().to_vec();
+        if bytes.is_empty() {
+            continue;
+        }
+        let i = rng.below(bytes.len());
+        match rng.below(3) {
+            0 => bytes[i] ^= 1 << rng.below(8),
+            1 => bytes.truncate(i),
+            _ => bytes.insert(i, rng.below(256) as u8),
+        }
+        if let Ok(p) = Payload::from_validated_sender(signal, bytes.into()) {
+            // Views and edits over unchecked item contents stay in bounds.
+            let _: usize = p.items().map(|i| i.item_count() + i.name().len()).sum();
+            let mut flip = false;
+            let _ = p.retain(|_| {
+                flip = !flip;
+                flip
+            });
+        }
+    }
+}

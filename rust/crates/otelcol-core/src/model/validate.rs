@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::schema::{Kind, Msg};
+use super::schema::{self, Kind, Msg};
 use super::wire::{Fields, Value, WireError, read_varint};
 
 /// Deeper than this is refused. prost's own limit is 100; OTLP itself needs
@@ -90,6 +90,69 @@ fn walk(buf: &[u8], base: usize, msg: &'static Msg, depth: u32, items: &mut usiz
         };
         if !ok {
             return Err(fail(f.start, name, "wrong wire type"));
+        }
+    }
+    Ok(())
+}
+
+/// Counts the items of a request whose sender already decoded and re-encoded
+/// it (the Go half, across a bridge): only the messages that hold items are
+/// entered, and items are counted, not read. Framing down to the items is
+/// still checked, so the ranges views and edits work on are sound; what lies
+/// inside an item is the sender's. Go's decoder accepts invalid UTF-8, so a
+/// request the Go half accepted must not be refused here for it.
+pub fn count_items(buf: &[u8], msg: &'static Msg) -> Result<usize, InvalidPayload> {
+    let mut items = 0;
+    count(buf, 0, msg, &mut items)?;
+    Ok(items)
+}
+
+/// The messages between a request and its items.
+fn holds_items(m: &'static Msg) -> bool {
+    [
+        &schema::TRACES_REQUEST,
+        &schema::RESOURCE_SPANS,
+        &schema::SCOPE_SPANS,
+        &schema::METRICS_REQUEST,
+        &schema::RESOURCE_METRICS,
+        &schema::SCOPE_METRICS,
+        &schema::METRIC,
+        &schema::GAUGE,
+        &schema::SUM,
+        &schema::HISTOGRAM,
+        &schema::EXP_HISTOGRAM,
+        &schema::SUMMARY,
+        &schema::LOGS_REQUEST,
+        &schema::RESOURCE_LOGS,
+        &schema::SCOPE_LOGS,
+    ]
+    .iter()
+    .any(|h| std::ptr::eq(*h, m))
+}
+
+fn count(buf: &[u8], base: usize, msg: &'static Msg, items: &mut usize) -> Result<(), InvalidPayload> {
+    for f in Fields::new(buf) {
+        let f = f.map_err(|WireError { offset, what }| InvalidPayload {
+            offset: base + offset,
+            message: msg.name,
+            field: "",
+            what,
+        })?;
+        let Some(&(_, name, kind)) = msg.field(f.number) else {
+            continue;
+        };
+        match (kind, f.value) {
+            (Kind::Item(_), Value::Len(_)) => *items += 1,
+            (Kind::Message(m), Value::Len(b)) if holds_items(m) => count(b, base + f.end - b.len(), m, items)?,
+            (Kind::Item(_), _) | (Kind::Message(_), _) if !matches!(f.value, Value::Len(_)) => {
+                return Err(InvalidPayload {
+                    offset: base + f.start,
+                    message: msg.name,
+                    field: name,
+                    what: "wrong wire type",
+                });
+            }
+            _ => {}
         }
     }
     Ok(())
