@@ -203,3 +203,11 @@ func TestDepNamedIn(t *testing.T) {
 		t.Errorf("lastErrorLine = %q", got)
 	}
 }
+
+func TestWithoutEnv(t *testing.T) {
+	env := []string{"A=1", "SOURCE_DATE_EPOCH=17", "SOURCE_DATE_EPOCHX=2", "B=3"}
+	got := withoutEnv(env, "SOURCE_DATE_EPOCH")
+	if strings.Join(got, " ") != "A=1 SOURCE_DATE_EPOCHX=2 B=3" || len(env) != 4 {
+		t.Errorf("withoutEnv = %v (input now %v)", got, env)
+	}
+}
