@@ -1,6 +1,8 @@
 //! Any bytes as any signal's export request: validation must never panic or
 //! allocate without bound; whatever it accepts, prost must accept too, the
 //! views must count what validation counted, and an edit of it must decode.
+//! The bridge's lighter check (a validated sender) must never panic either,
+//! nor its views and edits over unchecked item contents.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +15,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let signal = Signal::ALL[usize::from(first) % 3];
+    if let Ok(p) = Payload::from_validated_sender(signal, body.to_vec().into()) {
+        let _: usize = p.items().map(|i| i.item_count() + i.name().len()).sum();
+        let mut n = 0usize;
+        let _ = p.retain(|_| {
+            n += 1;
+            n % 2 == 0
+        });
+    }
     let Ok(p) = Payload::from_wire(signal, body.to_vec().into()) else {
         return;
     };
