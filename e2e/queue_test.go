@@ -43,17 +43,17 @@ exporters:
     endpoint: %s
     tls:
       insecure: true
-service:
+service:%s
   pipelines:
     metrics:
       receivers: [otlp]
       processors: [advanced_filter]
       exporters: [otlp_rust]
-`, in, be.Addr), hybridOpts{})
+`, in, be.Addr, quietTelemetry), hybridOpts{})
 	h.waitReady()
 
 	run(t, 2*time.Minute, binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", in, "--otlp-insecure",
-		"--metrics", "300", "--otlp-metric-name", "queued_outage")
+		"--metrics", "300", "--rate", "0", "--otlp-metric-name", "queued_outage")
 
 	testkit.Eventually(t, 60*time.Second, "300 points at the backend", func() bool {
 		return be.Points("queued_outage") >= 300
