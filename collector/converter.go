@@ -64,6 +64,8 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 			"rust_config":     res.Rust,
 			"runtime_dir":     runtimedir.Path(),
 			"health_endpoint": res.HealthEndpoint,
+			// The Rust half counts under native ids; its metrics carry the user's.
+			"rust_component_names": rustComponentNames(user, cat),
 		}); err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
 // rustTelemetry derives the Rust half's service::telemetry from the user's,
@@ -149,4 +151,37 @@ func spanResource(userTel map[string]any, build component.BuildInfo) map[string]
 		}
 	}
 	return res
+}
+
+// rustComponentNames maps the ids the Rust half counts under back to the ids
+// the user wrote, for the components exposed under another type than their
+// native one (rust_otlp/in runs as otlp/in): keys are "<kind>:<native id>",
+// as the Rust half's metrics name them (attribute key and value).
+func rustComponentNames(user map[string]any, cat *partition.Catalog) map[string]any {
+	renamed := map[partition.Kind]map[string]string{}
+	for _, info := range cat.Components() {
+		if info.Runtime == partition.Rust && info.NativeType != "" && info.NativeType != info.Type {
+			if renamed[info.Kind] == nil {
+				renamed[info.Kind] = map[string]string{}
+			}
+			renamed[info.Kind][info.Type] = info.NativeType
+		}
+	}
+	out := map[string]any{}
+	for _, kind := range []partition.Kind{partition.Receiver, partition.Processor, partition.Exporter} {
+		section, _ := user[string(kind)+"s"].(map[string]any)
+		for id := range section {
+			typ, name, hasName := strings.Cut(id, "/")
+			native, ok := renamed[kind][typ]
+			if !ok {
+				continue
+			}
+			nativeID := native
+			if hasName {
+				nativeID += "/" + name
+			}
+			out[string(kind)+":"+nativeID] = id
+		}
+	}
+	return out
 }

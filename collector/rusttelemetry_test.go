@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
 func TestRustTelemetryFollowsTheUsersServiceTelemetry(t *testing.T) {
@@ -95,5 +97,33 @@ service:
 	}
 	if out["service"].(map[string]any)["telemetry"].(map[string]any)["traces"] == nil {
 		t.Fatal("the Go half lost its own telemetry settings")
+	}
+}
+
+func TestRustComponentNamesMapNativeIDsBackToTheUsers(t *testing.T) {
+	cat, err := partition.NewCatalog(
+		[]partition.ComponentInfo{
+			{Kind: partition.Receiver, Type: "otlp", Runtime: partition.Go, Signals: []string{"metrics"}},
+			{Kind: partition.Exporter, Type: "debug", Runtime: partition.Go, Signals: []string{"metrics"}},
+		},
+		[]partition.ComponentInfo{
+			{Kind: partition.Receiver, Type: "otlp", Runtime: partition.Rust, Signals: []string{"metrics"}},
+			{Kind: partition.Exporter, Type: "debug", Runtime: partition.Rust, Signals: []string{"metrics"}},
+			{Kind: partition.Processor, Type: "advanced_filter", Runtime: partition.Rust, Signals: []string{"metrics"}},
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user map[string]any
+	if err := yaml.Unmarshal([]byte(`
+receivers: {rust_otlp/in: {}, otlp: {}}
+processors: {advanced_filter: {}}
+exporters: {rust_debug: {}, debug: {}}
+`), &user); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"receiver:otlp/in": "rust_otlp/in", "exporter:debug": "rust_debug"}
+	if got := rustComponentNames(user, cat); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -89,6 +89,7 @@ type seriesKey struct {
 type Metrics struct {
 	fetch    Fetch
 	detailed bool
+	names    map[string]string
 
 	counters map[string]metric.Int64ObservableCounter
 	gauges   map[string]metric.Int64ObservableGauge
@@ -109,11 +110,18 @@ type Metrics struct {
 // collection. level is service::telemetry::metrics::level; at none nothing is
 // registered and Register returns nil (whose Unregister does nothing).
 func Register(mp metric.MeterProvider, level string, fetch Fetch) (*Metrics, error) {
+	return RegisterNamed(mp, level, nil, fetch)
+}
+
+// RegisterNamed is Register with the user's ids of the Rust components that
+// run under another id in the Rust half: names maps "<kind>:<Rust id>" (kind
+// receiver, processor or exporter) to the id the user wrote.
+func RegisterNamed(mp metric.MeterProvider, level string, names map[string]string, fetch Fetch) (*Metrics, error) {
 	if mp == nil || strings.EqualFold(level, "none") {
 		return nil, nil
 	}
 	m := &Metrics{
-		fetch: fetch, detailed: strings.EqualFold(level, "detailed"),
+		fetch: fetch, detailed: strings.EqualFold(level, "detailed"), names: names,
 		counters: map[string]metric.Int64ObservableCounter{}, gauges: map[string]metric.Int64ObservableGauge{},
 		current: map[seriesKey]int64{},
 		last:    map[seriesKey]int64{}, base: map[seriesKey]int64{}, attrs: map[seriesKey]attribute.Set{},
@@ -273,6 +281,12 @@ func (m *Metrics) attributes(name string, in pcommon.Map) attribute.Set {
 	for k, v := range in.All() {
 		if dropFailure && (k == "error.type" || k == "error.permanent") {
 			continue
+		}
+		if v.Type() == pcommon.ValueTypeStr {
+			if user, ok := m.names[k+":"+v.Str()]; ok {
+				kvs = append(kvs, attribute.String(k, user))
+				continue
+			}
 		}
 		switch v.Type() {
 		case pcommon.ValueTypeBool:

@@ -244,3 +244,21 @@ func TestQueueGaugesAreTheChildsCurrentValues(t *testing.T) {
 		t.Fatal("a dead child has no queue")
 	}
 }
+
+func TestRustIDsBecomeTheUsers(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	child := &fakeChild{t: t, snap: &childSnapshot{instance: "a", sent: 4}}
+	m, err := RegisterNamed(mp, "normal", map[string]string{"exporter:otlp_rust/back": "mine/back"}, child.call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Unregister()
+	dps := collect(t, reader)["otelcol_exporter_sent_metric_points"]
+	if len(dps) != 1 {
+		t.Fatalf("series %v", dps)
+	}
+	if v, _ := dps[0].Attributes.Value("exporter"); v.AsString() != "mine/back" {
+		t.Fatalf("exporter %q, want the user's id", v.AsString())
+	}
+}

@@ -16,6 +16,10 @@ type Config struct {
 	RustConfig     map[string]any `mapstructure:"rust_config"`
 	RuntimeDir     string         `mapstructure:"runtime_dir"`
 	HealthEndpoint string         `mapstructure:"health_endpoint"`
+	// RustComponentNames maps "<kind>:<id in the Rust half>" to the id the
+	// user wrote, where they differ (rust_otlp/in runs as otlp/in), so the
+	// Rust components' metrics carry the user's ids.
+	RustComponentNames map[string]string `mapstructure:"rust_component_names"`
 
 	// Extraction of the embedded binary: auto (sealed memfd, else disk) | memfd | disk.
 	Extract  string `mapstructure:"extract"`
