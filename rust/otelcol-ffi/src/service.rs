@@ -57,13 +57,16 @@ pub fn validate(yaml: &str) -> Result<(), String> {
 /// call returning). A start failure stops whatever had started.
 pub fn start(yaml: &str) -> Result<(), String> {
     check_registry()?;
+    let rt = crate::runtime::get()?;
+    // Components are created inside the runtime, as in the child.
+    let entered = rt.enter();
     let cfg = config::load_str(CONFIG_NAME, yaml).map_err(|e| e.to_string())?;
+    drop(entered);
     let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
     if running.is_some() {
         return Err("the Rust half is already running in this process".into());
     }
     crate::log::init(cfg.log_level.as_deref());
-    let rt = crate::runtime::get()?;
     let mut service = rt.block_on(Service::new(cfg));
     if let Err(e) = rt.block_on(service.start()) {
         rt.block_on(service.shutdown());
