@@ -112,3 +112,42 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestRustToGoBridgeOnTheCollectorsPrometheusEndpoint: a Rust receiver and
+// filter in front of a Go exporter. The Rust receiver counts under its own
+// id, the Go exporter is Go's own series, and the Rust → Go bridge's
+// histogram has one observation per request that crossed it (the dropped
+// ones did not).
+func TestRustToGoBridgeOnTheCollectorsPrometheusEndpoint(t *testing.T) {
+	const n, k = 12, 4
+	be := startBackend(t)
+	in, prom := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	_, promPort, _ := net.SplitHostPort(prom)
+	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_rust_to_go.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startHybrid(t, string(cfg), hybridOpts{env: []string{
+		"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort,
+	}})
+	h.waitReady()
+	c := otlpClient(t, in)
+	for i := range n {
+		name := "tel_keep"
+		if i < k {
+			name = "tel_drop"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, _ := export(ctx, c, name)
+		cancel()
+		if st.Code() != codes.OK {
+			t.Fatalf("request %d: %v", i, st)
+		}
+	}
+	waitForSeries(t, prom, []expectSeries{
+		{"otelcol_receiver_accepted_metric_points", []string{"receiver=rust_otlp", "transport=grpc"}, n},
+		{"otelcol_processor_outgoing_items", []string{"processor=advanced_filter/tel"}, n - k},
+		{"otelcol_exporter_sent_metric_points", []string{"exporter=otlp_grpc/tel"}, n - k},
+		{"otelcol_hybrid_bridge_duration", []string{"direction=rust_to_go", "otel_signal=metrics"}, n - k},
+	})
+}
