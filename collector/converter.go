@@ -53,7 +53,11 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	}
 	goHalf := res.Go
 	if res.Rust != nil && m == mode.ModeEmbedded {
-		if err := injectExtension(goHalf, mode.EmbeddedExtensionType, map[string]any{"rust_config": res.Rust}); err != nil {
+		if err := injectExtension(goHalf, mode.EmbeddedExtensionType, map[string]any{
+			"rust_config": res.Rust,
+			// The Rust half counts under native ids; its metrics carry the user's.
+			"rust_component_names": rustComponentNames(user, cat),
+		}); err != nil {
 			return err
 		}
 		if c.logger != nil {

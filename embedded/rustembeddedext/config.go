@@ -10,6 +10,9 @@ import (
 // it in (the Rust half of the user's config), nothing is set by hand.
 type Config struct {
 	RustConfig map[string]any `mapstructure:"rust_config"`
+	// RustComponentNames maps the Rust half's native component ids to the
+	// ids the user wrote, for the Rust components' metrics.
+	RustComponentNames map[string]string `mapstructure:"rust_component_names"`
 
 	// validate is the Rust library's own check (swapped by tests).
 	validate func([]byte) error

@@ -40,7 +40,7 @@ func (e *embeddedExtension) Start(_ context.Context, host component.Host) error 
 	e.started = true
 	// The same series as in subprocess mode, read in-process instead of
 	// over the child's health listener.
-	mets, err := rustmetrics.Register(e.set.MeterProvider, rustmetrics.Level(e.cfg.RustConfig),
+	mets, err := rustmetrics.RegisterNamed(e.set.MeterProvider, rustmetrics.Level(e.cfg.RustConfig), e.cfg.RustComponentNames,
 		func(context.Context) ([]byte, error) { return ffi.MetricsSnapshot(), nil })
 	if err != nil {
 		e.set.Logger.Warn("The Rust components' metrics are not reported", zap.Error(err))
