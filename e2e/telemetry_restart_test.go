@@ -53,7 +53,6 @@ func waitHealth(t *testing.T, addr string, healthy bool, within time.Duration) s
 // accepted counter goes on from where the dead child left it instead of
 // falling back to zero.
 func TestKillingTheRustChildShowsInHealthAndMetrics(t *testing.T) {
-	skipInEmbedded(t, "there is no Rust child to kill")
 	skipInEmbedded(t, "no Rust child to kill or restart")
 	be := startBackend(t)
 	in, prom, health := testkit.FreeAddr(t), testkit.FreeAddr(t), testkit.FreeAddr(t)
