@@ -57,6 +57,7 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 			"rust_config": res.Rust,
 			// The Rust half counts under native ids; its metrics carry the user's.
 			"rust_component_names": rustComponentNames(user, cat),
+			"logs":                 userRustLogs(user),
 		}); err != nil {
 			return err
 		}
@@ -164,6 +165,14 @@ func userMode(user map[string]any) (mode.Mode, error) {
 		return "", fmt.Errorf("extensions::%s::mode: %w", subprocessext.Type, err)
 	}
 	return m, nil
+}
+
+// userRustLogs is the operator's extensions.rust_subprocess.logs (nil when
+// unset), which the embedded half applies as the child does.
+func userRustLogs(user map[string]any) any {
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	return ext["logs"]
 }
 
 // userBridgeTimeout is the operator's extensions.rust_subprocess.bridge_timeout

@@ -21,7 +21,6 @@ import (
 //     processor) shows its debug lines, one per request;
 //   - other Rust debug lines (the otlp receiver's) stay below the level.
 func TestRustLogLinesUnderTheCollectorsLogSettings(t *testing.T) {
-	skipInEmbedded(t, "the in-process Rust half's lines do not follow rust_subprocess logs settings yet")
 	const items, requests = 60, 4
 	in := testkit.FreeAddr(t)
 	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_logs.yaml"))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
 )
 
 // Config of the rust_embedded extension; the partitioning converter fills
@@ -13,6 +15,10 @@ type Config struct {
 	// RustComponentNames maps the Rust half's native component ids to the
 	// ids the user wrote, for the Rust components' metrics.
 	RustComponentNames map[string]string `mapstructure:"rust_component_names"`
+	// Logs are the operator's extensions.rust_subprocess.logs (levels per
+	// Rust target, sampling of rust_debug), applied in-process the same way;
+	// the rust_subprocess extension validates them.
+	Logs subprocessext.LogsConfig `mapstructure:"logs"`
 
 	// validate is the Rust library's own check (swapped by tests).
 	validate func([]byte) error
@@ -41,4 +47,15 @@ func (c *Config) rustYAML() ([]byte, error) {
 		return nil, fmt.Errorf("rendering the Rust half: %w", err)
 	}
 	return data, nil
+}
+
+// logsLevel is the Rust half's service::telemetry::logs::level (info by default).
+func (c *Config) logsLevel() string {
+	svc, _ := c.RustConfig["service"].(map[string]any)
+	tel, _ := svc["telemetry"].(map[string]any)
+	logs, _ := tel["logs"].(map[string]any)
+	if l, _ := logs["level"].(string); l != "" {
+		return l
+	}
+	return "info"
 }

@@ -5,6 +5,7 @@ package rustembeddedext
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -32,7 +33,14 @@ func (e *embeddedExtension) Start(_ context.Context, host component.Host) error 
 	if err != nil {
 		return err
 	}
-	ffi.SetLogger(e.set.Logger)
+	ffi.SetLogger(e.set.Logger, e.cfg.Logs.Route())
+	// The Rust half reads its per-target filter where the child does (the
+	// environment), before its logging starts.
+	if f := e.cfg.Logs.Filter(e.cfg.logsLevel()); f != "" {
+		if err := os.Setenv("OTELCOL_RUST_LOG", f); err != nil {
+			return err
+		}
+	}
 	began := time.Now()
 	if err := ffi.Start(data); err != nil {
 		return fmt.Errorf("starting the Rust half in-process: %w", err)
