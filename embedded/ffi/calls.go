@@ -12,7 +12,11 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
+
+// deadlineSlack: see Consume.
+const deadlineSlack = 20 * time.Millisecond
 
 // Go → Rust calls waiting for their completion, by call id. The id is also
 // the request's cancellation token in Rust's registry.
@@ -47,11 +51,18 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 	var res *Error
 	if token != 0 {
 		// A passed deadline is Rust's to report (it ends a little earlier,
-		// with DeadlineExceeded); anything else ends the Rust request now.
+		// with DeadlineExceeded), and so is a cancel within deadlineSlack of
+		// the deadline: that is a gRPC client giving up at its deadline, whose
+		// RST_STREAM reaches the Go server before the server's own timer.
+		// Anything else ends the Rust request now.
 		stop := context.AfterFunc(ctx, func() {
-			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				C.otelcol_ffi_cancel(C.uint64_t(id))
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return
 			}
+			if d, ok := ctx.Deadline(); ok && time.Until(d) < deadlineSlack {
+				return
+			}
+			C.otelcol_ffi_cancel(C.uint64_t(id))
 		})
 		res = <-ch
 		stop()
