@@ -35,7 +35,7 @@ processors:
 		t.Errorf("something was built before the mode was checked: %v", err)
 	}
 	t.Setenv("CGO_ENABLED", "1")
-	if err := build([]string{"--config", manifest}); err == nil || !strings.Contains(err.Error(), "not available in this version") {
-		t.Errorf("with cgo: error = %v, want embedded mode not available", err)
+	if err := build([]string{"--config", manifest}); err == nil || !strings.Contains(err.Error(), "make build-embedded") {
+		t.Errorf("with cgo: error = %v, want the builder to point at make build-embedded", err)
 	}
 }

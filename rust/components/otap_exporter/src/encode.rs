@@ -40,12 +40,28 @@ pub fn otap_records(signal: Signal, otlp: &[u8]) -> Result<Option<OtapArrowRecor
         return Ok(None);
     }
     fill_exemplar_ids(&mut records).map_err(|e| format!("cannot complete {signal} exemplars: {e}"))?;
+    drop_metric_metadata(&mut records);
     // Idempotent, and done here so the stream task (shared by every caller)
     // only serialises.
     records
         .encode_transport_optimized()
         .map_err(|e| format!("cannot transport-optimise {signal} OTAP records: {e}"))?;
     Ok(Some(records))
+}
+
+/// `Metric.metadata` (which the prometheus receiver sets on every metric)
+/// becomes a METRIC_ATTRS payload, which the otel-arrow Go decoder up to v0.46
+/// rejects as an unknown payload type, failing the whole batch. The metrics
+/// themselves decode without it, so it is left out, and said once.
+fn drop_metric_metadata(records: &mut OtapArrowRecords) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if records.remove(ArrowPayloadType::MetricAttrs).is_some() {
+        SAID.call_once(|| {
+            tracing::warn!(
+                "metric metadata is not sent over OTAP: otel-arrow receivers up to Go v0.46 refuse its payload type"
+            );
+        });
+    }
 }
 
 /// The encoder leaves out an exemplar record's `span_id`/`trace_id` column
@@ -274,6 +290,18 @@ mod tests {
                 "{signal}: attributes ride in their own records"
             );
         }
+    }
+
+    #[test]
+    fn metric_metadata_is_left_out_and_the_metrics_stay() {
+        let mut req = ExportMetricsServiceRequest::decode(metrics().as_slice()).unwrap();
+        for m in &mut req.resource_metrics[0].scope_metrics[0].metrics {
+            m.metadata = vec![kv("prometheus.type", "gauge")];
+        }
+        let records = otap_records(Signal::Metrics, &req.encode_to_vec()).unwrap().unwrap();
+        assert!(records.get(ArrowPayloadType::MetricAttrs).is_none());
+        let root = records.get(records.root_payload_type()).unwrap();
+        assert_eq!(root.num_rows(), 10);
     }
 
     #[test]
