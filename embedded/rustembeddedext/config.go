@@ -48,14 +48,3 @@ func (c *Config) rustYAML() ([]byte, error) {
 	}
 	return data, nil
 }
-
-// logsLevel is the Rust half's service::telemetry::logs::level (info by default).
-func (c *Config) logsLevel() string {
-	svc, _ := c.RustConfig["service"].(map[string]any)
-	tel, _ := svc["telemetry"].(map[string]any)
-	logs, _ := tel["logs"].(map[string]any)
-	if l, _ := logs["level"].(string); l != "" {
-		return l
-	}
-	return "info"
-}
