@@ -67,7 +67,7 @@ func ffiFigures(root, work string) (map[string]float64, error) {
 	var outBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go test embedded/ffi: %v: %s", err, firstLines(outBuf.String(), 20))
+		return nil, fmt.Errorf("go test embedded/ffi: %w: %s", err, firstLines(outBuf.String(), 20))
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
