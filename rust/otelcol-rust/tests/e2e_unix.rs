@@ -30,6 +30,8 @@ exporters:
     compression: none
     headers: {{x-static: "yes"}}
     forward_metadata: [X-Tenant]
+    # Answers after delivery: the backend is read right after each call.
+    sending_queue: {{wait_for_result: true}}
   debug:
 extensions:
   health_check:
