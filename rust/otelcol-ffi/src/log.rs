@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-use tracing_subscriber::EnvFilter;
 
 /// Collects one formatted event, then hands it to Go when dropped.
 pub struct GoLine(Vec<u8>);
@@ -40,17 +39,5 @@ impl Drop for GoLine {
 /// process has one global subscriber). `level` is the Rust half's
 /// `service.telemetry.logs.level`.
 pub fn init(level: Option<&str>) {
-    let filter = std::env::var("OTELCOL_RUST_LOG")
-        .ok()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(level.unwrap_or("info")));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(true)
-        .with_env_filter(filter)
-        .with_writer(|| GoLine(Vec::with_capacity(256)))
-        .try_init();
+    otelcol_core::logging::init_with_writer(level, || GoLine(Vec::with_capacity(256)));
 }

@@ -6,6 +6,16 @@ use tracing_subscriber::EnvFilter;
 /// `level` is `service.telemetry.logs.level` (debug|info|warn|error); the
 /// `OTELCOL_RUST_LOG` env var, when set, overrides it with a full filter.
 pub fn init(level: Option<&str>) {
+    init_with_writer(level, std::io::stderr);
+}
+
+/// The same lines, written through `writer` (in-process, the embedded mode
+/// hands each line to Go). One definition keeps the line format the Go side
+/// parses identical in both modes. Later calls keep the first subscriber.
+pub fn init_with_writer<W>(level: Option<&str>, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = std::env::var("OTELCOL_RUST_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
@@ -17,7 +27,7 @@ pub fn init(level: Option<&str>) {
         .with_span_list(false)
         .with_target(true)
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .try_init();
 }
 
