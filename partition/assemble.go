@@ -4,7 +4,7 @@ package partition
 // added and service.pipelines replaced by the Go parts. Everything else
 // (extensions, service.telemetry, service.extensions, unknown keys) is copied
 // untouched. Unused Go components stay, as the collector would keep them.
-func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, opts Options) map[string]any {
+func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, qp *queuePlan, opts Options) map[string]any {
 	half := deepCopy(uc.raw).(map[string]any)
 	sections := map[Kind]map[string]any{}
 	feeding := receiversFeedingBridges(plans)
@@ -28,6 +28,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 		ends = inProcessBridgeEnds
 	}
 	pipes := buildPipelines(Go, plans, bridges, sections, opts, ends, func(r ref) string { return r.id.String() })
+	qp.applyToGo(sections[Exporter])
 	for kind, sec := range sections {
 		if len(sec) == 0 {
 			delete(half, kind.section())
@@ -49,7 +50,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 // Rust components go here too (a Rust half exists only when some pipeline
 // uses Rust; otherwise they are dropped, see doc.go).
 func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]placedReceiver, plans []*pipelinePlan,
-	bridges []Bridge, opts Options, health address) map[string]any {
+	bridges []Bridge, qp *queuePlan, opts Options, health address) map[string]any {
 	nativeID := func(r ref) string { return r.id.withType(infos[r].native()).String() }
 	sections := map[Kind]map[string]any{}
 	for _, kind := range []Kind{Receiver, Processor, Exporter} {
@@ -69,7 +70,7 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]p
 		ends = inProcessBridgeEnds
 	}
 	pipes := buildPipelines(Rust, plans, bridges, sections, opts, ends, nativeID)
-	answerAfterDelivery(plans, sections[Exporter], infos, nativeID)
+	qp.applyToRust(sections[Exporter], nativeID)
 	half := map[string]any{
 		"extensions": map[string]any{"health_check": rustHealthConfig(health)},
 		"service": map[string]any{
@@ -88,45 +89,6 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]p
 		}
 	}
 	return half
-}
-
-// queuedRustExporters are the Rust exporter types with a sending_queue.
-var queuedRustExporters = map[string]bool{"otlp_rust": true}
-
-// answerAfterDelivery sets sending_queue.wait_for_result on the queued Rust
-// exporters of every Rust part fed by a bridge. The Go side has already
-// answered its client or is waiting on the bridge call; if the Rust exporter
-// acknowledged on enqueue, a restart of the Rust half would lose data that
-// the Go side reported delivered. Answering after delivery keeps the bridge
-// end to end: the caller's deadline, cancellation and the backend's error
-// reach back across it. A queue the user turned off stays off.
-func answerAfterDelivery(plans []*pipelinePlan, exporters map[string]any, infos map[ref]ComponentInfo, id func(ref) string) {
-	for _, pl := range plans {
-		for _, pt := range pl.parts {
-			if pt.rt != Rust || len(pt.in) == 0 {
-				continue
-			}
-			for _, r := range pt.exporters {
-				if r.kind != Exporter || !queuedRustExporters[infos[r].native()] {
-					continue
-				}
-				cfg, _ := exporters[id(r)].(map[string]any)
-				if cfg == nil {
-					cfg = map[string]any{}
-					exporters[id(r)] = cfg
-				}
-				q, _ := cfg["sending_queue"].(map[string]any)
-				if q == nil {
-					q = map[string]any{}
-				}
-				if enabled, set := q["enabled"].(bool); set && !enabled {
-					continue
-				}
-				q["wait_for_result"] = true
-				cfg["sending_queue"] = q
-			}
-		}
-	}
 }
 
 // pipelineMap writes one part as a collector pipeline: the user's components

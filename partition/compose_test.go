@@ -309,8 +309,10 @@ func catalogAsOneRuntime(cat *Catalog) *Catalog {
 
 // checkConfigsTravel: each used component's settings arrive unchanged in its
 // runtime's half, under its native id there (receivers may only gain
-// include_metadata and queued exporters behind a bridge
-// sending_queue.wait_for_result, so they are compared without them).
+// include_metadata; queued Rust exporters behind a bridge may gain
+// sending_queue.wait_for_result and retry_on_failure.enabled and lose
+// sending_queue.storage to the Go bridge's queue, see queues.go; they are
+// compared without those).
 func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 	for _, k := range []Kind{Receiver, Processor, Exporter} {
 		sec, _ := user[k.section()].(map[string]any)
@@ -352,7 +354,7 @@ func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 				got, cfg = withoutIncludeMetadata(got), withoutIncludeMetadata(cfg)
 			}
 			if k == Exporter {
-				got, cfg = withoutWaitForResult(got), withoutWaitForResult(cfg)
+				got, cfg = withoutQueueRewrites(got), withoutQueueRewrites(cfg)
 			}
 			if !equalConfigs(got, cfg) {
 				return fmt.Errorf("%s %s: settings changed on the way to the %s half", k, id, info.Runtime)
@@ -362,13 +364,20 @@ func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 	return nil
 }
 
-func withoutWaitForResult(v any) any {
+func withoutQueueRewrites(v any) any {
 	c := deepCopy(v)
 	m, _ := c.(map[string]any)
 	if q, ok := m["sending_queue"].(map[string]any); ok {
 		delete(q, "wait_for_result")
+		delete(q, "storage")
 		if len(q) == 0 {
 			delete(m, "sending_queue")
+		}
+	}
+	if r, ok := m["retry_on_failure"].(map[string]any); ok {
+		delete(r, "enabled")
+		if len(r) == 0 {
+			delete(m, "retry_on_failure")
 		}
 	}
 	if len(m) == 0 {

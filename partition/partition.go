@@ -85,16 +85,20 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 	if err := allocateBridges(plans, uc, cat, opts, res); err != nil {
 		return nil, err
 	}
-	res.Go = buildGoHalf(uc, infos, plans, res.Bridges, opts)
+	qp, err := planQueues(uc, infos, plans, res.Bridges, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Go = buildGoHalf(uc, infos, plans, res.Bridges, qp, opts)
 	if hasRust && opts.InProcess {
-		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, opts, address{})
+		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, qp, opts, address{})
 	} else if hasRust {
 		health, err := opts.addressFor(0)
 		if err != nil {
 			return nil, err
 		}
 		res.HealthEndpoint, res.HealthSocketPath = health.target, health.path
-		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, opts, health)
+		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, qp, opts, health)
 	}
 	return res, nil
 }

@@ -103,6 +103,14 @@ func placeOne(uc *userConfig, cat *Catalog, infos map[ref]ComponentInfo, r ref, 
 				return fmt.Sprintf("pipeline %s continues with Go %s %s", q(p.id.String()), c.kind, q(c.id.String())), ComponentInfo{}, nil
 			}
 		}
+		for _, e := range p.exporters {
+			if storage := userQueue(uc, e)["storage"]; e.kind == Exporter && storage != nil && queuedRustExporters[infos[e].native()] {
+				// A persistent queue is the Go bridge exporter's (queues.go):
+				// in the Rust half the receiver would feed it with no Go queue.
+				return fmt.Sprintf("exporter %s asks for sending_queue.storage %s, a persistent queue only the Go side of a bridge holds",
+					q(e.id.String()), q(fmt.Sprint(storage))), ComponentInfo{}, nil
+			}
+		}
 		if !info.supports(p.id.signal) {
 			return fmt.Sprintf("pipeline %s carries %s, which the Rust %s receiver does not support",
 				q(p.id.String()), p.id.signal, q(rule.rustNative)), ComponentInfo{}, nil

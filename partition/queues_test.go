@@ -1,0 +1,185 @@
+package partition
+
+import (
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// queueConfig is a Go otlp receiver (kept in Go) → Rust advanced_filter →
+// the given Rust exporters, all in one metrics pipeline.
+func queueConfig(exporters string, names ...string) string {
+	return `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter: {drop_metrics: [up]}}
+exporters:
+` + exporters + `
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter], exporters: [` + strings.Join(names, ", ") + `]}}}
+`
+}
+
+func partitionYAML(t *testing.T, in string, opts Options) (*Result, error) {
+	t.Helper()
+	var user map[string]any
+	if err := yaml.Unmarshal([]byte(in), &user); err != nil {
+		t.Fatal(err)
+	}
+	return Partition(user, testCatalog(t), opts)
+}
+
+func section(t *testing.T, half map[string]any, path ...string) map[string]any {
+	t.Helper()
+	cur := half
+	for _, p := range path {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = next
+	}
+	return cur
+}
+
+func TestQueueMovesToTheGoBridge(t *testing.T) {
+	placementOff := testOptions()
+	placementOff.KeepReceiversInGo = true
+	cases := []struct {
+		name, exporter string
+		goQueue        map[string]any // the bridge exporter's sending_queue
+		goRetry        map[string]any
+		rustQueue      map[string]any // the Rust exporter's sending_queue
+		rustRetry      map[string]any
+	}{
+		{"default queue: acknowledged by the parent", `  otlp_rust: {endpoint: b:4317}`,
+			map[string]any{"enabled": true}, map[string]any{"enabled": true},
+			map[string]any{"wait_for_result": true}, map[string]any{"enabled": false}},
+		{"user settings and retry travel to the bridge", `  otlp_rust:
+    endpoint: b:4317
+    sending_queue: {queue_size: 50, num_consumers: 2, sizer: items, block_on_overflow: true, storage: file_storage}
+    retry_on_failure: {initial_interval: 1s, max_interval: 2s}`,
+			map[string]any{"enabled": true, "queue_size": 50, "num_consumers": 2, "sizer": "items", "block_on_overflow": true, "storage": "file_storage"},
+			map[string]any{"enabled": true, "initial_interval": "1s", "max_interval": "2s"},
+			map[string]any{"wait_for_result": true, "queue_size": 50, "num_consumers": 2, "sizer": "items", "block_on_overflow": true},
+			map[string]any{"enabled": false, "initial_interval": "1s", "max_interval": "2s"}},
+		{"wait_for_result: the bridge stays synchronous", `  otlp_rust: {endpoint: b:4317, sending_queue: {wait_for_result: true}}`,
+			map[string]any{"enabled": false}, map[string]any{"enabled": true},
+			map[string]any{"wait_for_result": true}, nil},
+		{"queue off: the bridge stays synchronous", `  otlp_rust: {endpoint: b:4317, sending_queue: {enabled: false}}`,
+			map[string]any{"enabled": false}, map[string]any{"enabled": true},
+			map[string]any{"enabled": false}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := partitionYAML(t, queueConfig(c.exporter, "otlp_rust"), placementOff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bridge := section(t, res.Go, "exporters", "otlp_grpc/bridge_1")
+			if got := bridge["sending_queue"]; !equalConfigs(got, c.goQueue) {
+				t.Errorf("bridge sending_queue = %v, want %v", got, c.goQueue)
+			}
+			if got := bridge["retry_on_failure"]; !equalConfigs(got, c.goRetry) {
+				t.Errorf("bridge retry_on_failure = %v, want %v", got, c.goRetry)
+			}
+			rust := section(t, res.Rust, "exporters", "otlp_rust")
+			if got := rust["sending_queue"]; !equalConfigs(got, c.rustQueue) {
+				t.Errorf("Rust sending_queue = %v, want %v", got, c.rustQueue)
+			}
+			if got := rust["retry_on_failure"]; (c.rustRetry == nil && got != nil) || (c.rustRetry != nil && !equalConfigs(got, c.rustRetry)) {
+				t.Errorf("Rust retry_on_failure = %v, want %v", got, c.rustRetry)
+			}
+		})
+	}
+}
+
+// A Rust receiver of its own feeding the same Rust exporter is answered by
+// the child: the exporter keeps its retries there.
+func TestQueueKeepsRustRetriesForItsOwnReceivers(t *testing.T) {
+	opts := testOptions()
+	opts.KeepReceiversInGo = true
+	res, err := partitionYAML(t, `
+receivers: {otlp: {protocols: {grpc: }}, rust_otlp: {protocols: {grpc: {endpoint: "localhost:5317"}}}}
+processors: {advanced_filter: {drop_metrics: [up]}}
+exporters: {otlp_rust: {endpoint: b:4317}}
+service: {pipelines: {metrics: {receivers: [otlp, rust_otlp], processors: [advanced_filter], exporters: [otlp_rust]}}}
+`, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := section(t, res.Go, "exporters", "otlp_grpc/bridge_1")["sending_queue"]; !equalConfigs(got, map[string]any{"enabled": true}) {
+		t.Errorf("bridge sending_queue = %v, want the Go-side queue", got)
+	}
+	rust := section(t, res.Rust, "exporters", "otlp_rust")
+	if _, set := rust["retry_on_failure"]; set {
+		t.Errorf("Rust retry_on_failure = %v, want the user's (unset)", rust["retry_on_failure"])
+	}
+}
+
+func TestQueueFanOutBehindOneBridge(t *testing.T) {
+	opts := testOptions()
+	opts.KeepReceiversInGo = true
+	same := `  otlp_rust/a: {endpoint: a:4317, sending_queue: {queue_size: 10}}
+  otlp_rust/b: {endpoint: b:4317, sending_queue: {queue_size: 10.0}}`
+	res, err := partitionYAML(t, queueConfig(same, "otlp_rust/a", "otlp_rust/b"), opts)
+	if err != nil {
+		t.Fatalf("same settings: %v", err)
+	}
+	if got := section(t, res.Go, "exporters", "otlp_grpc/bridge_1", "sending_queue")["queue_size"]; got != 10 {
+		t.Errorf("bridge queue_size = %v, want 10", got)
+	}
+	for _, c := range []struct{ exporters, want string }{
+		{`  otlp_rust/a: {endpoint: a:4317, sending_queue: {queue_size: 10}}
+  otlp_rust/b: {endpoint: b:4317}`, "sending_queue.queue_size (10 vs 1000)"},
+		{`  otlp_rust/a: {endpoint: a:4317}
+  otlp_rust/b: {endpoint: b:4317, sending_queue: {enabled: false}}`, "sending_queue.enabled (true vs false)"},
+		{`  otlp_rust/a: {endpoint: a:4317}
+  otlp_rust/b: {endpoint: b:4317, retry_on_failure: {max_elapsed_time: 1m}}`, "retry_on_failure.max_elapsed_time (5m0s vs 1m)"},
+	} {
+		_, err := partitionYAML(t, queueConfig(c.exporters, "otlp_rust/a", "otlp_rust/b"), opts)
+		if err == nil {
+			t.Fatalf("%s: accepted", c.want)
+		}
+		for _, w := range []string{"service::pipelines::metrics", "otlp_rust/a and otlp_rust/b", c.want} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q lacks %q", err, w)
+			}
+		}
+	}
+}
+
+func TestQueueStorageNeedsAGoQueue(t *testing.T) {
+	// The placeable otlp receiver stays in Go, and says why.
+	res, err := partitionYAML(t, queueConfig(`  otlp_rust: {endpoint: b:4317, sending_queue: {storage: file_storage}}`, "otlp_rust"), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Placements) != 1 || res.Placements[0].Runtime != Go ||
+		!strings.Contains(res.Placements[0].String(), "sending_queue.storage") {
+		t.Errorf("placements = %v, want otlp kept in Go for the persistent queue", res.Placements)
+	}
+	if got := section(t, res.Go, "exporters", "otlp_grpc/bridge_1", "sending_queue")["storage"]; got != "file_storage" {
+		t.Errorf("bridge storage = %v", got)
+	}
+	if _, set := section(t, res.Rust, "exporters", "otlp_rust", "sending_queue")["storage"]; set {
+		t.Error("the Rust exporter kept storage, which it refuses")
+	}
+
+	// A Rust receiver has no Go queue in front of it.
+	_, err = partitionYAML(t, `
+receivers: {rust_otlp: }
+exporters: {otlp_rust: {endpoint: b:4317, sending_queue: {storage: file_storage}}}
+service: {pipelines: {traces: {receivers: [rust_otlp], exporters: [otlp_rust]}}}
+`, testOptions())
+	if err == nil || !strings.Contains(err.Error(), "exporter otlp_rust: sending_queue.storage") || !strings.Contains(err.Error(), "Rust receiver(s) rust_otlp") {
+		t.Errorf("Rust receiver → storage: err = %v", err)
+	}
+
+	// Nor does the in-process bridge.
+	inProc := testOptions()
+	inProc.InProcess = true
+	_, err = partitionYAML(t, queueConfig(`  otlp_rust: {endpoint: b:4317, sending_queue: {storage: file_storage}}`, "otlp_rust"), inProc)
+	if err == nil || !strings.Contains(err.Error(), "subprocess mode") {
+		t.Errorf("in-process storage: err = %v", err)
+	}
+}
