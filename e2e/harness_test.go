@@ -7,8 +7,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +21,110 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
+
+// Each endpoint a collector under test binds gets a loopback address of its
+// own with port 0: the kernel picks a free port, and the test reads it back
+// from the sockets the process holds (hybrid.listenAddr), where guessing a
+// free port and hoping nobody takes it first would race with parallel tests.
+// The whole of 127.0.0.0/8 is loopback, so the address tells the endpoints
+// of one process apart.
+const (
+	grpcIP   = "127.0.0.1" // the OTLP/gRPC receiver
+	httpIP   = "127.0.0.2" // the OTLP/HTTP receiver
+	promIP   = "127.0.0.3" // the Prometheus reader of the collector's own metrics
+	healthIP = "127.0.0.5" // a health_check extension the test itself reads
+	readyIP  = "127.0.0.4" // the health_check extension waitReady polls
+)
+
+// bindIP is an endpoint on ip with port 0, for a config.
+func bindIP(ip string) string { return ip + ":0" }
+
+// pollEvery is how often the harness re-checks a condition it waits for.
+const pollEvery = 20 * time.Millisecond
+
+// readyProbeID is the health_check extension withReadyProbe adds.
+const readyProbeID = "health_check/e2e_ready"
+
+// withReadyProbe adds a health_check extension on readyIP to config and
+// enables it: its "/" answers 200 once the collector is ready.
+func withReadyProbe(config string) (string, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(config), &doc); err != nil {
+		return "", err
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	ext, _ := doc["extensions"].(map[string]any)
+	if ext == nil {
+		ext = map[string]any{}
+		doc["extensions"] = ext
+	}
+	ext[readyProbeID] = map[string]any{"endpoint": bindIP(readyIP)}
+	svc, _ := doc["service"].(map[string]any)
+	if svc == nil {
+		svc = map[string]any{}
+		doc["service"] = svc
+	}
+	enabled, _ := svc["extensions"].([]any)
+	svc["extensions"] = append(enabled, readyProbeID)
+	b, err := yaml.Marshal(doc)
+	return string(b), err
+}
+
+// listeners returns the ip:port of every listening TCP socket on ip that one
+// of pids holds, from /proc/<pid>/net/tcp and the processes' fds.
+func listeners(pids []int, ip string) []string {
+	want := net.ParseIP(ip).To4()
+	var out []string
+	for _, pid := range pids {
+		held := map[string]bool{}
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && strings.HasPrefix(l, "socket:[") {
+				held[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+			}
+		}
+		for _, s := range listeningSockets(fmt.Sprintf("/proc/%d/net/tcp", pid)) {
+			if held[s.inode] && s.ip.Equal(want) {
+				out = append(out, net.JoinHostPort(ip, strconv.Itoa(s.port)))
+			}
+		}
+	}
+	return out
+}
+
+// tcpListener is one LISTEN row of /proc/net/tcp.
+type tcpListener struct {
+	ip    net.IP
+	port  int
+	inode string
+}
+
+// listeningSockets parses the LISTEN rows of an IPv4 /proc net/tcp table.
+func listeningSockets(table string) []tcpListener {
+	b, _ := os.ReadFile(table)
+	var out []tcpListener
+	for _, l := range strings.Split(string(b), "\n")[1:] {
+		fs := strings.Fields(l)
+		if len(fs) < 10 || fs[3] != "0A" { // 0A = LISTEN
+			continue
+		}
+		ipHex, portHex, _ := strings.Cut(fs[1], ":")
+		raw, err := hex.DecodeString(ipHex)
+		port, perr := strconv.ParseInt(portHex, 16, 32)
+		if err != nil || perr != nil || len(raw) != 4 {
+			continue
+		}
+		// The kernel writes the address as a little-endian 32-bit word.
+		out = append(out, tcpListener{ip: net.IPv4(raw[3], raw[2], raw[1], raw[0]), port: int(port), inode: fs[9]})
+	}
+	return out
+}
 
 // binary returns the path in env var name, or skips: `make test` always sets
 // these, a bare `go test ./...` has not built the binaries.
@@ -89,12 +194,17 @@ type hybridOpts struct {
 	args []string
 }
 
-// startHybrid writes config to a file and runs otelcol-hybrid on it.
+// startHybrid writes config to a file, with a health_check extension on
+// readyIP added for waitReady, and runs otelcol-hybrid on it.
 func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 	t.Helper()
 	bin := hybridBin(t)
 	dir := shortTempDir(t)
 	cfgPath := filepath.Join(dir, "config.yaml")
+	config, err := withReadyProbe(config)
+	if err != nil {
+		t.Fatalf("the test's config is not YAML: %v", err)
+	}
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,26 +239,55 @@ func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 	return h
 }
 
-// waitReady waits for the collector's "Everything is ready" line.
+// waitReady waits until the collector's health endpoint (the probe
+// startHybrid adds to every config) answers 200: the service reports ready
+// once every component, the Rust half included, has started.
 func (h *hybrid) waitReady() {
 	h.t.Helper()
-	h.waitFor("Everything is ready", 90*time.Second)
+	addr := h.listenAddr(readyIP)
+	client := &http.Client{Timeout: time.Second}
+	h.await(90*time.Second, "the health endpoint "+addr+" to answer 200", func() bool {
+		resp, err := client.Get("http://" + addr + "/")
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
-func (h *hybrid) waitFor(substr string, timeout time.Duration) {
+// await polls cond until it holds; it fails the test when timeout passes or
+// the collector exits first.
+func (h *hybrid) await(timeout time.Duration, what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if strings.Contains(h.out.String(), substr) {
-			return
-		}
+	for !cond() {
 		select {
 		case <-h.exited:
-			h.t.Fatalf("otelcol-hybrid exited (%v) before logging %q:\n%s", h.waitErr, substr, tail(h.out.String(), 60))
-		case <-time.After(50 * time.Millisecond):
+			h.t.Fatalf("otelcol-hybrid exited (%v) while waiting for %s:\n%s", h.waitErr, what, tail(h.out.String(), 60))
+		case <-time.After(pollEvery):
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out after %s waiting for %s:\n%s", timeout, what, tail(h.out.String(), 60))
 		}
 	}
-	h.t.Fatalf("timed out waiting for %q:\n%s", substr, tail(h.out.String(), 60))
+}
+
+// listenAddr is the address the collector or its Rust child listens on at
+// ip (see bindIP): the one listening TCP socket on ip that one of the two
+// processes holds. It waits for the socket to appear.
+func (h *hybrid) listenAddr(ip string) string {
+	h.t.Helper()
+	var addr string
+	h.await(30*time.Second, "one listener on "+ip+" in otelcol-hybrid or its child", func() bool {
+		pids := append([]int{h.cmd.Process.Pid}, childPIDs(h.cmd.Process.Pid)...)
+		found := listeners(pids, ip)
+		if len(found) == 1 {
+			addr = found[0]
+		}
+		return len(found) == 1
+	})
+	return addr
 }
 
 // wait waits for exit and returns the exit code.
@@ -185,15 +324,15 @@ func (h *hybrid) stopGracefully(timeout time.Duration) {
 // rustChild returns the pid of the otelcol-rust child (polling until there is one).
 func (h *hybrid) rustChild(timeout time.Duration) int {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if pids := childPIDs(h.cmd.Process.Pid); len(pids) == 1 {
-			return pids[0]
+	var pid int
+	h.await(timeout, fmt.Sprintf("a single otelcol-rust child of pid %d", h.cmd.Process.Pid), func() bool {
+		pids := childPIDs(h.cmd.Process.Pid)
+		if len(pids) == 1 {
+			pid = pids[0]
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	h.t.Fatalf("no single otelcol-rust child of pid %d: %v", h.cmd.Process.Pid, childPIDs(h.cmd.Process.Pid))
-	return 0
+		return len(pids) == 1
+	})
+	return pid
 }
 
 // childPIDs lists the live (non-zombie) children of pid from /proc.
@@ -253,4 +392,122 @@ func tail(s string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n")
+}
+
+// renderConfig reads testdata/name and fills in its ${NAME} placeholders
+// from vars, plus the bind addresses every config may use: ${GRPC}, ${HTTP}
+// (the receivers), ${PROM_HOST} (the Prometheus reader's host, port 0) and
+// ${HEALTH}. Other ${...} text, such as the collector's own ${env:X}, is
+// left for the collector. used tells which placeholders the file has.
+func renderConfig(t *testing.T, name string, vars map[string]string) (config string, used map[string]bool) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{
+		"GRPC": bindIP(grpcIP), "HTTP": bindIP(httpIP), "PROM_HOST": promIP, "HEALTH": bindIP(healthIP),
+	}
+	for k, v := range vars {
+		all[k] = v
+	}
+	used = map[string]bool{}
+	config = os.Expand(string(raw), func(k string) string {
+		v, ok := all[k]
+		if !ok {
+			if strings.Contains(k, ":") {
+				return "${" + k + "}"
+			}
+			t.Fatalf("%s: no value for ${%s}", name, k)
+		}
+		used[k] = true
+		return v
+	})
+	return config, used
+}
+
+// scenario is the shape of most tests here: a backend the test owns, a
+// collector on a testdata config delivering to it, then the test's sends, a
+// wait for what must arrive and a graceful stop.
+type scenario struct {
+	t  *testing.T
+	be *backend
+	h  *hybrid
+	// The collector's receiver endpoints, read back from its sockets ("" when
+	// the config has no ${GRPC} or ${HTTP}).
+	grpc, http string
+	// Where the collector serves its own metrics and the test's health
+	// endpoint ("" when the config has no ${PROM_HOST} or ${HEALTH}).
+	prom, health string
+}
+
+type scenarioOpts struct {
+	hybridOpts
+	vars map[string]string // more placeholders; ${BACKEND} is the backend's address
+	be   *backend          // the backend to use, or nil for a fresh one
+}
+
+// startScenario starts the backend and the collector on testdata/config and
+// waits until the collector is ready and its endpoints are known.
+func startScenario(t *testing.T, config string, o scenarioOpts) *scenario {
+	t.Helper()
+	s := &scenario{t: t, be: o.be}
+	if s.be == nil {
+		s.be = startBackend(t)
+	}
+	vars := map[string]string{"BACKEND": s.be.Addr}
+	for k, v := range o.vars {
+		vars[k] = v
+	}
+	cfg, used := renderConfig(t, config, vars)
+	s.h = startHybrid(t, cfg, o.hybridOpts)
+	s.h.waitReady()
+	s.readBack(used)
+	return s
+}
+
+// readBack (re)reads the endpoints the config binds: a restarted Rust child
+// binds a receiver placed in it anew, on a new port.
+func (s *scenario) readBack(used map[string]bool) {
+	s.t.Helper()
+	for k, dst := range map[string]*string{"GRPC": &s.grpc, "HTTP": &s.http, "PROM_HOST": &s.prom, "HEALTH": &s.health} {
+		if used[k] {
+			*dst = s.h.listenAddr(map[string]string{"GRPC": grpcIP, "HTTP": httpIP, "PROM_HOST": promIP, "HEALTH": healthIP}[k])
+		}
+	}
+}
+
+// sendMetrics sends n gauge points named name to the gRPC receiver.
+func (s *scenario) sendMetrics(name string, n int) {
+	s.t.Helper()
+	sendMetrics(s.t, s.grpc, name, n)
+}
+
+// telemetrygen runs telemetrygen with args against the gRPC receiver, or the
+// HTTP one when args has --otlp-http.
+func (s *scenario) telemetrygen(signal string, args ...string) {
+	s.t.Helper()
+	endpoint := s.grpc
+	for _, a := range args {
+		if a == "--otlp-http" {
+			endpoint = s.http
+		}
+	}
+	run(s.t, 2*time.Minute, binary(s.t, "TELEMETRYGEN_BIN"),
+		append([]string{signal, "--otlp-endpoint", endpoint, "--otlp-insecure", "--rate", "0"}, args...)...)
+}
+
+// waitPoints waits until the backend has n points named name.
+func (s *scenario) waitPoints(name string, n int) {
+	s.t.Helper()
+	testkit.Eventually(s.t, time.Minute, fmt.Sprintf("%d %s points at the backend", n, name), func() bool {
+		return s.be.Points(name) == n
+	})
+}
+
+// stop stops the collector gracefully, draining what is in flight, so that
+// what the backend has afterwards is final.
+func (s *scenario) stop() {
+	s.t.Helper()
+	s.h.stopGracefully(60 * time.Second)
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,34 +20,6 @@ import (
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
-
-const passThroughConfig = `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: ["up"]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-extensions:
-  rust_subprocess:
-    # The Go receiver keeps accepting while the child restarts: keep it in Go.
-    receiver_placement: false
-    restart:
-      initial_backoff: 50ms
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`
 
 // seqClient sends gauge points numbered by a "seq" attribute, so the backend
 // can tell lost points from duplicated ones.
@@ -95,14 +66,13 @@ func (c *seqClient) send(ctx context.Context, n int) ([]int64, error) {
 // client sends; the supervisor restarts it and every point the Go receiver
 // acknowledged reaches the backend (at-least-once; duplicates are counted).
 func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
+	t.Parallel()
 	skipInEmbedded(t, "no Rust child to kill")
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
+	s := startScenario(t, "pass_through.yaml", scenarioOpts{})
+	be, h := s.be, s.h
 	first := h.rustChild(10 * time.Second)
 
-	c := newSeqClient(t, in)
+	c := newSeqClient(t, s.grpc)
 	var acked sync.Map
 	var ackedN, failed atomic.Int64
 	stop := make(chan struct{})
@@ -133,7 +103,6 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("otelcol-rust", 5*time.Second)
 	var second int
 	testkit.Eventually(t, time.Minute, "a new otelcol-rust child", func() bool {
 		pids := childPIDs(h.cmd.Process.Pid)
@@ -171,11 +140,9 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 // TestSIGTERMStopsBothAndCleansUp: both processes exit 0 within the grace
 // period and no socket or config file is left; only the verified cache may stay.
 func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
+	t.Parallel()
 	skipInEmbedded(t, "no Rust child and no bridge sockets")
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(passThroughConfig, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
+	h := startScenario(t, "pass_through.yaml", scenarioOpts{}).h
 	child := h.rustChild(10 * time.Second)
 	entries, _ := os.ReadDir(h.runtimeDir)
 	if len(entries) != 1 {
@@ -209,66 +176,19 @@ func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 // TestBadConfigFailsBeforeStarting: an error in either half names the
 // component, exits non-zero and starts neither half.
 func TestBadConfigFailsBeforeStarting(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, config string
 		want         []string
 	}{
-		{"rust half unknown field", `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:0
-processors:
-  advanced_filter:
-    drop_metricz: ["up"]
-exporters:
-  rust_debug: {}
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [rust_debug]
-`, []string{"advanced_filter", "drop_metricz"}},
-		{"go half unknown field", `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpointz: 127.0.0.1:0
-processors:
-  advanced_filter:
-    drop_metrics: ["up"]
-exporters:
-  rust_debug: {}
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [rust_debug]
-`, []string{"otlp", "endpointz"}},
-		{"unknown type", `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:0
-processors:
-  advanced_filtr: {}
-exporters:
-  rust_debug: {}
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filtr]
-      exporters: [rust_debug]
-`, []string{"advanced_filtr", "metrics"}},
+		{"rust half unknown field", "bad_rust_field.yaml", []string{"advanced_filter", "drop_metricz"}},
+		{"go half unknown field", "bad_go_field.yaml", []string{"otlp", "endpointz"}},
+		{"unknown type", "bad_unknown_type.yaml", []string{"advanced_filtr", "metrics"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := startHybrid(t, tc.config, hybridOpts{})
+			t.Parallel()
+			cfg, _ := renderConfig(t, tc.config, nil)
+			h := startHybrid(t, cfg, hybridOpts{})
 			code := h.wait(60 * time.Second)
 			out := h.out.String()
 			if code == 0 {
@@ -291,28 +211,11 @@ service:
 
 // TestAllGoConfigStartsNoSubprocess: no Rust component, no child, nothing extracted.
 func TestAllGoConfigStartsNoSubprocess(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-exporters:
-  otlp:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [otlp]
-`, in, be.Addr, quietTelemetry), hybridOpts{env: []string{"OTELCOL_HYBRID_EXTRACT=disk"}})
-	h.waitReady()
-	sendMetrics(t, in, "go_only", 10)
-	testkit.Eventually(t, 30*time.Second, "10 points", func() bool { return be.Points("go_only") == 10 })
+	t.Parallel()
+	s := startScenario(t, "all_go.yaml", scenarioOpts{hybridOpts: hybridOpts{env: []string{"OTELCOL_HYBRID_EXTRACT=disk"}}})
+	h := s.h
+	s.sendMetrics("go_only", 10)
+	s.waitPoints("go_only", 10)
 	if pids := childPIDs(h.cmd.Process.Pid); len(pids) != 0 {
 		t.Fatalf("all-Go config started children %v", pids)
 	}
@@ -329,6 +232,7 @@ service:%s
 // halves with the embedded otelcol-rust, from a fresh TMPDIR, and leaves no
 // group/world-accessible file or directory behind.
 func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
+	t.Parallel()
 	skipInEmbedded(t, "nothing is extracted (no memfd or disk copy)")
 	bin := hybridBin(t)
 	dir := shortTempDir(t)
@@ -337,7 +241,9 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "c.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(passThroughConfig, "127.0.0.1:4317", "127.0.0.1:4318", quietTelemetry)), 0o600); err != nil {
+	// validate binds nothing: the addresses are only checked.
+	good, _ := renderConfig(t, "pass_through.yaml", map[string]string{"GRPC": "127.0.0.1:4317", "BACKEND": "127.0.0.1:4318"})
+	if err := os.WriteFile(cfg, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range []string{"disk", "memfd"} {
@@ -364,7 +270,7 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 	t.Logf("%d files/dirs under the fresh HOME/TMPDIR after validate", found)
 
 	// And a bad Rust half fails validate with the component named.
-	bad := strings.Replace(fmt.Sprintf(passThroughConfig, "127.0.0.1:4317", "127.0.0.1:4318", quietTelemetry), "drop_metrics", "drop_metricz", 1)
+	bad := strings.Replace(good, "drop_metrics", "drop_metricz", 1)
 	if err := os.WriteFile(cfg, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -378,6 +284,7 @@ func TestValidateMixedConfigLeavesNothingAccessible(t *testing.T) {
 
 // TestComponentsListsRuntimes: `components` shows every component with its runtime.
 func TestComponentsListsRuntimes(t *testing.T) {
+	t.Parallel()
 	out := run(t, 30*time.Second, hybridBin(t), "components")
 	var listing map[string][]struct {
 		Type    string `yaml:"type"`
@@ -423,10 +330,9 @@ func (b *backend) seqCount(s int64) int {
 // up) still takes otelcol-rust down within a second (Pdeathsig, plus the
 // child's own stdin-EOF / parent-pid check).
 func TestParentKill9TakesChildDown(t *testing.T) {
+	t.Parallel()
 	skipInEmbedded(t, "no Rust child to outlive the parent")
-	be := startBackend(t)
-	h := startHybrid(t, fmt.Sprintf(passThroughConfig, testkit.FreeAddr(t), be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
+	h := startScenario(t, "pass_through.yaml", scenarioOpts{}).h
 	child := h.rustChild(10 * time.Second)
 	killed := time.Now()
 	if err := h.cmd.Process.Kill(); err != nil {

@@ -5,14 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
-
-const quietTelemetry = `
-  telemetry:
-    metrics:
-      level: none`
 
 // sendMetrics runs telemetrygen metrics: n gauge points named name.
 func sendMetrics(t *testing.T, endpoint, name string, n int) {
@@ -26,52 +19,19 @@ func sendMetrics(t *testing.T, endpoint, name string, n int) {
 // exporter → backend, for all three signals, with exact counts. Receiver
 // placement is off; by default this receiver runs in Rust (placement_test.go).
 func TestGoReceiverRustFilterRustExporter(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: ["up", "scrape_*"]
-    drop_spans: ["okey-dokey*"]
-    drop_logs: ["drop me*"]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-    traces:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-    logs:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
-
-	tg := binary(t, "TELEMETRYGEN_BIN")
-	sendMetrics(t, in, "up", 40)
-	sendMetrics(t, in, "scrape_duration_seconds", 40)
-	sendMetrics(t, in, "keep_me", 40)
-	run(t, 2*time.Minute, tg, "traces", "--otlp-endpoint", in, "--otlp-insecure", "--traces", "25", "--rate", "0")
-	run(t, 2*time.Minute, tg, "logs", "--otlp-endpoint", in, "--otlp-insecure", "--logs", "30", "--rate", "0", "--body", "keep me")
-	run(t, 2*time.Minute, tg, "logs", "--otlp-endpoint", in, "--otlp-insecure", "--logs", "30", "--rate", "0", "--body", "drop me please")
-
-	testkit.Eventually(t, time.Minute, "40 keep_me points at the backend", func() bool { return be.Points("keep_me") == 40 })
+	t.Parallel()
+	s := startScenario(t, "pipeline_filter_all_signals.yaml", scenarioOpts{})
+	s.sendMetrics("up", 40)
+	s.sendMetrics("scrape_duration_seconds", 40)
+	s.sendMetrics("keep_me", 40)
+	s.telemetrygen("traces", "--traces", "25")
+	s.telemetrygen("logs", "--logs", "30", "--body", "keep me")
+	s.telemetrygen("logs", "--logs", "30", "--body", "drop me please")
+	s.waitPoints("keep_me", 40)
 	// Drain everything in flight before asserting what must be absent.
-	h.stopGracefully(60 * time.Second)
+	s.stop()
+
+	be := s.be
 	if got := be.Points("keep_me"); got != 40 {
 		t.Errorf("keep_me: %d points, want 40", got)
 	}
@@ -99,74 +59,28 @@ service:%s
 // TestRustReceiverGoProcessorsGoExporter is the reverse direction: a Rust
 // receiver first in the pipeline, feeding Go components over a bridge.
 func TestRustReceiverGoProcessorsGoExporter(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  rust_otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  batch:
-    timeout: 100ms
-exporters:
-  otlp:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [rust_otlp]
-      processors: [batch]
-      exporters: [otlp]
-`, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
-	sendMetrics(t, in, "from_rust", 60)
-	testkit.Eventually(t, time.Minute, "60 points through Rust → Go", func() bool { return be.Points("from_rust") == 60 })
-	h.stopGracefully(60 * time.Second)
-	if got := be.Points("from_rust"); got != 60 {
+	t.Parallel()
+	s := startScenario(t, "pipeline_rust_to_go.yaml", scenarioOpts{})
+	s.sendMetrics("from_rust", 60)
+	s.waitPoints("from_rust", 60)
+	s.stop()
+	if got := s.be.Points("from_rust"); got != 60 {
 		t.Errorf("from_rust: %d, want 60", got)
 	}
 }
 
 // TestPipelineCrossingTwice: Go receiver → Rust filter → Go batch → Go exporter.
 func TestPipelineCrossingTwice(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: ["up"]
-  batch:
-    timeout: 100ms
-exporters:
-  otlp:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter, batch]
-      exporters: [otlp]
-`, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
-	sendMetrics(t, in, "up", 30)
-	sendMetrics(t, in, "twice", 30)
-	testkit.Eventually(t, time.Minute, "30 points crossing twice", func() bool { return be.Points("twice") == 30 })
-	h.stopGracefully(60 * time.Second)
-	if got := be.Points("up"); got != 0 {
+	t.Parallel()
+	s := startScenario(t, "pipeline_crossing_twice.yaml", scenarioOpts{})
+	s.sendMetrics("up", 30)
+	s.sendMetrics("twice", 30)
+	s.waitPoints("twice", 30)
+	s.stop()
+	if got := s.be.Points("up"); got != 0 {
 		t.Errorf("up: %d points, want 0", got)
 	}
-	if got := be.Points("twice"); got != 30 {
+	if got := s.be.Points("twice"); got != 30 {
 		t.Errorf("twice: %d, want 30", got)
 	}
 }

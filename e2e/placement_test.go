@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,47 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
-
-// placementConfig: the user's Go otlp receiver on gRPC and HTTP, feeding a
-// Rust filter and a Rust exporter in every pipeline. ext is YAML for
-// extensions::rust_subprocess ("" = defaults).
-func placementConfig(grpcIn, httpIn, backend, ext string) string {
-	extensions := ""
-	if ext != "" {
-		extensions = "extensions:\n  rust_subprocess:\n" + ext
-	}
-	return fmt.Sprintf(`%s
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-      http:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: ["up"]
-    drop_logs: ["drop me*"]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-    logs:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, extensions, grpcIn, httpIn, backend, quietTelemetry)
-}
 
 // partitionCmd runs `otelcol-hybrid partition` on config and returns its
 // stdout and the two halves it wrote.
@@ -73,28 +33,23 @@ func partitionCmd(t *testing.T, config string) (out, goYAML, rustYAML string) {
 
 // sendPlacementLoad sends, over gRPC and over HTTP, points the filter keeps
 // and points it drops, plus kept and dropped logs over HTTP.
-func sendPlacementLoad(t *testing.T, grpcIn, httpIn string) {
-	t.Helper()
-	tg := binary(t, "TELEMETRYGEN_BIN")
-	sendMetrics(t, grpcIn, "keep_grpc", 40)
-	sendMetrics(t, grpcIn, "up", 40)
-	run(t, 2*time.Minute, tg, "metrics", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
-		"--metrics", "30", "--rate", "0", "--otlp-metric-name", "keep_http")
-	run(t, 2*time.Minute, tg, "metrics", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
-		"--metrics", "30", "--rate", "0", "--otlp-metric-name", "up")
-	run(t, 2*time.Minute, tg, "logs", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
-		"--logs", "20", "--rate", "0", "--body", "keep me")
-	run(t, 2*time.Minute, tg, "logs", "--otlp-http", "--otlp-endpoint", httpIn, "--otlp-insecure",
-		"--logs", "20", "--rate", "0", "--body", "drop me please")
+func sendPlacementLoad(s *scenario) {
+	s.t.Helper()
+	s.sendMetrics("keep_grpc", 40)
+	s.sendMetrics("up", 40)
+	s.telemetrygen("metrics", "--otlp-http", "--metrics", "30", "--otlp-metric-name", "keep_http")
+	s.telemetrygen("metrics", "--otlp-http", "--metrics", "30", "--otlp-metric-name", "up")
+	s.telemetrygen("logs", "--otlp-http", "--logs", "20", "--body", "keep me")
+	s.telemetrygen("logs", "--otlp-http", "--logs", "20", "--body", "drop me please")
 }
 
 // checkPlacementCounts: exact counts at the backend after a graceful stop.
-func checkPlacementCounts(t *testing.T, h *hybrid, be *backend) {
+func checkPlacementCounts(s *scenario) {
+	t, be := s.t, s.be
 	t.Helper()
-	testkit.Eventually(t, time.Minute, "keep_grpc and keep_http points at the backend", func() bool {
-		return be.Points("keep_grpc") == 40 && be.Points("keep_http") == 30
-	})
-	h.stopGracefully(60 * time.Second)
+	s.waitPoints("keep_grpc", 40)
+	s.waitPoints("keep_http", 30)
+	s.stop()
 	t.Logf("at the backend: keep_grpc %d, keep_http %d, up %d points; %d kept, %d dropped logs",
 		be.Points("keep_grpc"), be.Points("keep_http"), be.Points("up"), be.Logs("keep me"), be.Logs("drop me please"))
 	for name, want := range map[string]int{"keep_grpc": 40, "keep_http": 30, "up": 0} {
@@ -115,9 +70,10 @@ func checkPlacementCounts(t *testing.T, h *hybrid, be *backend) {
 // bridge in the partition, the child owns both listening sockets, and gRPC
 // and HTTP clients get exactly the filtered data through.
 func TestGoReceiverPlacedInRust(t *testing.T) {
+	t.Parallel()
 	be := startBackend(t)
-	grpcIn, httpIn := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	cfg := placementConfig(grpcIn, httpIn, be.Addr, "")
+	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "true"}
+	cfg, _ := renderConfig(t, "placement.yaml", vars)
 
 	out, goYAML, rustYAML := partitionCmd(t, cfg)
 	want := "receiver otlp runs in the Rust half: every pipeline after it is Rust (logs, metrics), no bridge"
@@ -127,14 +83,14 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 	if strings.Contains(goYAML, "/bridge_") || strings.Contains(rustYAML, "/bridge_") || strings.Contains(goYAML, "bridge_cancel") {
 		t.Fatalf("a bridge was built:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
 	}
-	for _, s := range []string{"endpoint: " + grpcIn, "endpoint: " + httpIn, "traces_url_path: /v1/traces"} {
+	for _, s := range []string{"endpoint: " + bindIP(grpcIP), "endpoint: " + bindIP(httpIP), "traces_url_path: /v1/traces"} {
 		if !strings.Contains(rustYAML, s) {
 			t.Fatalf("rust.yaml lacks %q:\n%s", s, rustYAML)
 		}
 	}
 
-	h := startHybrid(t, cfg, hybridOpts{})
-	h.waitReady()
+	s := startScenario(t, "placement.yaml", scenarioOpts{be: be, vars: vars})
+	h := s.h
 	if !strings.Contains(h.out.String(), want) {
 		t.Fatalf("start-up log lacks %q", want)
 	}
@@ -143,21 +99,22 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 	if !embedded() {
 		owner = h.rustChild(10 * time.Second)
 	}
-	for _, addr := range []string{grpcIn, httpIn} {
+	for _, addr := range []string{s.grpc, s.http} {
 		if pid := listenerPID(t, addr); pid != owner {
 			t.Fatalf("%s is listened on by pid %d, want the Rust half's %d (parent %d)", addr, pid, owner, h.cmd.Process.Pid)
 		}
 	}
-	sendPlacementLoad(t, grpcIn, httpIn)
-	checkPlacementCounts(t, h, be)
+	sendPlacementLoad(s)
+	checkPlacementCounts(s)
 }
 
 // TestReceiverPlacementOff: receiver_placement: false keeps the receiver in
 // the Go parent and builds the bridge; the data arrives the same.
 func TestReceiverPlacementOff(t *testing.T) {
+	t.Parallel()
 	be := startBackend(t)
-	grpcIn, httpIn := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	cfg := placementConfig(grpcIn, httpIn, be.Addr, "    receiver_placement: false\n")
+	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "false"}
+	cfg, _ := renderConfig(t, "placement.yaml", vars)
 
 	out, goYAML, rustYAML := partitionCmd(t, cfg)
 	want := "receiver otlp stays in Go: receiver placement is off"
@@ -172,41 +129,33 @@ func TestReceiverPlacementOff(t *testing.T) {
 		t.Fatalf("no bridge:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
 	}
 
-	h := startHybrid(t, cfg, hybridOpts{})
-	h.waitReady()
+	s := startScenario(t, "placement.yaml", scenarioOpts{be: be, vars: vars})
+	h := s.h
 	if !strings.Contains(h.out.String(), want) {
 		t.Fatalf("start-up log lacks %q", want)
 	}
-	for _, addr := range []string{grpcIn, httpIn} {
+	for _, addr := range []string{s.grpc, s.http} {
 		if pid := listenerPID(t, addr); pid != h.cmd.Process.Pid {
 			t.Fatalf("%s is listened on by pid %d, want the Go parent %d", addr, pid, h.cmd.Process.Pid)
 		}
 	}
-	sendPlacementLoad(t, grpcIn, httpIn)
-	checkPlacementCounts(t, h, be)
+	sendPlacementLoad(s)
+	checkPlacementCounts(s)
 }
 
 // listenerPID finds the process holding the listening TCP socket on addr
-// (127.0.0.1:port), from /proc/net/tcp and the processes' fds.
+// (ip:port), from /proc/net/tcp and the processes' fds.
 func listenerPID(t *testing.T, addr string) int {
 	t.Helper()
-	_, portStr, _ := strings.Cut(addr, ":")
+	host, portStr, _ := strings.Cut(addr, ":")
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var inode string
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		b, _ := os.ReadFile(f)
-		for _, l := range strings.Split(string(b), "\n")[1:] {
-			fs := strings.Fields(l)
-			if len(fs) < 10 || fs[3] != "0A" { // 0A = LISTEN
-				continue
-			}
-			_, p, _ := strings.Cut(fs[1], ":")
-			if n, _ := strconv.ParseInt(p, 16, 32); int(n) == port {
-				inode = fs[9]
-			}
+	for _, l := range listeningSockets("/proc/net/tcp") {
+		if l.port == port && l.ip.Equal(net.ParseIP(host)) {
+			inode = l.inode
 		}
 	}
 	if inode == "" {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,32 +27,8 @@ func TestRustExporterQueueRidesOutABackendOutage(t *testing.T) {
 		}
 		return nil
 	})
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: [up]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, in, be.Addr, quietTelemetry), hybridOpts{})
-	h.waitReady()
-
-	run(t, 2*time.Minute, binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", in, "--otlp-insecure",
-		"--metrics", "300", "--rate", "0", "--otlp-metric-name", "queued_outage")
+	s := startScenario(t, "queue_default.yaml", scenarioOpts{be: be})
+	s.sendMetrics("queued_outage", 300)
 
 	testkit.Eventually(t, 60*time.Second, "300 points at the backend", func() bool {
 		return be.Points("queued_outage") >= 300
