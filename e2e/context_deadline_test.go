@@ -2,14 +2,11 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
-
-	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestDeadlineBecomesRetryableDeadlineExceeded: the Go bridge
@@ -20,44 +17,18 @@ import (
 // the retry goes through once the fault is spent, and the client's call
 // succeeds only then, with the point delivered exactly once.
 func TestDeadlineBecomesRetryableDeadlineExceeded(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-extensions:
-  rust_subprocess:
-    bridge_timeout: 2s
-    receiver_placement: false # this test is about the bridge
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  fault:
-    delay: 20s
-    times: 1
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [fault]
-      exporters: [otlp_rust]
-`, in, be.Addr, jsonLogs), hybridOpts{})
-	h.waitReady()
+	t.Parallel()
+	s := startScenario(t, "bridge_timeout.yaml", scenarioOpts{})
+	be, h := s.be, s.h
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	st, took := export(ctx, otlpClient(t, in), "p5_deadline")
+	st, took := export(ctx, otlpClient(t, s.grpc), "bridge_deadline")
 	if st.Code() != codes.OK {
 		t.Fatalf("client got %v after %s, want OK once the retry went through", st, took)
 	}
-	if got := be.Points("p5_deadline"); got != 1 {
-		t.Fatalf("backend has %d p5_deadline points, want exactly 1", got)
+	if got := be.Points("bridge_deadline"); got != 1 {
+		t.Fatalf("backend has %d bridge_deadline points, want exactly 1", got)
 	}
 
 	// Rust saw the bridge timeout as its deadline…

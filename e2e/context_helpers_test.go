@@ -23,27 +23,6 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// jsonLogs is appended to a test config's `service:` section: JSON logs make
-// the Go and Rust lines parseable, without zap's default sampling (it drops
-// same-message lines beyond 10 per second, re-emitted Rust lines included);
-// no internal metrics server.
-const jsonLogs = `
-  telemetry:
-    logs:
-      encoding: json
-      sampling:
-        enabled: false
-    metrics:
-      level: none`
-
-// keepReceiversInGo turns receiver placement off: a Go otlp receiver feeding
-// only Rust components would otherwise run in the Rust half, and the tests
-// that prepend it are about what crosses the Go → Rust bridge.
-const keepReceiversInGo = `
-extensions:
-  rust_subprocess:
-    receiver_placement: false`
-
 // otlpClient is a plain Go OTLP/gRPC metrics client: the kind of real client
 // whose metadata, deadline and cancellation the Go receiver sees.
 func otlpClient(t *testing.T, addr string, opts ...grpc.DialOption) pmetricotlp.GRPCClient {
@@ -155,43 +134,4 @@ func spanField(e map[string]any, k string) string {
 func num(e map[string]any, k string) float64 {
 	f, _ := e[k].(float64)
 	return f
-}
-
-// slowFaultConfig: Go otlp receiver on in → bridge → a Rust fault processor
-// that holds every request for 30s → otlp_rust to the backend. The request
-// stays in flight in Rust long enough to watch what cancels it.
-func slowFaultConfig(in, backend string) string {
-	return goToRustConfig(in, backend, "  fault:\n    delay: 30s\n", "")
-}
-
-// goToRustConfig is the metrics pipeline most context and error tests run: a Go otlp
-// receiver on in → the processors (YAML under `processors:`, in the order
-// written) → a Rust otlp_rust exporter to backend, with JSON logs. telemetry
-// is more YAML under service::telemetry (4-space indented keys).
-func goToRustConfig(in, backend, processors, telemetry string) string {
-	var names []string
-	for _, l := range strings.Split(processors, "\n") {
-		if strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.HasSuffix(l, ":") {
-			names = append(names, strings.TrimSuffix(strings.TrimSpace(l), ":"))
-		}
-	}
-	return keepReceiversInGo + fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-%sexporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [%s]
-      exporters: [otlp_rust]
-`, in, processors, backend, jsonLogs, telemetry, strings.Join(names, ", "))
 }

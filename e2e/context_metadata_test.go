@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,45 +23,12 @@ import (
 // context the client sent reaches Rust (its log lines for the request carry
 // the trace id) and the backend (traceparent).
 func TestClientMetadataAndTraceContextInRust(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  fault/trace:
-    delay: 1ms
-  fault/tenant:
-    error: permanent
-    message: p5-tenant-blocked
-    metadata: {X-Tenant: blocked}
-  fault/conventions:
-    error: permanent
-    message: p5-conventions
-    metadata:
-      ":authority": "collector.p5.example:4317"
-      User-Agent: "p5-client/*"
-      AUTHORIZATION: "Bearer p5-*"
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-    forward_metadata: [x-tenant, Authorization]
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [fault/trace, fault/tenant, fault/conventions]
-      exporters: [otlp_rust]
-`, in, be.Addr, jsonLogs), hybridOpts{})
-	h.waitReady()
+	t.Parallel()
+	s := startScenario(t, "metadata.yaml", scenarioOpts{})
+	be, h, in := s.be, s.h, s.grpc
 
-	const authority, ua = "collector.p5.example:4317", "p5-client/1.0"
-	p5 := otlpClient(t, in, grpc.WithAuthority(authority), grpc.WithUserAgent(ua))
+	const authority, ua = "collector.md.example:4317", "md-client/1.0"
+	matching := otlpClient(t, in, grpc.WithAuthority(authority), grpc.WithUserAgent(ua))
 	otherAuthority := otlpClient(t, in, grpc.WithAuthority("other.example:4317"), grpc.WithUserAgent(ua))
 	otherUA := otlpClient(t, in, grpc.WithAuthority(authority), grpc.WithUserAgent("other-client/1.0"))
 	const traceID, spanID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
@@ -76,11 +42,11 @@ service:%s
 		kv     []string
 		want   string // "" = accepted, else the Rust fault message the client must get
 	}{
-		{"second value of a multi-valued key, other case", p5, "md_blocked", []string{"X-TENANT", "a", "x-tenant", "blocked"}, "p5-tenant-blocked"},
-		{":authority + user-agent + authorization all match", p5, "md_conventions", []string{"x-tenant", "a", "authorization", "Bearer p5-secret"}, "p5-conventions"},
-		{"authorization differs", p5, "md_ok", []string{"x-tenant", "a", "x-tenant", "b", "Authorization", "Bearer other", "x-other", "no", "traceparent", "00-" + traceID + "-" + spanID + "-01"}, ""},
-		{":authority differs", otherAuthority, "md_other_authority", []string{"authorization", "Bearer p5-secret"}, ""},
-		{"user-agent differs", otherUA, "md_other_ua", []string{"authorization", "Bearer p5-secret"}, ""},
+		{"second value of a multi-valued key, other case", matching, "md_blocked", []string{"X-TENANT", "a", "x-tenant", "blocked"}, "tenant-blocked"},
+		{":authority + user-agent + authorization all match", matching, "md_conventions", []string{"x-tenant", "a", "authorization", "Bearer md-secret"}, "conventions-matched"},
+		{"authorization differs", matching, "md_ok", []string{"x-tenant", "a", "x-tenant", "b", "Authorization", "Bearer other", "x-other", "no", "traceparent", "00-" + traceID + "-" + spanID + "-01"}, ""},
+		{":authority differs", otherAuthority, "md_other_authority", []string{"authorization", "Bearer md-secret"}, ""},
+		{"user-agent differs", otherUA, "md_other_ua", []string{"authorization", "Bearer md-secret"}, ""},
 	}
 	for _, c := range cases {
 		st, _ := export(ctx, c.client, c.metric, c.kv...)

@@ -22,18 +22,17 @@ import (
 // Before bridge_cancel the Go receiver's graceful stop waited on the bridge
 // exporter's retries: no exit within 60s.
 func TestShutdownCancelsInFlightRustWork(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, slowFaultConfig(in, be.Addr), hybridOpts{})
-	h.waitReady()
-	c := otlpClient(t, in)
+	t.Parallel()
+	s := startScenario(t, "slow_fault.yaml", scenarioOpts{})
+	be, h := s.be, s.h
+	c := otlpClient(t, s.grpc)
 	type result struct {
 		st  *status.Status
 		dur time.Duration
 	}
 	res := make(chan result, 1)
 	go func() {
-		st, d := export(context.Background(), c, "p5_shutdown")
+		st, d := export(context.Background(), c, "in_flight_at_shutdown")
 		res <- result{st, d}
 	}()
 	testkit.Eventually(t, 30*time.Second, "the request in Rust", func() bool { return len(entries(h, true, "fault: delaying request")) == 1 })
@@ -60,7 +59,7 @@ func TestShutdownCancelsInFlightRustWork(t *testing.T) {
 	if len(stopped) != 1 {
 		t.Fatalf("want the in-flight Rust work cancelled once, found %d log entries", len(stopped))
 	}
-	if n := be.Points("p5_shutdown"); n != 0 {
+	if n := be.Points("in_flight_at_shutdown"); n != 0 {
 		t.Fatalf("the backend received %d points of a request the client was told failed", n)
 	}
 	t.Logf("SIGTERM → Rust work cancelled in %s, client answered (Unavailable) in %s, collector exited in %s",
@@ -72,17 +71,16 @@ func TestShutdownCancelsInFlightRustWork(t *testing.T) {
 // its client is flushed through the bridge while the collector stops, not
 // cancelled (that would lose it: the client will not resend).
 func TestShutdownStillFlushesAcknowledgedData(t *testing.T) {
-	be := startBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, goToRustConfig(in, be.Addr, "  batch:\n    timeout: 1h\n    send_batch_size: 1000000\n", ""), hybridOpts{})
-	h.waitReady()
-	c := otlpClient(t, in)
+	t.Parallel()
+	s := startScenario(t, "batch_held.yaml", scenarioOpts{})
+	be, h := s.be, s.h
+	c := otlpClient(t, s.grpc)
 	for range 3 {
-		if st, _ := export(context.Background(), c, "p5_acked"); st.Code() != codes.OK {
+		if st, _ := export(context.Background(), c, "acked_before_shutdown"); st.Code() != codes.OK {
 			t.Fatalf("export: %v", st.Err())
 		}
 	}
-	if n := be.Points("p5_acked"); n != 0 {
+	if n := be.Points("acked_before_shutdown"); n != 0 {
 		t.Fatalf("the batch processor sent %d points before shutdown; the test needs them held", n)
 	}
 	if err := h.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -92,7 +90,7 @@ func TestShutdownStillFlushesAcknowledgedData(t *testing.T) {
 	if code := h.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM, want 0", code)
 	}
-	if n := be.Points("p5_acked"); n != 3 {
+	if n := be.Points("acked_before_shutdown"); n != 3 {
 		t.Fatalf("backend got %d of the 3 acknowledged points after shutdown", n)
 	}
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,26 +23,16 @@ import (
 // Rust log lines of the request name the trace and the Rust span.
 func TestRustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	skipInEmbedded(t, "in-process crossings record no bridge client/server spans yet")
-	be := startBackend(t)  // the data backend
+	t.Parallel()
 	tel := startBackend(t) // the trace backend of the collector's own spans
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, goToRustConfig(in, be.Addr, "  fault/trace:\n    delay: 1ms\n", fmt.Sprintf(`
-    traces:
-      propagators: [tracecontext]
-      processors:
-        - batch:
-            schedule_delay: 100
-            exporter:
-              otlp:
-                protocol: grpc
-                endpoint: http://%s`, tel.Addr)), hybridOpts{})
-	h.waitReady()
+	s := startScenario(t, "traced.yaml", scenarioOpts{vars: map[string]string{"TRACE_BACKEND": tel.Addr}})
+	be, h := s.be, s.h // be: the data backend
 
 	const traceID, clientSpan = "5bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8"
-	c := otlpClient(t, in)
+	c := otlpClient(t, s.grpc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if st, _ := export(ctx, c, "p5_spans", "traceparent", "00-"+traceID+"-"+clientSpan+"-01"); st.Code() != codes.OK {
+	if st, _ := export(ctx, c, "traced_request", "traceparent", "00-"+traceID+"-"+clientSpan+"-01"); st.Code() != codes.OK {
 		t.Fatalf("export: %v", st.Err())
 	}
 
@@ -99,8 +88,8 @@ func TestRustSpansAreChildrenOfTheGoSpan(t *testing.T) {
 	t.Logf("trace %s: %s → client span", traceID, strings.Join(hops, " → "))
 
 	// The data backend's request is the Rust exporter span's child.
-	testkit.Eventually(t, 10*time.Second, "the data at the backend", func() bool { return len(be.MetricReqs("p5_spans")) == 1 })
-	if tp := be.MetricReqs("p5_spans")[0].MD.Get("traceparent"); len(tp) != 1 || tp[0] != "00-"+traceID+"-"+rustExp.SpanID+"-01" {
+	testkit.Eventually(t, 10*time.Second, "the data at the backend", func() bool { return len(be.MetricReqs("traced_request")) == 1 })
+	if tp := be.MetricReqs("traced_request")[0].MD.Get("traceparent"); len(tp) != 1 || tp[0] != "00-"+traceID+"-"+rustExp.SpanID+"-01" {
 		t.Errorf("backend traceparent = %q, want the Rust exporter span 00-%s-%s-01", tp, traceID, rustExp.SpanID)
 	}
 	// Rust logs of the request name the trace and the Rust receiver span.

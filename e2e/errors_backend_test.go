@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -54,8 +53,8 @@ func failFirst(n int, err error) func(int) error {
 //     backend's code (Rust → Go bridge → Go receiver keep it);
 //   - the same over OTLP/HTTP: the Go HTTP receiver answers 429/400/401/403.
 func TestBackendErrorsThroughRustExporter(t *testing.T) {
+	t.Parallel()
 	be := startBackend(t)
-	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	rows := []backendRow{
 		{metric: "be_unavailable", fail: failFirst(2, status.Error(codes.Unavailable, "be-unavailable")), code: codes.OK, attempts: 3},
 		{metric: "be_throttled", fail: failFirst(1, exhausted(3*time.Second)), code: codes.OK, attempts: 2, gap: 3 * time.Second},
@@ -75,31 +74,9 @@ func TestBackendErrorsThroughRustExporter(t *testing.T) {
 		}
 		return nil
 	})
-	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-      http:
-        endpoint: %s
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-    retry_on_failure:
-      initial_interval: 300ms
-      max_interval: 1s
-      max_elapsed_time: 30s
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [otlp_rust]
-`, in, inHTTP, be.Addr, jsonLogs), hybridOpts{})
-	h.waitReady()
-	c := otlpClient(t, in)
+	s := startScenario(t, "backend_errors.yaml", scenarioOpts{be: be})
+	h, inHTTP := s.h, s.http
+	c := otlpClient(t, s.grpc)
 
 	var wg sync.WaitGroup
 	for _, r := range rows {

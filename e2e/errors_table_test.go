@@ -22,7 +22,7 @@ import (
 
 // faultRow is one ProcessingError variant raised by a Rust fault processor.
 type faultRow struct {
-	name      string // fault/<name>, metric p5_<name>, message p5-<name>
+	name      string // fault/<name>, metric fault_<name>, message fault-<name>
 	cfg       string
 	code      codes.Code    // what the Go client gets back
 	retryable bool          // Go retries it (and the retry then succeeds)
@@ -54,49 +54,31 @@ var faultTable = []faultRow{
 // The HTTP mapping is checked on the same collector: a Go otlp HTTP receiver
 // answers permanent faults with the collector's HTTP status for them.
 func TestErrorTableFaultToGo(t *testing.T) {
-	be := startBackend(t)
-	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	t.Parallel()
 	var procs, names strings.Builder
 	for _, r := range faultTable {
-		fmt.Fprintf(&procs, "  fault/%s: {%s, metric_names: [\"p5_%s*\"], message: p5-%s}\n", r.name, r.cfg, r.name, r.name)
+		fmt.Fprintf(&procs, "  fault/%s: {%s, metric_names: [\"fault_%s*\"], message: fault-%s}\n", r.name, r.cfg, r.name, r.name)
 		fmt.Fprintf(&names, "fault/%s, ", r.name)
 	}
-	h := startHybrid(t, keepReceiversInGo+fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-      http:
-        endpoint: %s
-processors:
-%sexporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [%s]
-      exporters: [otlp_rust]
-`, in, inHTTP, procs.String(), be.Addr, jsonLogs, strings.TrimSuffix(names.String(), ", ")), hybridOpts{})
-	h.waitReady()
-	c := otlpClient(t, in)
+	s := startScenario(t, "fault_table.yaml", scenarioOpts{vars: map[string]string{
+		"FAULT_PROCESSORS": strings.TrimSuffix(procs.String(), "\n"),
+		"FAULT_NAMES":      strings.TrimSuffix(names.String(), ", "),
+	}})
+	be, h, inHTTP := s.be, s.h, s.http
+	c := otlpClient(t, s.grpc)
 
 	var wg sync.WaitGroup
 	for _, r := range faultTable {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			metric := "p5_" + r.name
+			metric := "fault_" + r.name
 			// Call A: the code travels back to a caller with a deadline.
 			actx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			st, took := export(actx, c, metric)
 			cancel()
-			if st.Code() != r.code || !strings.Contains(st.Message(), "p5-"+r.name) {
-				t.Errorf("%s: call A got %v (%s), want %v with the Rust message p5-%s", r.name, st, took, r.code, r.name)
+			if st.Code() != r.code || !strings.Contains(st.Message(), "fault-"+r.name) {
+				t.Errorf("%s: call A got %v (%s), want %v with the Rust message fault-%s", r.name, st, took, r.code, r.name)
 			}
 			if r.minDelay > 0 {
 				if d := retryDelay(st); d != r.minDelay {
@@ -125,7 +107,7 @@ service:%s
 		return len(entries(h, true, "fault: injecting error")) >= 2*len(faultTable)
 	})
 	for _, r := range faultTable {
-		metric, msg := "p5_"+r.name, "p5-"+r.name
+		metric, msg := "fault_"+r.name, "fault-"+r.name
 		injected := len(entries(h, true, "fault: injecting error", "processor", "fault/"+r.name))
 		retries := goEntriesWithError(h, "Exporting failed. Will retry the request after interval.", "desc = "+msg)
 		if r.retryable {
@@ -150,7 +132,7 @@ service:%s
 	// HTTP: the Go otlp HTTP receiver maps what Rust answered to HTTP statuses
 	// (the collector's GetHTTPStatusCodeFromStatus, which is the cross-runtime
 	// error model's HTTP table for these variants).
-	for metric, want := range map[string]int{"p5_permanent_http": 500, "p5_configuration_http": 400, "p5_ok_http": 200} {
+	for metric, want := range map[string]int{"fault_permanent_http": 500, "fault_configuration_http": 400, "fault_ok_http": 200} {
 		got, body := postMetric(t, inHTTP, metric)
 		if got != want {
 			t.Errorf("HTTP %s: %d, want %d (%s)", metric, got, want, body)

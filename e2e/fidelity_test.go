@@ -23,8 +23,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -85,19 +83,14 @@ func TestFidelityUnfilteredItemsArriveAsTheAllGoPathDeliversThem(t *testing.T) {
 		{name: "Go receiver placed in Rust", config: "fidelity_placed_receiver.yaml", placement: "receiver otlp runs in the Rust half"},
 	}
 	for _, p := range paths {
-		cfg, err := os.ReadFile(filepath.Join("testdata", p.config))
-		if err != nil {
-			t.Fatal(err)
-		}
 		p.be = startCapturingBackend(t)
-		p.in = testkit.FreeAddr(t)
-		p.h = startHybrid(t, string(cfg), hybridOpts{env: []string{
-			"FIDELITY_RECEIVER=" + p.in, "FIDELITY_BACKEND=" + p.be.Addr,
-		}})
+		cfg, _ := renderConfig(t, p.config, map[string]string{"BACKEND": p.be.Addr})
+		p.h = startHybrid(t, cfg, hybridOpts{})
 	}
 	var endpoints []string
 	for _, p := range paths {
 		p.h.waitReady()
+		p.in = p.h.listenAddr(grpcIP)
 		if p.placement != "" && !strings.Contains(p.h.out.String(), p.placement) {
 			t.Fatalf("%s: the start-up log lacks %q", p.name, p.placement)
 		}
@@ -191,18 +184,14 @@ func httpFidelity(t *testing.T, encodings []string) {
 	ref := &path{name: "all Go", config: "fidelity_http_all_go.yaml"}
 	placed := &path{name: "Go receiver placed in Rust", config: "fidelity_http_placed_receiver.yaml"}
 	for _, p := range []*path{ref, placed} {
-		cfg, err := os.ReadFile(filepath.Join("testdata", p.config))
-		if err != nil {
-			t.Fatal(err)
-		}
 		p.be = startCapturingBackend(t)
-		p.in = testkit.FreeAddr(t)
-		p.h = startHybrid(t, string(cfg), hybridOpts{env: []string{
-			"FIDELITY_RECEIVER=" + p.in, "FIDELITY_BACKEND=" + p.be.Addr,
-		}})
+		cfg, _ := renderConfig(t, p.config, map[string]string{"BACKEND": p.be.Addr})
+		p.h = startHybrid(t, cfg, hybridOpts{})
 	}
-	ref.h.waitReady()
-	placed.h.waitReady()
+	for _, p := range []*path{ref, placed} {
+		p.h.waitReady()
+		p.in = p.h.listenAddr(httpIP)
+	}
 	if want := "receiver otlp runs in the Rust half"; !strings.Contains(placed.h.out.String(), want) {
 		t.Fatalf("the start-up log lacks %q", want)
 	}

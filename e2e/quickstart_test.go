@@ -15,17 +15,18 @@ import (
 // telemetrygen sends `up` and `requests_total`; every requests_total point
 // must show in the Rust debug output, and no `up` point.
 func TestQuickstartShowsEverySurvivingPoint(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../examples/quickstart.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := testkit.FreeAddr(t)
-	cfg := strings.ReplaceAll(string(raw), "localhost:4317", in)
+	cfg := strings.ReplaceAll(string(raw), "localhost:4317", bindIP(grpcIP))
 	if cfg == string(raw) {
 		t.Fatal("examples/quickstart.yaml no longer listens on localhost:4317; update this test")
 	}
 	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
+	in := h.listenAddr(grpcIP)
 	tg := binary(t, "TELEMETRYGEN_BIN")
 	const n = 150 // well past the default log sampling (10 a second, then 1 in 100)
 	for _, name := range []string{"up", "requests_total"} {

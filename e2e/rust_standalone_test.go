@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 // `scrape_*`, the OTLP exporter to a real backend; telemetrygen sends over the
 // socket, grpc-health-probe sees SERVING, SIGTERM exits 0 within 5 s.
 func TestRustCollectorAsANewUserWouldRunIt(t *testing.T) {
+	t.Parallel()
 	rustBin := binary(t, "OTELCOL_RUST_BIN")
 	tg := binary(t, "TELEMETRYGEN_BIN")
 	probe := binary(t, "GRPC_HEALTH_PROBE_BIN")
@@ -25,27 +25,8 @@ func TestRustCollectorAsANewUserWouldRunIt(t *testing.T) {
 	dir := shortTempDir(t)
 	sock := filepath.Join(dir, "in.sock")
 	cfg := filepath.Join(dir, "rust.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: unix://%s
-processors:
-  advanced_filter:
-    drop_metrics: ["up", "scrape_*"]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-service:
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, sock, be.Addr)), 0o600); err != nil {
+	rendered, _ := renderConfig(t, "rust_standalone.yaml", map[string]string{"SOCKET": sock, "BACKEND": be.Addr})
+	if err := os.WriteFile(cfg, []byte(rendered), 0o600); err != nil {
 		t.Fatal(err)
 	}
 

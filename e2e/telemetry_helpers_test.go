@@ -17,6 +17,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // promScrape reads the collector's Prometheus endpoint with Prometheus's own
@@ -99,9 +101,9 @@ func (e expectSeries) String() string {
 // updated when a request ends, which the client may see a moment earlier.
 func waitForSeries(t *testing.T, addr string, want []expectSeries) map[string]*dto.MetricFamily {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		fams := promScrape(t, addr)
+	var fams map[string]*dto.MetricFamily
+	testkit.Await(t, 15*time.Second, func() error {
+		fams = promScrape(t, addr)
 		var wrong []string
 		for _, w := range want {
 			got, ok := promValue(t, fams, w.name, w.labels...)
@@ -109,14 +111,12 @@ func waitForSeries(t *testing.T, addr string, want []expectSeries) map[string]*d
 				wrong = append(wrong, fmt.Sprintf("%s = %v (present %v), want %v", w, got, ok, w.value))
 			}
 		}
-		if len(wrong) == 0 {
-			return fams
+		if len(wrong) > 0 {
+			return fmt.Errorf("collector metrics:\n  %s", strings.Join(wrong, "\n  "))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("collector metrics:\n  %s", strings.Join(wrong, "\n  "))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	return fams
 }
 
 // ownMetricsSink is where the collector's OTLP periodic reader pushes its own
@@ -166,17 +166,9 @@ func (s *ownMetricsSink) Export(_ context.Context, req pmetricotlp.ExportRequest
 // waitFor waits until metric name was pushed with label=value.
 func (s *ownMetricsSink) waitFor(t *testing.T, name, label string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("the OTLP periodic reader to push %s{%s}", name, label), func() bool {
 		s.mu.Lock()
-		ok := s.seen[name+" "+label]
-		s.mu.Unlock()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the OTLP periodic reader did not push %s{%s}", name, label)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		defer s.mu.Unlock()
+		return s.seen[name+" "+label]
+	})
 }

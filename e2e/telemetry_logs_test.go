@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,15 +19,11 @@ import (
 //     processor) shows its debug lines, one per request;
 //   - other Rust debug lines (the otlp receiver's) stay below the level.
 func TestRustLogLinesUnderTheCollectorsLogSettings(t *testing.T) {
+	t.Parallel()
 	const items, requests = 60, 4
-	in := testkit.FreeAddr(t)
-	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_logs.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startHybrid(t, string(cfg), hybridOpts{env: []string{"TEL_RECEIVER=" + in}})
-	h.waitReady()
-	c := otlpClient(t, in)
+	s := startScenario(t, "telemetry_logs.yaml", scenarioOpts{})
+	h := s.h
+	c := otlpClient(t, s.grpc)
 
 	md := pmetric.NewMetrics()
 	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
@@ -49,18 +43,11 @@ func TestRustLogLinesUnderTheCollectorsLogSettings(t *testing.T) {
 		}
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("%d rust_debug lines and %d fault debug lines", items+requests-1, requests), func() bool {
 		metric := len(entries(h, true, "metric"))
 		passed := len(entries(h, true, "fault: passing request through", "processor", "fault"))
-		if metric == items+requests-1 && passed == requests {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rust_debug lines: %d of %d; fault debug lines: %d of %d", metric, items+requests-1, passed, requests)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return metric == items+requests-1 && passed == requests
+	})
 	if n := len(entries(h, true, "request accepted")); n != 0 {
 		t.Errorf("%d debug lines of a target left at the collector's level (the otlp receiver's)", n)
 	}

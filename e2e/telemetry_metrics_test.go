@@ -2,17 +2,12 @@ package e2e
 
 import (
 	"context"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestRustComponentsCountOnTheCollectorsPrometheusEndpoint: N one-point
@@ -31,6 +26,7 @@ import (
 //     a Go exporter with a sending queue does: the Rust receiver's accepted
 //     is N under the Go receiver's labels, the failures are the exporter's.
 func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
+	t.Parallel()
 	const n, k, m = 20, 5, 3
 	for _, tc := range []struct {
 		name, config string
@@ -40,6 +36,7 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 		{"receiver placed in Rust", "telemetry_all_rust.yaml", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			be := startBackend(t)
 			be.SetMetricFailure(func(name string, _ int) error {
 				if name == "tel_fail" {
@@ -48,17 +45,9 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				return nil
 			})
 			sink := startOwnMetricsSink(t)
-			in, prom := testkit.FreeAddr(t), testkit.FreeAddr(t)
-			_, promPort, _ := net.SplitHostPort(prom)
-			cfg, err := os.ReadFile(filepath.Join("testdata", tc.config))
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := startHybrid(t, string(cfg), hybridOpts{env: []string{
-				"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort, "TEL_SINK=" + sink.Addr,
-			}})
-			h.waitReady()
-			c := otlpClient(t, in)
+			s := startScenario(t, tc.config, scenarioOpts{be: be, vars: map[string]string{"SINK": sink.Addr}})
+			prom := s.prom
+			c := otlpClient(t, s.grpc)
 			for i := range n {
 				name := "tel_keep"
 				switch {
@@ -119,19 +108,11 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 // histogram has one observation per request that crossed it (the dropped
 // ones did not).
 func TestRustToGoBridgeOnTheCollectorsPrometheusEndpoint(t *testing.T) {
+	t.Parallel()
 	const n, k = 12, 4
-	be := startBackend(t)
-	in, prom := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	_, promPort, _ := net.SplitHostPort(prom)
-	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_rust_to_go.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startHybrid(t, string(cfg), hybridOpts{env: []string{
-		"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort,
-	}})
-	h.waitReady()
-	c := otlpClient(t, in)
+	s := startScenario(t, "telemetry_rust_to_go.yaml", scenarioOpts{})
+	prom := s.prom
+	c := otlpClient(t, s.grpc)
 	for i := range n {
 		name := "tel_keep"
 		if i < k {

@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,17 +31,13 @@ func healthStatus(t *testing.T, addr string) (int, string) {
 // false, any error status (the extension answers 500 for a recoverable error).
 func waitHealth(t *testing.T, addr string, healthy bool, within time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		got, body := healthStatus(t, addr)
-		if (got == http.StatusOK) == healthy {
-			return body
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("health status %d, want healthy %v: %s", got, healthy, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var got int
+	var body string
+	testkit.Eventually(t, within, fmt.Sprintf("health status 200 to be %v", healthy), func() bool {
+		got, body = healthStatus(t, addr)
+		return (got == http.StatusOK) == healthy
+	})
+	return body
 }
 
 // TestKillingTheRustChildShowsInHealthAndMetrics: kill -9 of the Rust half
@@ -53,21 +47,16 @@ func waitHealth(t *testing.T, addr string, healthy bool, within time.Duration) s
 // accepted counter goes on from where the dead child left it instead of
 // falling back to zero.
 func TestKillingTheRustChildShowsInHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	skipInEmbedded(t, "no Rust child to kill or restart")
-	be := startBackend(t)
-	in, prom, health := testkit.FreeAddr(t), testkit.FreeAddr(t), testkit.FreeAddr(t)
-	_, promPort, _ := net.SplitHostPort(prom)
-	cfg, err := os.ReadFile(filepath.Join("testdata", "telemetry_restart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := startHybrid(t, string(cfg), hybridOpts{
+	s := startScenario(t, "telemetry_restart.yaml", scenarioOpts{hybridOpts: hybridOpts{
 		args: []string{"--feature-gates=+extension.healthcheck.useComponentStatus"},
-		env:  []string{"TEL_RECEIVER=" + in, "TEL_BACKEND=" + be.Addr, "TEL_PROM_PORT=" + promPort, "TEL_HEALTH=" + health},
-	})
-	h.waitReady()
+	}})
+	h, prom, health := s.h, s.prom, s.health
 	send := func(count int) {
-		c := otlpClient(t, in)
+		// The receiver runs in the Rust child: a restarted child binds it
+		// anew, on a port of its own (the config asks for port 0).
+		c := otlpClient(t, h.listenAddr(grpcIP))
 		for range count {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			st, _ := export(ctx, c, "tel_keep")

@@ -26,6 +26,24 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 }
 
+// Await polls check until it returns nil, failing t with the last error
+// check returned once timeout has passed: for conditions whose failure is
+// worth describing (what was there instead of what was wanted).
+func Await(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s: %v", timeout, err)
+		}
+		time.Sleep(poll)
+	}
+}
+
 // FreeAddr returns a 127.0.0.1:port nothing listens on right now.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
