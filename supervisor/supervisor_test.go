@@ -40,10 +40,10 @@ func TestStartReadyShutdownRemovesFiles(t *testing.T) {
 	}
 	// The stdin pipe stays open while supervised: the child would exit 7
 	// at EOF (otelcol-rust --exit-on-stdin-eof).
-	time.Sleep(300 * time.Millisecond)
-	if st := s.Status(); st.State != StateReady || st.Restarts != 0 {
-		t.Fatalf("child did not stay up (stdin EOF?): %+v", st)
-	}
+	testkit.Consistently(t, 300*time.Millisecond, "the child staying up (no stdin EOF)", func() bool {
+		st := s.Status()
+		return st.State == StateReady && st.Restarts == 0
+	})
 	shutdown(t, s)
 
 	st = s.Status()

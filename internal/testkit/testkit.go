@@ -1,6 +1,7 @@
 // Package testkit holds the small helpers the end-to-end, builder and
-// supervisor tests share: waiting for a condition, a free loopback address,
-// and a goroutine-safe buffer for a child process's output.
+// supervisor tests share: waiting for a condition (or checking one keeps
+// holding), a free loopback address, and a goroutine-safe buffer for a child
+// process's output.
 package testkit
 
 import (
@@ -44,7 +45,24 @@ func Await(t testing.TB, timeout time.Duration, check func() error) {
 	}
 }
 
-// FreeAddr returns a 127.0.0.1:port nothing listens on right now.
+// Consistently checks cond for the whole of d, failing t as soon as it does
+// not hold: for "nothing happens" claims, which have no event to wait for.
+func Consistently(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if !cond() {
+			t.Fatalf("%s stopped holding", what)
+		}
+		time.Sleep(poll)
+	}
+}
+
+// FreeAddr returns a 127.0.0.1:port nothing listens on right now. The port
+// is released before the caller binds it, so another process may take it in
+// between: prefer binding port 0 and reading the port back, or keeping the
+// listener open. It remains for tests that must restart a server on the same
+// address.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
