@@ -12,13 +12,12 @@ import (
 )
 
 // run owns every child for the supervisor's life: the first start (reported
-// on result), then monitoring and restarts until Shutdown or a crash loop.
+// on result), then supervision and one relaunch step per failure until
+// Shutdown or a crash loop.
 func (s *Supervisor) run(startCtx context.Context, result chan<- error) {
 	defer s.teardown()
 
-	ctx, cancel := s.stopContext(startCtx)
-	c, hc, err := s.launch(ctx)
-	cancel()
+	c, hc, err := s.launchUnlessStopped(startCtx)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && s.stopping() {
 			err = errors.New("supervisor: Shutdown called during Start")
@@ -30,56 +29,74 @@ func (s *Supervisor) run(startCtx context.Context, result chan<- error) {
 	result <- nil
 
 	tracker := newRestartTracker(s.cfg.Restart)
-	for {
-		readyAt := time.Now()
-		reason := s.supervise(c, hc)
-		if s.stopping() {
-			s.stopChild(c)
-			return
-		}
-		if reason != nil { // unhealthy: the child is alive but useless
-			s.log.Warn("restarting unhealthy rust child", zap.Int("pid", c.pid), zap.Error(reason))
-			c.stop(s.cfg.ShutdownGrace, s.killNow)
-			if s.stopping() { // Shutdown came while it was stopping
-				s.recordExit(c)
-				return
-			}
-		}
-		<-c.done
-		failure := s.reportExit(c, reason)
+	readyFor, failure := s.superviseChild(c, hc)
+	for failure != nil {
+		readyFor, failure = s.relaunch(tracker, failure, readyFor)
+	}
+}
 
-		readyFor := time.Since(readyAt)
-		for {
-			delay, err := tracker.next(time.Now(), readyFor)
-			readyFor = 0
-			if err != nil {
-				err = fmt.Errorf("%w (last failure: %w)", err, failure)
-				s.log.Error("rust child crash loop; not restarting", zap.Error(err))
-				s.setState(StateFailed, err)
-				s.fatal <- err
-				return
-			}
-			s.setState(StateRestarting, failure)
-			s.log.Info("restarting rust child", zap.Duration("backoff", delay),
-				zap.Int("restart", s.Status().Restarts+1), zap.NamedError("after", failure))
-			select {
-			case <-s.stopCh:
-				return
-			case <-time.After(delay):
-			}
-			s.update(func(st *Status) { st.Restarts++ })
-			ctx, cancel := s.stopContext(context.Background())
-			c, hc, err = s.launch(ctx)
-			cancel()
-			if err == nil {
-				break
-			}
-			if s.stopping() {
-				return
-			}
-			failure = err
-			s.log.Error("rust child restart failed", zap.Error(err))
+// launchUnlessStopped launches a child; Shutdown abandons the launch.
+func (s *Supervisor) launchUnlessStopped(parent context.Context) (*child, *healthClient, error) {
+	ctx, cancel := s.stopContext(parent)
+	defer cancel()
+	return s.launch(ctx)
+}
+
+// superviseChild watches a ready child until it exits, turns unhealthy or
+// Shutdown begins. It returns how long the child was ready and why it failed,
+// or a nil failure when Shutdown stopped it.
+func (s *Supervisor) superviseChild(c *child, hc *healthClient) (time.Duration, error) {
+	readyAt := time.Now()
+	unhealthy := s.supervise(c, hc)
+	if s.stopping() {
+		s.stopChild(c)
+		return 0, nil
+	}
+	if unhealthy != nil { // the child is alive but useless
+		s.log.Warn("restarting unhealthy rust child", zap.Int("pid", c.pid), zap.Error(unhealthy))
+		c.stop(s.cfg.ShutdownGrace, s.killNow)
+		if s.stopping() { // Shutdown came while it was stopping
+			s.recordExit(c)
+			return 0, nil
 		}
+	}
+	<-c.done
+	failure := s.reportExit(c, unhealthy)
+	return time.Since(readyAt), failure
+}
+
+// relaunch is one restart after failure: the backoff the policy gives, then
+// a new child, supervised until it fails in turn. It returns what
+// superviseChild does for the new child, the launch error when it did not
+// start (it was never ready), or a nil failure when there is nothing more to
+// do: Shutdown began, or the policy gave up (reported on Fatal).
+func (s *Supervisor) relaunch(tracker *restartTracker, failure error, readyFor time.Duration) (time.Duration, error) {
+	delay, err := tracker.next(time.Now(), readyFor)
+	if err != nil {
+		err = fmt.Errorf("%w (last failure: %w)", err, failure)
+		s.log.Error("rust child crash loop; not restarting", zap.Error(err))
+		s.setState(StateFailed, err)
+		s.fatal <- err
+		return 0, nil
+	}
+	s.setState(StateRestarting, failure)
+	s.log.Info("restarting rust child", zap.Duration("backoff", delay),
+		zap.Int("restart", s.Status().Restarts+1), zap.NamedError("after", failure))
+	select {
+	case <-s.stopCh:
+		return 0, nil
+	case <-time.After(delay):
+	}
+	s.update(func(st *Status) { st.Restarts++ })
+	c, hc, err := s.launchUnlessStopped(context.Background())
+	switch {
+	case err == nil:
+		return s.superviseChild(c, hc)
+	case s.stopping():
+		return 0, nil
+	default:
+		s.log.Error("rust child restart failed", zap.Error(err))
+		return 0, err
 	}
 }
 
