@@ -98,63 +98,19 @@ func loadavg() string {
 	return ""
 }
 
+// summary is what summary.json holds. The figures are grouped by area in
+// embedded structs: their fields are promoted in Go and flattened in JSON
+// (by encoding/json and by jsonTree alike), so every figure keeps its
+// top-level key, which the target table (targets.go) names.
 type summary struct {
-	// Headline figures (see REPORT.md for how each is computed).
-	HybridVsNativeThroughput float64        `json:"hybrid_vs_native_throughput"`
-	HybridVsNativeCPUPerItem float64        `json:"hybrid_vs_native_cpu_per_item"`
-	HybridVsNativeCPUNorm    float64        `json:"hybrid_vs_native_throughput_cpu_normalized"`
-	HybridVsNativeCoresBusy  float64        `json:"hybrid_vs_native_cores_busy"`
-	FilterHybridVsGoThru     float64        `json:"filter_hybrid_vs_go_throughput"`
-	FilterHybridVsGoCPU      float64        `json:"filter_hybrid_vs_go_cpu_per_item"`
-	GoRustGoVsNativeBatch    float64        `json:"go_rust_go_vs_native_batch_throughput"`
-	GoRustGoVsNativeCPU      float64        `json:"go_rust_go_vs_native_cpu_per_item"`
-	GoHalfVsNativeCPU        float64        `json:"go_half_vs_native_cpu_per_item"`
-	RustPipelineVsNative     float64        `json:"rust_pipeline_vs_native_throughput"`
-	RustPipelineVsNativeCPU  float64        `json:"rust_pipeline_vs_native_cpu_per_item"`
-	MetadataKeysAtSink       float64        `json:"metadata_keys_forwarded_to_sink"`
-	ContextCPUusPerReq       float64        `json:"context_transfer_cpu_us_per_request"`
-	ContextP50AddedMs        float64        `json:"context_transfer_p50_added_ms"`
-	ErrorRTTp50Ms            float64        `json:"error_rtt_p50_ms"`
-	OKRTTp50Ms               float64        `json:"ok_rtt_p50_ms"`
-	ErrorVsOKRTTp50Ms        float64        `json:"error_translation_vs_ok_p50_ms"`
-	ErrorCodes               map[string]int `json:"error_codes_seen"`
-	BridgeP50LatencyMs       float64        `json:"bridge_p50_latency_ms"`
-	BridgeP99LatencyMs       float64        `json:"bridge_p99_latency_ms"`
-	MetadataThroughputLoss   float64        `json:"metadata_10_keys_throughput_loss"`
-	ContextTransferUs        float64        `json:"context_transfer_us_per_request"`
-	ContextBytesGo           float64        `json:"context_bytes_per_request_go"`
-	ContextBytesRust         float64        `json:"context_bytes_per_request_rust"`
-	ErrorTranslationUs       float64        `json:"error_translation_us_per_error"`
-	MetadataRoundTripLoss    float64        `json:"metadata_10_keys_roundtrip_loss"`
-	ColdStartMs              float64        `json:"cold_start_ms"`
-	WarmStartMs              float64        `json:"warm_start_ms"`
-	MemfdStartMs             float64        `json:"memfd_start_ms"`
-	NativeStartMs            float64        `json:"native_start_ms"`
-	ExtractVsFloorRatio      float64        `json:"extract_vs_floor_ratio"`
-	WarmVerifyVsSha256Ratio  float64        `json:"warm_verify_vs_sha256_ratio"`
-	ExtractVsInprocFloor     float64        `json:"extract_vs_inprocess_floor_ratio"`
-	BlobCompressionRatio     float64        `json:"blob_compression_ratio"`
-	RSSMiBHybrid             float64        `json:"rss_mib_hybrid"`
-	RSSMiBHybridParent       float64        `json:"rss_mib_hybrid_parent"`
-	RSSMiBHybridChild        float64        `json:"rss_mib_hybrid_child"`
-	RSSMiBNative             float64        `json:"rss_mib_native"`
-	SHA256SimdVsStd          float64        `json:"sha256_simd_vs_std"`
-	RustBenchPointsPerCoreS  float64        `json:"rust_bench_points_per_core_second"`
-	RustBenchFullDecodes     float64        `json:"rust_bench_payload_full_decodes"`
-	RustBench                any            `json:"rust_bench,omitempty"`
-	// The embedded build (bin/otelcol-hybrid-embedded; embedded.go).
-	EmbeddedVsNativeCPU   float64            `json:"embedded_vs_native_cpu_per_item"`
-	EmbeddedVsNativeThru  float64            `json:"embedded_vs_native_throughput"`
-	EmbeddedStartMs       float64            `json:"embedded_start_ms"`
-	FFIContextTransferUs  float64            `json:"ffi_context_transfer_us"`
-	FFIErrorTranslationUs float64            `json:"ffi_error_translation_us"`
-	FFICancelP99Ms        float64            `json:"ffi_cancel_latency_p99_ms"`
-	FFIBytesPerActiveReq  float64            `json:"ffi_go_bytes_per_active_request"`
-	FFI                   map[string]float64 `json:"ffi,omitempty"`
-	// The otap exporter beside otlp_rust on the same data (make bench-otap).
-	OTAPVsOTLPWireBytes float64 `json:"otap_vs_otlp_wire_bytes"`
-	OTAPVsOTLPCPU       float64 `json:"otap_vs_otlp_cpu_per_item"`
-	OTAPBench           any     `json:"otap_bench,omitempty"`
+	PipelineFigures
+	ContextFigures
+	StartupFigures
+	ExtractFigures
+	MemoryFigures
+	RustBenchFigures
+	EmbeddedFigures
+	OTAPFigures
 
 	Headline     string                        `json:"headline_combo"`
 	PerCombo     map[string]map[string]float64 `json:"hybrid_vs_native_throughput_per_combo"`
@@ -164,11 +120,99 @@ type summary struct {
 	Startup      startupResult                 `json:"startup"`
 	Extract      extractResult                 `json:"extract"`
 	SHA256       shaResult                     `json:"sha256"`
-	ContextCosts contextCostResult             `json:"phase5"` // key kept: summaries already written use it
+	ContextCosts contextCostResult             `json:"context_costs"`
 	Errors       []string                      `json:"errors,omitempty"`
 	Perf         []string                      `json:"perf,omitempty"`
 	GeneratedAt  time.Time                     `json:"generated_at"`
 	RuntimeSec   float64                       `json:"runtime_sec"`
+}
+
+// PipelineFigures holds throughput, CPU per item and latency of the load
+// scenarios, each as a ratio or difference against its all-Go baseline.
+type PipelineFigures struct {
+	HybridVsNativeThroughput float64 `json:"hybrid_vs_native_throughput"`
+	HybridVsNativeCPUPerItem float64 `json:"hybrid_vs_native_cpu_per_item"`
+	HybridVsNativeCPUNorm    float64 `json:"hybrid_vs_native_throughput_cpu_normalized"`
+	HybridVsNativeCoresBusy  float64 `json:"hybrid_vs_native_cores_busy"`
+	FilterHybridVsGoThru     float64 `json:"filter_hybrid_vs_go_throughput"`
+	FilterHybridVsGoCPU      float64 `json:"filter_hybrid_vs_go_cpu_per_item"`
+	GoRustGoVsNativeBatch    float64 `json:"go_rust_go_vs_native_batch_throughput"`
+	GoRustGoVsNativeCPU      float64 `json:"go_rust_go_vs_native_cpu_per_item"`
+	GoHalfVsNativeCPU        float64 `json:"go_half_vs_native_cpu_per_item"`
+	RustPipelineVsNative     float64 `json:"rust_pipeline_vs_native_throughput"`
+	RustPipelineVsNativeCPU  float64 `json:"rust_pipeline_vs_native_cpu_per_item"`
+	BridgeP50LatencyMs       float64 `json:"bridge_p50_latency_ms"`
+	BridgeP99LatencyMs       float64 `json:"bridge_p99_latency_ms"`
+}
+
+// ContextFigures holds what carrying client metadata, trace context and errors
+// across the bridge costs, end to end and per request.
+type ContextFigures struct {
+	MetadataKeysAtSink     float64        `json:"metadata_keys_forwarded_to_sink"`
+	ContextCPUusPerReq     float64        `json:"context_transfer_cpu_us_per_request"`
+	ContextP50AddedMs      float64        `json:"context_transfer_p50_added_ms"`
+	ErrorRTTp50Ms          float64        `json:"error_rtt_p50_ms"`
+	OKRTTp50Ms             float64        `json:"ok_rtt_p50_ms"`
+	ErrorVsOKRTTp50Ms      float64        `json:"error_translation_vs_ok_p50_ms"`
+	ErrorCodes             map[string]int `json:"error_codes_seen"`
+	MetadataThroughputLoss float64        `json:"metadata_10_keys_throughput_loss"`
+	ContextTransferUs      float64        `json:"context_transfer_us_per_request"`
+	ContextBytesGo         float64        `json:"context_bytes_per_request_go"`
+	ContextBytesRust       float64        `json:"context_bytes_per_request_rust"`
+	ErrorTranslationUs     float64        `json:"error_translation_us_per_error"`
+	MetadataRoundTripLoss  float64        `json:"metadata_10_keys_roundtrip_loss"`
+}
+
+// StartupFigures holds the exec → ready times, medians (details in summary.startup).
+type StartupFigures struct {
+	ColdStartMs   float64 `json:"cold_start_ms"`
+	WarmStartMs   float64 `json:"warm_start_ms"`
+	MemfdStartMs  float64 `json:"memfd_start_ms"`
+	NativeStartMs float64 `json:"native_start_ms"`
+}
+
+// ExtractFigures holds the costs of extracting and verifying the embedded
+// otelcol-rust against their floors (details in summary.extract and summary.sha256).
+type ExtractFigures struct {
+	ExtractVsFloorRatio     float64 `json:"extract_vs_floor_ratio"`
+	WarmVerifyVsSha256Ratio float64 `json:"warm_verify_vs_sha256_ratio"`
+	ExtractVsInprocFloor    float64 `json:"extract_vs_inprocess_floor_ratio"`
+	BlobCompressionRatio    float64 `json:"blob_compression_ratio"`
+	SHA256SimdVsStd         float64 `json:"sha256_simd_vs_std"`
+}
+
+// MemoryFigures holds peak RSS (VmHWM) of the load scenarios, MiB.
+type MemoryFigures struct {
+	RSSMiBHybrid       float64 `json:"rss_mib_hybrid"`
+	RSSMiBHybridParent float64 `json:"rss_mib_hybrid_parent"`
+	RSSMiBHybridChild  float64 `json:"rss_mib_hybrid_child"`
+	RSSMiBNative       float64 `json:"rss_mib_native"`
+}
+
+// RustBenchFigures holds what the Rust pipeline bench (rust/otelcol-rust/benches) reported.
+type RustBenchFigures struct {
+	RustBenchPointsPerCoreS float64 `json:"rust_bench_points_per_core_second"`
+	RustBenchFullDecodes    float64 `json:"rust_bench_payload_full_decodes"`
+	RustBench               any     `json:"rust_bench,omitempty"`
+}
+
+// EmbeddedFigures holds the figures of the embedded build (bin/otelcol-hybrid-embedded; embedded.go).
+type EmbeddedFigures struct {
+	EmbeddedVsNativeCPU   float64            `json:"embedded_vs_native_cpu_per_item"`
+	EmbeddedVsNativeThru  float64            `json:"embedded_vs_native_throughput"`
+	EmbeddedStartMs       float64            `json:"embedded_start_ms"`
+	FFIContextTransferUs  float64            `json:"ffi_context_transfer_us"`
+	FFIErrorTranslationUs float64            `json:"ffi_error_translation_us"`
+	FFICancelP99Ms        float64            `json:"ffi_cancel_latency_p99_ms"`
+	FFIBytesPerActiveReq  float64            `json:"ffi_go_bytes_per_active_request"`
+	FFI                   map[string]float64 `json:"ffi,omitempty"`
+}
+
+// OTAPFigures holds the figures of the otap exporter beside otlp_rust on the same data (make bench-otap).
+type OTAPFigures struct {
+	OTAPVsOTLPWireBytes float64 `json:"otap_vs_otlp_wire_bytes"`
+	OTAPVsOTLPCPU       float64 `json:"otap_vs_otlp_cpu_per_item"`
+	OTAPBench           any     `json:"otap_bench,omitempty"`
 }
 
 func run(args []string) {
@@ -570,6 +614,15 @@ func jsonTree(v reflect.Value) any {
 		m := map[string]any{}
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
+			if f.Anonymous && f.IsExported() && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+				// An area of figures: its keys sit at this level, as
+				// encoding/json flattens embedded structs.
+				inner, _ := jsonTree(v.Field(i)).(map[string]any)
+				for k, x := range inner {
+					m[k] = x
+				}
+				continue
+			}
 			if !f.IsExported() {
 				continue
 			}

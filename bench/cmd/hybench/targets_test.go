@@ -58,8 +58,38 @@ func TestOneTargetTableDrivesReportAndCheck(t *testing.T) {
 			t.Errorf("%s = %g (limit %s %g): check exit %d, want 1", tg.key, worse, tg.op(), tg.lim, code)
 		}
 	}
-	s := &summary{ColdStartMs: math.NaN()}
+	s := &summary{}
+	s.ColdStartMs = math.NaN()
 	if _, ok := (target{key: "cold_start_ms"}).value(summaryMap(s)); ok {
 		t.Fatal("a NaN figure reads as present")
+	}
+}
+
+// Every target names a top-level key of summary.json, and the figures grouped
+// by area keep their flat keys both ways: written by summaryMap, read back by
+// encoding/json as `hybench report` reads a summary.
+func TestTargetKeysAreSummaryKeys(t *testing.T) {
+	keys := summaryMap(&summary{})
+	for _, tg := range targets {
+		if _, ok := keys[tg.key]; !ok {
+			t.Errorf("target %s is not a key of summary.json", tg.key)
+		}
+	}
+	s := &summary{}
+	s.ColdStartMs, s.WarmVerifyVsSha256Ratio, s.FFICancelP99Ms = 12, 1.1, 0.5
+	m := summaryMap(s)
+	if m["cold_start_ms"] != 12.0 || m["warm_verify_vs_sha256_ratio"] != 1.1 || m["ffi_cancel_latency_p99_ms"] != 0.5 {
+		t.Fatalf("figures are not at the top level of summary.json: %v", m)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back summary
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.ColdStartMs != 12 || back.WarmVerifyVsSha256Ratio != 1.1 || back.FFICancelP99Ms != 0.5 {
+		t.Fatalf("read back: cold %v, warm verify %v, ffi cancel %v", back.ColdStartMs, back.WarmVerifyVsSha256Ratio, back.FFICancelP99Ms)
 	}
 }
