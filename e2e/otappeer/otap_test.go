@@ -254,3 +254,57 @@ func TestTLS(t *testing.T) {
 		t.Errorf("spans over TLS: %d, want %d", got, td.SpanCount())
 	}
 }
+
+// tls.insecure_skip_verify: TLS to a server whose certificate the exporter
+// cannot check (no ca_file: the throwaway CA is unknown) still works, as with
+// Go's InsecureSkipVerify; without it the same exporter is refused by TLS.
+func TestTLSInsecureSkipVerify(t *testing.T) {
+	p := startPeer(t, Options{TLS: true})
+	c := startCollector(t, fmt.Sprintf(`  otap/skip:
+    endpoint: https://%s
+    tls: {insecure_skip_verify: true}
+    retry_on_failure: {enabled: false}
+`, p.Addr), "otap/skip")
+	td := Traces(3)
+	if err := c.sendTraces(td); err != nil {
+		t.Fatal(err)
+	}
+	if got := spanCount(p.Arrow().Traces); got != td.SpanCount() {
+		t.Errorf("spans over TLS without verification: %d, want %d", got, td.SpanCount())
+	}
+
+	v := startCollector(t, fmt.Sprintf(`  otap:
+    endpoint: https://%s
+    timeout: 2s
+    retry_on_failure: {enabled: false}
+`, p.Addr), "otap")
+	if err := v.sendTraces(Traces(1)); err == nil {
+		t.Error("an unknown CA was accepted without insecure_skip_verify")
+	}
+	if got := spanCount(p.Arrow().Traces); got != td.SpanCount() {
+		t.Errorf("spans after the refused export: %d, want still %d", got, td.SpanCount())
+	}
+}
+
+// arrow.zstd.level is applied to compression: zstd: the same data costs
+// fewer bytes on the wire at level 10 than at level 1, and the otel-arrow
+// decoder reads both.
+func TestZstdLevel(t *testing.T) {
+	wire := func(level int) int64 {
+		p := startPeer(t, Options{})
+		c := startCollector(t, otapExporter(p, fmt.Sprintf("    compression: zstd\n    arrow: {zstd: {level: %d, window_size_mib: 8}}\n", level)), "otap")
+		md := Metrics(400)
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := pointCount(p.Arrow().Metrics), md.DataPointCount(); got != want {
+			t.Fatalf("level %d: data points %d, want %d", level, got, want)
+		}
+		return p.WireBytes()["arrow"]
+	}
+	fast, small := wire(1), wire(10)
+	t.Logf("arrow bytes on the wire: level 1 %d, level 10 %d", fast, small)
+	if small >= fast {
+		t.Errorf("level 10 sent %d bytes, level 1 %d: the level is not applied", small, fast)
+	}
+}

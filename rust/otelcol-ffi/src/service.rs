@@ -41,6 +41,7 @@ const LINKED: &[(&str, &str)] = &[
     ("exporter", "otlp_rust"),
     ("exporter", "debug"),
     ("exporter", "file"),
+    ("exporter", "otap"),
     ("exporter", "ffi_bridge"),
 ];
 

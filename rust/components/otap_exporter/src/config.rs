@@ -10,6 +10,7 @@ pub use otelcol_core::config::exporter::RetryConfig;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::duration;
 use otelcol_core::endpoint::Target;
+pub use crate::zstd_level::ZstdLevel;
 use serde::Deserialize;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
@@ -41,6 +42,8 @@ pub enum PayloadCompression {
 #[serde(default, deny_unknown_fields)]
 struct TlsConfig {
     insecure: bool,
+    /// TLS without checking the server's chain or name (Go's InsecureSkipVerify).
+    insecure_skip_verify: bool,
     ca_file: Option<String>,
     cert_file: Option<String>,
     key_file: Option<String>,
@@ -58,6 +61,8 @@ pub enum Destination {
 pub struct TlsDestination {
     /// `https://host:port`
     pub uri: String,
+    /// `tls.insecure_skip_verify`: any certificate is accepted.
+    pub skip_verify: bool,
     pub ca_pem: Option<Vec<u8>>,
     /// Client certificate and key (PEM), for mutual TLS.
     pub identity: Option<(Vec<u8>, Vec<u8>)>,
@@ -69,6 +74,7 @@ impl std::fmt::Debug for TlsDestination {
         // Never the key material.
         f.debug_struct("TlsDestination")
             .field("uri", &self.uri)
+            .field("skip_verify", &self.skip_verify)
             .field("ca", &self.ca_pem.is_some())
             .field("client_cert", &self.identity.is_some())
             .field("server_name", &self.server_name)
@@ -82,6 +88,15 @@ impl Destination {
         use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
         match self {
             Destination::Plain(t) => t.connect_lazy(),
+            Destination::Tls(t) if t.skip_verify => {
+                let config = crate::insecure_tls::client_config(t.identity.as_ref())?;
+                // The connector encrypts; tonic must not try TLS again, so
+                // the endpoint it sees is http://.
+                let plain = t.uri.replacen("https://", "http://", 1);
+                Ok(Endpoint::from_shared(plain)
+                    .map_err(|e| format!("endpoint {}: {e}", t.uri))?
+                    .connect_with_connector_lazy(crate::insecure_tls::connector(config, t.server_name.clone())))
+            }
             Destination::Tls(t) => {
                 let mut tls = ClientTlsConfig::new().with_native_roots();
                 if let Some(ca) = &t.ca_pem {
@@ -113,6 +128,8 @@ fn read(field: &str, path: &Option<String>) -> Result<Option<Vec<u8>>, FieldErro
 /// `https://` (or a bare host:port without `tls.insecure`) means TLS, as in
 /// the Go exporters; `http://` and `unix://` are plaintext.
 fn destination(endpoint: &str, tls: &TlsConfig) -> Result<Destination, FieldError> {
+    // insecure_skip_verify alone does not count: Go ignores it on a
+    // plaintext endpoint, and configs often carry it beside `insecure: true`.
     let tls_files_given = tls.ca_file.is_some() || tls.cert_file.is_some() || tls.server_name_override.is_some();
     let hostport = match endpoint.strip_prefix("https://") {
         Some(h) => Some(h.trim_end_matches('/')),
@@ -147,6 +164,7 @@ fn destination(endpoint: &str, tls: &TlsConfig) -> Result<Destination, FieldErro
     };
     Ok(Destination::Tls(TlsDestination {
         uri: format!("https://{hostport}"),
+        skip_verify: tls.insecure_skip_verify,
         ca_pem: read("tls.ca_file", &tls.ca_file)?,
         identity,
         server_name: tls.server_name_override.clone(),
@@ -164,8 +182,43 @@ struct RawArrow {
     disabled: bool,
     /// Fail instead of falling back to OTLP when the server lacks the Arrow services.
     disable_downgrade: bool,
-    /// Accepted only to say why it cannot be honoured (see `parse`).
-    zstd: Option<serde_yaml::Value>,
+    /// Level and window of `compression: zstd`.
+    zstd: RawZstd,
+}
+
+/// `arrow.zstd`, with the Go exporter's names and ranges.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawZstd {
+    /// 1–10; 0 means the default (5).
+    level: i32,
+    /// A power of two, 1–1024; 0 keeps zstd's window for the level.
+    window_size_mib: u32,
+    /// Go's encoder goroutines per message. Accepted for the same config to
+    /// load; each Rust stream compresses its own messages on its own task, so
+    /// it changes nothing here, as it changes no bytes in Go.
+    concurrency: u32,
+}
+
+impl RawZstd {
+    fn resolve(&self) -> Result<ZstdLevel, FieldError> {
+        let level = match self.level {
+            0 => crate::zstd_level::DEFAULT_LEVEL,
+            l if crate::zstd_level::LEVELS.contains(&l) => l,
+            l => return Err(FieldError::new("arrow.zstd.level", format!("{l} is outside 1..10"))),
+        };
+        let window_log = match self.window_size_mib {
+            0 => None,
+            w if w.is_power_of_two() && w <= 1024 => Some(20 + w.trailing_zeros()),
+            w => {
+                return Err(FieldError::new(
+                    "arrow.zstd.window_size_mib",
+                    format!("{w} is not a power of two between 1 and 1024"),
+                ));
+            }
+        };
+        Ok(ZstdLevel { level, window_log })
+    }
 }
 
 fn default_num_streams() -> usize {
@@ -181,7 +234,7 @@ impl Default for RawArrow {
             payload_compression: PayloadCompression::None,
             disabled: false,
             disable_downgrade: false,
-            zstd: None,
+            zstd: RawZstd::default(),
         }
     }
 }
@@ -217,6 +270,8 @@ pub struct ArrowConfig {
     pub payload_compression: PayloadCompression,
     pub disabled: bool,
     pub disable_downgrade: bool,
+    /// How `compression: zstd` compresses.
+    pub zstd: ZstdLevel,
 }
 
 #[derive(Clone, Debug)]
@@ -247,13 +302,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
             "must be greater than zero",
         ));
     }
-    if raw.arrow.zstd.is_some() {
-        return Err(FieldError::new(
-            "arrow.zstd",
-            "zstd encoder tuning is not supported by otap: its zstd (compression: zstd, \
-             arrow.payload_compression: zstd) always uses the default level",
-        ));
-    }
+    let zstd = raw.arrow.zstd.resolve()?;
     let headers = parse_headers(&raw.headers)?;
     let (forward_metadata, forward_all_metadata) = parse_forward_metadata(&raw.forward_metadata)?;
     raw.retry_on_failure.validate()?;
@@ -271,6 +320,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
             payload_compression: raw.arrow.payload_compression,
             disabled: raw.arrow.disabled,
             disable_downgrade: raw.arrow.disable_downgrade,
+            zstd,
         },
     })
 }
@@ -335,6 +385,22 @@ mod tests {
         assert_eq!(c.arrow.num_streams, 3);
         assert_eq!(c.arrow.max_stream_lifetime, Duration::from_secs(120));
         assert_eq!(c.arrow.payload_compression, PayloadCompression::Zstd);
+        assert_eq!(c.arrow.zstd, ZstdLevel { level: 5, window_log: None }, "Go's default level");
+        let z = p("endpoint: unix:///x\narrow: {zstd: {level: 9, window_size_mib: 32, concurrency: 4}}").unwrap();
+        assert_eq!(z.arrow.zstd, ZstdLevel { level: 9, window_log: Some(25) });
+    }
+
+    #[test]
+    fn insecure_skip_verify_is_tls_without_the_chain_check() {
+        let Destination::Tls(t) = p("endpoint: https://h:4317\ntls: {insecure_skip_verify: true}").unwrap().destination else {
+            panic!("https:// is TLS")
+        };
+        assert!(t.skip_verify);
+        // Ignored on a plaintext endpoint, as in Go.
+        assert!(matches!(
+            p("endpoint: h:1\ntls: {insecure: true, insecure_skip_verify: true}").unwrap().destination,
+            Destination::Plain(_)
+        ));
     }
 
     #[test]
@@ -349,7 +415,9 @@ mod tests {
             path("endpoint: unix:///x\narrow: {max_stream_lifetime: 0s}"),
             "arrow.max_stream_lifetime"
         );
-        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {level: 3}}"), "arrow.zstd");
+        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {level: 11}}"), "arrow.zstd.level");
+        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {window_size_mib: 3}}"), "arrow.zstd.window_size_mib");
+        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {levl: 3}}"), "arrow.zstd.levl");
         assert_eq!(path("endpoint: unix:///x\ncompression: lz4"), "compression");
         assert_eq!(
             path("endpoint: unix:///x\nretry_on_failure: {multiplyer: 2}"),

@@ -13,7 +13,7 @@ use otelcol_core::{
 use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
-use tonic::transport::Channel;
+use crate::zstd_level::Transport;
 
 use crate::config::{Compression, OtapConfig};
 use crate::encode::otap_records;
@@ -37,7 +37,7 @@ pub struct OtapExporter {
 }
 
 struct Started {
-    channel: Channel,
+    channel: Transport,
     /// Per signal, `arrow.num_streams` slots.
     slots: [Vec<Slot>; 3],
 }
@@ -90,7 +90,8 @@ impl OtapExporter {
         match self.cfg.compression {
             Compression::None => None,
             Compression::Gzip => Some(CompressionEncoding::Gzip),
-            Compression::Zstd => Some(CompressionEncoding::Zstd),
+            // The channel compresses, at arrow.zstd's level (zstd_level.rs).
+            Compression::Zstd => None,
         }
     }
 
@@ -303,7 +304,8 @@ impl OtapExporter {
 #[async_trait]
 impl Exporter for OtapExporter {
     async fn start(&self) -> Result<(), String> {
-        let channel = self.cfg.destination.connect_lazy()?;
+        let zstd = (self.cfg.compression == Compression::Zstd).then_some(self.cfg.arrow.zstd);
+        let channel = Transport::new(self.cfg.destination.connect_lazy()?, zstd);
         let mut metadata = MetadataMap::new();
         for (k, v) in &self.cfg.headers {
             metadata.insert(k.clone(), v.clone());

@@ -8,15 +8,17 @@ mod config;
 pub mod encode;
 mod exporter;
 mod headers;
+mod insecure_tls;
 mod otlp;
 mod stream;
+mod zstd_level;
 
 use std::sync::Arc;
 
 use otelcol_core::config::FieldError;
 use otelcol_core::{ComponentId, Exporter};
 
-pub use config::{ArrowConfig, Compression, Destination, OtapConfig, PayloadCompression, RetryConfig, TlsDestination};
+pub use config::{ArrowConfig, Compression, Destination, OtapConfig, PayloadCompression, RetryConfig, TlsDestination, ZstdLevel};
 pub use exporter::OtapExporter;
 
 otelcol_core::register!(exporter OTAP = "otap", [Traces, Metrics, Logs], create);

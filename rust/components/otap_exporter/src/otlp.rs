@@ -8,7 +8,7 @@ use http::uri::PathAndQuery;
 use otelcol_core::Signal;
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataMap;
-use tonic::transport::Channel;
+use crate::zstd_level::Transport;
 use tonic::{Request, Status};
 
 use crate::config::Compression;
@@ -24,7 +24,7 @@ fn path(signal: Signal) -> PathAndQuery {
 /// Sends `body` (an encoded Export*ServiceRequest) once. The response's
 /// partial_success is not read: like the Go exporter, a 200 is delivery.
 pub async fn export(
-    ch: Channel,
+    ch: Transport,
     signal: Signal,
     metadata: MetadataMap,
     body: Bytes,
@@ -35,9 +35,9 @@ pub async fn export(
         .accept_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Zstd);
     grpc = match compression {
-        Compression::None => grpc,
+        // zstd: the channel compresses, at arrow.zstd's level.
+        Compression::None | Compression::Zstd => grpc,
         Compression::Gzip => grpc.send_compressed(CompressionEncoding::Gzip),
-        Compression::Zstd => grpc.send_compressed(CompressionEncoding::Zstd),
     };
     grpc.ready()
         .await

@@ -19,7 +19,6 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
-use tonic::transport::Channel;
 use tonic::{Code, Request, Status, Streaming};
 
 use crate::config::PayloadCompression;
@@ -46,7 +45,7 @@ pub struct Job {
 pub struct StreamSettings {
     pub exporter: Arc<str>,
     pub signal: Signal,
-    pub channel: Channel,
+    pub channel: crate::zstd_level::Transport,
     pub metadata: MetadataMap,
     pub compression: Option<CompressionEncoding>,
     pub payload_compression: PayloadCompression,
