@@ -13,9 +13,13 @@ PLATFORMS ?= host
 STRICT ?=
 
 # Reproducible builds take their time from the last commit, never the clock
-# (0 in a repository without commits).
+# (0 in a repository without commits). It is handed only to the steps that
+# stamp it (embedgen's manifest, goreleaser): exported to cargo it would rerun
+# the build scripts of ring and zstd-sys after every commit and rebuild
+# tonic, rustls and arrow with them, although no Rust output depends on it
+# (cargo never sees it, even under goreleaser, which sets it for its hooks).
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-export SOURCE_DATE_EPOCH
+EPOCH_ENV := SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
 
 HOST_KEY   := $(shell go env GOOS)_$(shell go env GOARCH)
 RUST_OUT   := build/rust
@@ -23,8 +27,8 @@ RUST_OUT   := build/rust
 # cmd/otelcol-hybrid/builder-config.yaml (the same builder path every
 # distribution takes); it shares rust/target so dependencies build once.
 RUST_CRATE := build/otelcol-hybrid/rust/Cargo.toml
-RUSTCROSS  := go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target
-EMBEDGEN   := go run ./scripts/embedgen
+RUSTCROSS  := env -u SOURCE_DATE_EPOCH go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target
+EMBEDGEN   := $(EPOCH_ENV) go run ./scripts/embedgen
 # Same flags as .goreleaser.yaml, so bin/ measures what a release ships.
 # require_blob makes a binary without its embedded collector fail to compile.
 GO_BUILD_FLAGS := -trimpath -tags=require_blob -ldflags=-s\ -w
@@ -71,12 +75,12 @@ SBOM_ENV = $$(if command -v syft >/dev/null; then echo HYBRID_SBOM=1; else echo 
 # reported, one line each); goreleaser skips the Go builds of the rest.
 release-snapshot: $(GORELEASER) $(CARGO_ZIGBUILD)
 	buildable="$$($(RUSTCROSS) -platforms all -list)" && echo "release-snapshot: platforms $$buildable" && \
-	env HYBRID_PLATFORMS="$$buildable" $(SBOM_ENV) nice goreleaser release --snapshot --clean
+	env $(EPOCH_ENV) HYBRID_PLATFORMS="$$buildable" $(SBOM_ENV) nice goreleaser release --snapshot --clean
 	$(MAKE) --no-print-directory check-dist
 
 # Full release: HYBRID_PLATFORMS unset means "all", built strictly.
 release: $(GORELEASER) $(CARGO_ZIGBUILD)
-	env $(SBOM_ENV) goreleaser release --clean
+	env $(EPOCH_ENV) $(SBOM_ENV) goreleaser release --clean
 
 # --- checks ------------------------------------------------------------------
 
