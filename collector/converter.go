@@ -109,6 +109,9 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
 		return nil, nil, err
 	}
+	if opts.RustMemoryLimitMiB, err = userMemoryLimit(user); err != nil {
+		return nil, nil, err
+	}
 	placement, err := userReceiverPlacement(user)
 	if err != nil {
 		return nil, nil, err
@@ -204,6 +207,37 @@ func userBridgeTimeout(user map[string]any) (time.Duration, error) {
 		return 0, fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, d)
 	}
 	return d, nil
+}
+
+// userMemoryLimit is the operator's extensions.rust_subprocess.memory_limit_mib
+// (0 when unset: the Rust half's default applies).
+func userMemoryLimit(user map[string]any) (int, error) {
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	v, ok := ext["memory_limit_mib"]
+	if !ok || v == nil {
+		return 0, nil
+	}
+	var n int
+	switch v := v.(type) {
+	case int:
+		n = v
+	case int64:
+		n = int(v)
+	case uint64:
+		n = int(v)
+	case float64:
+		n = int(v)
+		if float64(n) != v {
+			n = -1
+		}
+	default:
+		n = -1
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("extensions::%s::memory_limit_mib: %v is not a positive whole number of MiB", subprocessext.Type, v)
+	}
+	return n, nil
 }
 
 // userReceiverPlacement is the operator's

@@ -78,6 +78,9 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]p
 			"pipelines":  pipes,
 		},
 	}
+	if opts.RustMemoryLimitMiB > 0 {
+		half["service"].(map[string]any)["memory_limit_mib"] = opts.RustMemoryLimitMiB
+	}
 	if opts.InProcess {
 		// Readiness in-process is the start call returning: no listener.
 		delete(half, "extensions")

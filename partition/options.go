@@ -48,6 +48,10 @@ type Options struct {
 	// readiness is the start call returning). SocketDir, Transport and
 	// TCPAddr are then unused.
 	InProcess bool
+	// RustMemoryLimitMiB, when positive, is the Rust half's memory bound
+	// (its service.memory_limit_mib: the request data it holds before it
+	// refuses new data with a retryable error); 0 keeps the Rust default.
+	RustMemoryLimitMiB int
 }
 
 // DefaultBridgeTimeout is deliberately longer than the collector exporters'

@@ -183,3 +183,22 @@ service: {pipelines: {traces: {receivers: [rust_otlp], exporters: [otlp_rust]}}}
 		t.Errorf("in-process storage: err = %v", err)
 	}
 }
+
+func TestRustMemoryLimitReachesTheRustHalf(t *testing.T) {
+	opts := testOptions()
+	opts.RustMemoryLimitMiB = 64
+	res, err := partitionYAML(t, queueConfig(`  otlp_rust: {endpoint: b:4317}`, "otlp_rust"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Rust["service"].(map[string]any)["memory_limit_mib"]; got != 64 {
+		t.Errorf("service.memory_limit_mib = %v, want 64", got)
+	}
+	res, err = partitionYAML(t, queueConfig(`  otlp_rust: {endpoint: b:4317}`, "otlp_rust"), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, set := res.Rust["service"].(map[string]any)["memory_limit_mib"]; set {
+		t.Error("memory_limit_mib written without being asked for: the Rust default applies")
+	}
+}

@@ -41,6 +41,12 @@ type Config struct {
 	// The partitioning converter reads it from the user's config.
 	ReceiverPlacement bool `mapstructure:"receiver_placement"`
 
+	// MemoryLimitMiB bounds the request data the Rust half holds (being
+	// processed or in its sending queues): past it, it refuses new data with
+	// a retryable error carrying RetryInfo. 0 = the Rust default (512). The
+	// partitioning converter reads it from the user's config.
+	MemoryLimitMiB int `mapstructure:"memory_limit_mib"`
+
 	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
 	Restart     RestartConfig     `mapstructure:"restart"`
 	Logs        LogsConfig        `mapstructure:"logs"`
