@@ -126,7 +126,10 @@ service:
 
 	want := 3 * (n - n/4)
 	WaitSpans(t, be.Traces, want, 60*time.Second)
-	time.Sleep(500 * time.Millisecond) // anything more in flight arrives too
+	// A graceful stop drains what is still in flight, so extras show up.
+	if !proc.Stop(15 * time.Second) {
+		t.Fatal("collector did not stop")
+	}
 	got := namesByService(be.Traces())
 	total := 0
 	for _, proto := range []string{"thrift_http", "thrift_compact", "grpc"} {
