@@ -1,6 +1,8 @@
 # otelcol-hybrid — entry points. On a fresh machine:
 #   make run    builds everything and runs examples/quickstart.yaml
-#   make test   builds everything and runs every test
+#   make test   builds everything, runs every test, then the release checks
+#               (check-release: glibc floor, embedded blob, reproducible blobs,
+#               a GoReleaser snapshot) and the builder's distribution test
 # Tools (zig, cargo-zigbuild, goreleaser, telemetrygen, grpc-health-probe,
 # golangci-lint) are installed into .tools/ by the targets that need them.
 

@@ -7,12 +7,10 @@
 #                          from cmd/otelcol-hybrid/builder-config.yaml
 #   make check-generate    fail when the committed cmd/otelcol-hybrid/*.go differ from a fresh generation
 
-# mk/*.mk are included in name order, before tools.mk: its variables are
-# still empty here where prerequisites are expanded, so paths come from ROOT.
+# The Makefile includes tools.mk first, so its tool paths (CARGO_ZIGBUILD,
+# GO_TOOL) are defined where the prerequisites below are expanded.
 OCB_VERSION    := v0.162.0
-OCB            := $(ROOT)/.tools/bin/builder
-OCB_STAMP      := $(ROOT)/.tools/stamps/builder-$(OCB_VERSION)
-CARGO_ZIGBUILD_BIN := $(ROOT)/.tools/bin/cargo-zigbuild
+OCB            := $(TOOLS_BIN)/builder
 HYBRID_BUILDER := $(ROOT)/build/bin/hybrid-builder
 BUILDER_CONFIG ?= examples/builder-config.yaml
 SELF_MANIFEST  := cmd/otelcol-hybrid/builder-config.yaml
@@ -24,12 +22,8 @@ EXAMPLE_BIN    := $(ROOT)/build/example/otelcol-example
 DESIGN_MANIFEST := examples/design-manifest.yaml
 DESIGN_BIN      := $(ROOT)/build/otelcol-custom/otelcol-custom
 
-# OCB, pinned, installed like tools.mk's Go tools (the stamp carries the version).
-$(OCB): $(OCB_STAMP)
-$(OCB_STAMP):
-	@mkdir -p $(dir $@) $(dir $(OCB))
-	cd $(ROOT)/.tools && GOFLAGS= GOBIN=$(dir $(OCB)) nice go install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
-	@touch $@ $(OCB)
+# OCB, pinned, installed as tools.mk installs its Go tools.
+$(eval $(call GO_TOOL,$(OCB),go.opentelemetry.io/collector/cmd/builder,$(OCB_VERSION)))
 
 .PHONY: hybrid-builder example-distribution test-builder generate check-generate
 
@@ -38,7 +32,7 @@ hybrid-builder:
 	@mkdir -p $(dir $(HYBRID_BUILDER))
 	go build -o $(HYBRID_BUILDER) ./cmd/hybrid-builder
 
-example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD_BIN)
+example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD)
 	nice $(HYBRID_BUILDER) build --config $(BUILDER_CONFIG) --ocb $(OCB) --platforms "$(PLATFORMS)"
 
 test-builder: BUILDER_CONFIG = $(DESIGN_MANIFEST)

@@ -12,7 +12,10 @@ TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_
 
 .PHONY: test test-rust test-go fuzz-short fuzz-rust run rust-catalog check-rust-catalog
 
-test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go unit + end-to-end, fuzzing, release checks
+# `make test` is what CI runs: every test, and then the release pipeline as a
+# test (check-release builds a GoReleaser snapshot and checks what it packs),
+# so that a change that breaks packaging fails here and not on release day.
+test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go unit + end-to-end, fuzzing, then release checks
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-generate check-rust-catalog
 	$(MAKE) --no-print-directory test-rust
