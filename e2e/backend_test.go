@@ -167,23 +167,29 @@ func (s *metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) 
 	if err := s.b.recordMetricReq(ctx, req); err != nil {
 		return pmetricotlp.NewExportResponse(), err
 	}
-	rms := req.Metrics().ResourceMetrics()
+	forEachMetric(req.Metrics(), func(m pmetric.Metric) {
+		s.b.points[m.Name()] += dataPointCount(m)
+		forEachPointAttrs(m, func(attrs pcommon.Map) {
+			if v, ok := attrs.Get("seq"); ok {
+				s.b.seqSeen[v.Int()]++
+			}
+		})
+	})
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+// forEachMetric calls f on every metric of md.
+func forEachMetric(md pmetric.Metrics, f func(pmetric.Metric)) {
+	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		sms := rms.At(i).ScopeMetrics()
 		for j := 0; j < sms.Len(); j++ {
 			ms := sms.At(j).Metrics()
 			for k := 0; k < ms.Len(); k++ {
-				m := ms.At(k)
-				s.b.points[m.Name()] += dataPointCount(m)
-				forEachPointAttrs(m, func(attrs pcommon.Map) {
-					if v, ok := attrs.Get("seq"); ok {
-						s.b.seqSeen[v.Int()]++
-					}
-				})
+				f(ms.At(k))
 			}
 		}
 	}
-	return pmetricotlp.NewExportResponse(), nil
 }
 
 func dataPointCount(m pmetric.Metric) int {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"google.golang.org/grpc"
 
@@ -145,21 +146,13 @@ func startOwnMetricsSink(t *testing.T) *ownMetricsSink {
 func (s *ownMetricsSink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rms := req.Metrics().ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				m := ms.At(k)
-				forEachPointAttrs(m, func(attrs pcommon.Map) {
-					for key, v := range attrs.All() {
-						s.seen[m.Name()+" "+key+"="+v.AsString()] = true
-					}
-				})
+	forEachMetric(req.Metrics(), func(m pmetric.Metric) {
+		forEachPointAttrs(m, func(attrs pcommon.Map) {
+			for key, v := range attrs.All() {
+				s.seen[m.Name()+" "+key+"="+v.AsString()] = true
 			}
-		}
-	}
+		})
+	})
 	return pmetricotlp.NewExportResponse(), nil
 }
 
