@@ -63,16 +63,24 @@ func TestCancellationReachesRustWork(t *testing.T) {
 	if st.Code() != codes.DeadlineExceeded {
 		t.Errorf("client with a 2s deadline got %v, want DeadlineExceeded", st)
 	}
-	testkit.Eventually(t, 10*time.Second, "the second request in Rust", func() bool {
-		return len(entries(h, true, "fault: delay interrupted", "kind", "timeout")) == 1
+	// Rust stops at the deadline it was given, or, when the machine is busy,
+	// at the cancellation Go sends once the same deadline passes on its side:
+	// either way the second request ends in Rust within the client's 2s.
+	var interrupted []map[string]any
+	testkit.Eventually(t, 10*time.Second, "the second request to end in Rust", func() bool {
+		interrupted = entries(h, true, "fault: delay interrupted")
+		return len(interrupted) == 2
 	})
+	second := interrupted[1]
 	delayed := entries(h, true, "fault: delaying request")
 	if d := num(delayed[len(delayed)-1], "deadline_ms"); d <= 0 || d > 2000 {
 		t.Errorf("Rust deadline for a client with a 2s deadline: %vms, want ≤ 2000", d)
 	}
-	t.Logf("client deadline 2s: call returned after %s; Rust saw deadline %vms and stopped after %vms",
-		took.Round(time.Millisecond), num(delayed[len(delayed)-1], "deadline_ms"),
-		num(entries(h, true, "fault: delay interrupted", "kind", "timeout")[0], "waited_ms"))
+	if w := num(second, "waited_ms"); w > 2500 {
+		t.Errorf("Rust held the request %vms, past the client's 2s deadline", w)
+	}
+	t.Logf("client deadline 2s: call returned after %s; Rust saw deadline %vms and stopped after %vms (%v)",
+		took.Round(time.Millisecond), num(delayed[len(delayed)-1], "deadline_ms"), num(second, "waited_ms"), second["kind"])
 	if be.Points("cancelled_by_client")+be.Points("client_deadline") != 0 {
 		t.Errorf("cancelled work reached the backend")
 	}
