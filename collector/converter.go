@@ -103,9 +103,12 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 	if err := requirePipelines(user); err != nil {
 		return nil, nil, err
 	}
-	opts := PartitionOptions()
+	transport, err := userTransport(user, runtime.GOOS, runtime.GOARCH)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := PartitionOptions(transport)
 	opts.InProcess = m == mode.ModeEmbedded
-	var err error
 	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
 		return nil, nil, err
 	}
@@ -125,9 +128,11 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 		return res, nil, nil
 	}
 	// bridge_context is the Go bridge exporters' middleware (and tells
-	// bridge_cancel of shutdown): only a Go → Rust bridge needs it.
+	// bridge_cancel of shutdown), and the Go bridge receivers' authenticator:
+	// every bridge over a listener needs it. In-process crossings have no
+	// listener, so only a Go → Rust one needs it (for bridge_cancel).
 	for _, b := range res.Bridges {
-		if b.From == partition.Go {
+		if b.From == partition.Go || !opts.InProcess {
 			if err := injectExtension(res.Go, bridgectxext.Type.String(), nil); err != nil {
 				return nil, nil, err
 			}
@@ -263,16 +268,44 @@ func userReceiverPlacement(user map[string]any) (bool, error) {
 }
 
 // PartitionOptions are the partitioner options for this process: sockets in
-// the private runtime dir, over the transport the platform table gives.
-func PartitionOptions() partition.Options {
-	transport := "unix"
-	if p, ok := platforms.Lookup(runtime.GOOS, runtime.GOARCH); ok && p.Transport != "" {
-		transport = p.Transport
-	}
+// the private runtime dir or loopback ports (transport, see userTransport),
+// every bridge and the health listener authenticated with the process's
+// bridge secret (bridge_context sends and checks it on the Go side, the
+// child gets it on its stdin).
+func PartitionOptions(transport string) partition.Options {
 	return partition.Options{
 		SocketDir: runtimedir.Path(), Transport: transport, TCPAddr: freeLoopbackAddr,
 		GOOS: runtime.GOOS, GoBridgeMiddleware: bridgectxext.Type.String(),
 		GoBridgeProcessor: bridgecancel.Type.String(),
+	}
+}
+
+// userTransport is the operator's extensions.rust_subprocess.transport
+// (unix | tcp), or the platform table's default: tcp on Windows, unix
+// elsewhere. Unix sockets are refused where the child cannot listen on them.
+func userTransport(user map[string]any, goos, goarch string) (string, error) {
+	def := platforms.TransportUnix
+	if p, ok := platforms.Lookup(goos, goarch); ok && p.Transport != "" {
+		def = p.Transport
+	} else if goos == "windows" {
+		def = platforms.TransportTCP
+	}
+	exts, _ := user["extensions"].(map[string]any)
+	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
+	v, set := ext["transport"]
+	if !set || v == nil || v == "" {
+		return def, nil
+	}
+	switch v {
+	case platforms.TransportTCP:
+		return platforms.TransportTCP, nil
+	case platforms.TransportUnix:
+		if goos == "windows" {
+			return "", fmt.Errorf("extensions::%s::transport: unix sockets are not available to otelcol-rust on windows; use tcp", subprocessext.Type)
+		}
+		return platforms.TransportUnix, nil
+	default:
+		return "", fmt.Errorf("extensions::%s::transport: %v is not one of unix, tcp", subprocessext.Type, v)
 	}
 }
 

@@ -77,12 +77,25 @@ func goBridgeExporterConfig(a address, opts Options) map[string]any {
 // when re-encoded: the hop in between must not refuse it.
 const bridgeMaxRecvMiB = 64
 
+// GoBridgeAuthenticator is the id of the Go extension every Go bridge
+// receiver authenticates with (`auth: {authenticator: …}`): an
+// extensionauth.Server that accepts only requests carrying the bridge
+// secret, which the Rust bridge exporters send (bridge_secret). The caller
+// defines it in the Go half; the distribution's bridge_context is it.
+//
+// Every bridge over a listener is authenticated in both directions, over
+// unix sockets as over loopback TCP: one code path, and a socket's 0700
+// directory is then a second fence rather than the only one. The Rust ends
+// get the secret on the child's stdin from whoever starts it.
+const GoBridgeAuthenticator = "bridge_context"
+
 // goBridgeReceiverConfig is the Go end of a Rust → Go bridge.
 func goBridgeReceiverConfig(a address) map[string]any {
 	grpc := map[string]any{
 		"endpoint":              a.target,
 		"include_metadata":      true, // the Rust exporter forwards client metadata as headers
 		"max_recv_msg_size_mib": bridgeMaxRecvMiB,
+		"auth":                  map[string]any{"authenticator": GoBridgeAuthenticator},
 	}
 	if a.path != "" {
 		grpc["endpoint"] = a.path
@@ -97,18 +110,22 @@ func goBridgeReceiverConfig(a address) map[string]any {
 // validated_sender: its one client is the Go half, which decoded and
 // re-encoded every request; checking the items' contents again would cost
 // CPU and refuse what Go accepted (strings that are not UTF-8).
+// bridge_secret: only requests carrying the bridge secret are served (see
+// GoBridgeAuthenticator); the Go bridge exporters' middleware sends it.
 func rustBridgeReceiverConfig(a address) map[string]any {
 	return map[string]any{"protocols": map[string]any{"grpc": map[string]any{
 		"endpoint": a.target, "max_recv_msg_size_mib": bridgeMaxRecvMiB, "include_metadata": true,
-		"validated_sender": true,
+		"validated_sender": true, "bridge_secret": true,
 	}}}
 }
 
 // rustBridgeExporterConfig is the Rust end of a Rust → Go bridge; same
 // reasoning as goBridgeExporterConfig. forward_metadata ["*"] forwards every
-// client metadata key (docs/interfaces.md).
+// client metadata key (docs/interfaces.md); bridge_secret sends the bridge
+// secret the Go bridge receiver requires.
 func rustBridgeExporterConfig(a address, opts Options) map[string]any {
 	return map[string]any{
+		"bridge_secret":    true,
 		"endpoint":         a.target,
 		"tls":              map[string]any{"insecure": true},
 		"compression":      "none",
@@ -119,7 +136,9 @@ func rustBridgeExporterConfig(a address, opts Options) map[string]any {
 	}
 }
 
-// rustHealthConfig is the Rust half's readiness endpoint (grpc.health.v1).
+// rustHealthConfig is the Rust half's readiness endpoint (grpc.health.v1),
+// which answers only the holder of the bridge secret (the supervisor): a
+// foreign process must not be able to read, or fake, the child's state.
 func rustHealthConfig(a address) map[string]any {
-	return map[string]any{"endpoint": a.target}
+	return map[string]any{"endpoint": a.target, "bridge_secret": true}
 }

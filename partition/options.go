@@ -13,8 +13,10 @@ type Options struct {
 	// SocketDir is the private runtime directory holding b<N>.sock and h.sock.
 	// Required for the unix transport; must be absolute.
 	SocketDir string
-	// Transport is "unix" (default) or "tcp" (loopback, for platforms
-	// without unix sockets; see platforms.Platform.Transport).
+	// Transport is "unix" (default) or "tcp" (loopback, the default on
+	// platforms without unix sockets; see platforms.Platform.Transport).
+	// Either way every bridge and the health listener require the bridge
+	// secret (see GoBridgeAuthenticator).
 	Transport string
 	// TCPAddr returns a loopback "host:port" for bridge n (n ≥ 1) or for the
 	// Rust health listener (n = 0). Required when Transport is "tcp".
@@ -127,7 +129,7 @@ func (o Options) addressFor(n int) (address, error) {
 			return address{}, fmt.Errorf("partition options: TCPAddr(%d) returned %s: %w", n, q(addr), err)
 		}
 		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return address{}, fmt.Errorf("partition options: TCPAddr(%d) returned %s, not a loopback address; bridges carry unauthenticated data", n, q(addr))
+			return address{}, fmt.Errorf("partition options: TCPAddr(%d) returned %s, not a loopback address; bridges are local only", n, q(addr))
 		}
 		return address{target: addr}, nil
 	}

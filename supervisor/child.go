@@ -41,12 +41,20 @@ func (e exitInfo) String() string {
 	return fmt.Sprintf("exited with code %d", e.code)
 }
 
-// spawnChild starts cfg.Path with pipes for stdin (held open), stdout and
-// stderr (re-emitted through log).
+// spawnChild starts cfg.Path with pipes for stdin (held open, and carrying
+// cfg.Secret as its first line), stdout and stderr (re-emitted through log).
 func spawnChild(cfg *Config, log *childLog) (*child, error) {
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: stdin pipe: %w", err)
+	}
+	if cfg.Secret != "" {
+		// Into the pipe's buffer before the child exists: nothing can block
+		// or race, and no other process ever holds the pipe.
+		if _, err := stdinW.WriteString(cfg.Secret + "\n"); err != nil {
+			closeAll(stdinR, stdinW)
+			return nil, fmt.Errorf("supervisor: writing the secret to the child's stdin: %w", err)
+		}
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {

@@ -34,6 +34,16 @@ type Config struct {
 	// "unix:///abs/path.sock" or a loopback "127.0.0.1:PORT" / "[::1]:PORT".
 	HealthEndpoint string
 
+	// Secret, when set, is a credential shared with the child: it is written
+	// as the first line of the child's stdin, before the child runs (argv and
+	// the environment can be read by other local users on some systems; the
+	// pipe cannot), and sent as gRPC metadata SecretHeader on every health
+	// check and Call, so the child can refuse whoever else dials its
+	// listener. Printable ASCII without spaces (it is a header value).
+	Secret string
+	// SecretHeader is the metadata key carrying Secret; required with it.
+	SecretHeader string
+
 	// StartTimeout bounds spawn → SERVING. Default 30s.
 	StartTimeout time.Duration
 	// Probe drives the periodic health check once the child is ready.
@@ -133,13 +143,24 @@ func (c Config) validate() error {
 	if _, err := parseEndpoint(c.HealthEndpoint); err != nil {
 		return err
 	}
+	if c.Secret != "" {
+		if c.SecretHeader == "" {
+			return errors.New("supervisor: Config.Secret is set but Config.SecretHeader is empty")
+		}
+		for _, r := range c.Secret {
+			if r <= ' ' || r > '~' {
+				return errors.New("supervisor: Config.Secret must be printable ASCII without spaces or line breaks")
+			}
+		}
+	}
 	return nil
 }
 
 // endpoint is a parsed HealthEndpoint.
 type endpoint struct {
-	network string // "unix" or "tcp"
-	address string // socket path or host:port
+	network string      // "unix" or "tcp"
+	address string      // socket path or host:port
+	secret  secretCreds // Config.Secret under Config.SecretHeader; nil without a secret
 }
 
 func parseEndpoint(s string) (endpoint, error) {

@@ -26,7 +26,11 @@ type healthClient struct {
 func newHealthClient(ep endpoint, childPID int) (*healthClient, error) {
 	h := &healthClient{}
 	reject := func(err error) { h.rejected.Store(&err) }
-	conn, err := grpc.NewClient("passthrough:///"+ep.address,
+	var creds []grpc.DialOption
+	if ep.secret != nil {
+		creds = append(creds, grpc.WithPerRPCCredentials(ep.secret))
+	}
+	conn, err := grpc.NewClient("passthrough:///"+ep.address, append(creds,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(healthDialer(ep, childPID, reject)),
 		grpc.WithAuthority("localhost"),
@@ -36,7 +40,7 @@ func newHealthClient(ep endpoint, childPID int) (*healthClient, error) {
 			Backoff:           backoff.Config{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 			MinConnectTimeout: time.Second,
 		}),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: health client: %w", err)
 	}
@@ -46,6 +50,18 @@ func newHealthClient(ep endpoint, childPID int) (*healthClient, error) {
 }
 
 func (h *healthClient) close() { _ = h.conn.Close() }
+
+// secretCreds sends Config.Secret on every call of the connection.
+type secretCreds map[string]string
+
+// GetRequestMetadata returns the same map every time: gRPC only reads it.
+func (c secretCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return c, nil
+}
+
+// RequireTransportSecurity is false: the secret is what authenticates a
+// unix socket or loopback TCP connection, which has no TLS.
+func (secretCreds) RequireTransportSecurity() bool { return false }
 
 // peerRejected returns the peer-credential refusal, if any happened.
 func (h *healthClient) peerRejected() error {

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -19,8 +20,11 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // The test binary doubles as the supervised child (hashicorp/go-plugin's
@@ -60,6 +64,7 @@ func helperChild(args []string) int {
 		impostor     = fs.Bool("impostor", false, "let a grandchild serve the health socket")
 		exitOnEOF    = fs.Int("stdin-eof-exit", -1, "exit with this code when stdin reaches EOF")
 		dumpEnv      = fs.String("dump-env", "", "write the environment here, one per line")
+		secretHeader = fs.String("require-secret", "", "read a secret line from stdin first; refuse health calls without it in this metadata key")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 98
@@ -75,9 +80,20 @@ func helperChild(args []string) int {
 	if *dumpEnv != "" {
 		_ = os.WriteFile(*dumpEnv, []byte(strings.Join(os.Environ(), "\n")), 0o600)
 	}
+	var stdin io.Reader = os.Stdin
+	var secret string
+	if *secretHeader != "" {
+		br := bufio.NewReader(os.Stdin)
+		line, err := br.ReadString('\n')
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "no secret line on stdin:", err)
+			return 95
+		}
+		secret, stdin = strings.TrimSuffix(line, "\n"), br
+	}
 	if *exitOnEOF >= 0 {
 		go func() {
-			_, _ = io.Copy(io.Discard, os.Stdin)
+			_, _ = io.Copy(io.Discard, stdin)
 			os.Exit(*exitOnEOF)
 		}()
 	}
@@ -134,7 +150,7 @@ func helperChild(args []string) int {
 			return 97
 		}
 	default:
-		stop, err := serveHealth(*healthEP, hs, firstCheck)
+		stop, err := serveHealth(*healthEP, hs, firstCheck, *secretHeader, secret)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "serve health:", err)
 			return 96
@@ -168,7 +184,9 @@ func helperChild(args []string) int {
 	}
 }
 
-func serveHealth(ep string, hs *health.Server, firstCheck chan struct{}) (func(), error) {
+// serveHealth serves hs on ep; with a secret, every call must carry it in
+// metadata key secretHeader (as otelcol-rust's bridge_secret listeners do).
+func serveHealth(ep string, hs *health.Server, firstCheck chan struct{}, secretHeader, secret string) (func(), error) {
 	network, addr := "tcp", ep
 	if p, ok := strings.CutPrefix(ep, "unix://"); ok {
 		network, addr = "unix", p
@@ -178,7 +196,25 @@ func serveHealth(ep string, hs *health.Server, firstCheck chan struct{}) (func()
 		return nil, err
 	}
 	var once sync.Once
-	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	admit := func(ctx context.Context) error {
+		if secret == "" {
+			return nil
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		if v := md.Get(secretHeader); len(v) != 1 || v[0] != secret {
+			return status.Error(codes.Unauthenticated, "no secret")
+		}
+		return nil
+	}
+	srv := grpc.NewServer(grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, next grpc.StreamHandler) error {
+		if err := admit(ss.Context()); err != nil {
+			return err
+		}
+		return next(srv, ss)
+	}), grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		if err := admit(ctx); err != nil {
+			return nil, err
+		}
 		resp, err := next(ctx, req)
 		if r, ok := resp.(*healthpb.HealthCheckResponse); ok && r.GetStatus() == healthpb.HealthCheckResponse_SERVING {
 			once.Do(func() { close(firstCheck) })

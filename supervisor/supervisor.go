@@ -47,6 +47,9 @@ func New(cfg Config) (*Supervisor, error) {
 		return nil, err
 	}
 	ep, _ := parseEndpoint(cfg.HealthEndpoint)
+	if cfg.Secret != "" {
+		ep.secret = secretCreds{cfg.SecretHeader: cfg.Secret}
+	}
 	s := &Supervisor{
 		cfg:     cfg,
 		ep:      ep,

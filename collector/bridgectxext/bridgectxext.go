@@ -16,6 +16,10 @@
 // ShuttingDown's context is cancelled then. The bridge_cancel processor uses
 // it to cancel requests still waiting on the Rust half, which the receivers'
 // graceful stop would otherwise wait on for as long as the bridge retries.
+//
+// Both directions of every bridge are authenticated with the process's
+// bridge secret (secret.go): the exporters' middleware sends it, and the
+// extension is the Go bridge receivers' server authenticator.
 package bridgectxext
 
 import (
@@ -50,7 +54,7 @@ func NewFactory() extension.Factory {
 	return extension.NewFactory(Type,
 		func() component.Config { return &struct{}{} },
 		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
-			return newMiddleware(), nil
+			return newMiddleware(Secret), nil
 		},
 		component.StabilityLevelAlpha)
 }
@@ -68,10 +72,11 @@ type ShutdownNotifier interface {
 type middleware struct {
 	stopping context.Context
 	stop     context.CancelCauseFunc // idempotent
+	secret   func() string
 }
 
-func newMiddleware() *middleware {
-	m := &middleware{}
+func newMiddleware(secret func() string) *middleware {
+	m := &middleware{secret: secret}
 	m.stopping, m.stop = context.WithCancelCause(context.Background())
 	return m
 }
@@ -100,8 +105,11 @@ func (m *middleware) ComponentStatusChanged(_ *componentstatus.InstanceID, ev *c
 	}
 }
 
-func (*middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, error) {
-	return []grpc.DialOption{grpc.WithUnaryInterceptor(unaryInterceptor)}, nil
+func (m *middleware) GetGRPCClientOptions(context.Context) ([]grpc.DialOption, error) {
+	return []grpc.DialOption{
+		grpc.WithUnaryInterceptor(unaryInterceptor),
+		grpc.WithPerRPCCredentials(SecretCredentials(SecretHeader, m.secret())),
+	}, nil
 }
 
 // mdPool recycles the outgoing metadata maps, the largest part of a
@@ -136,7 +144,8 @@ func nothingToCarry(ctx context.Context) bool {
 }
 
 // reserved are keys gRPC owns on the wire; forwarding them would be refused
-// or silently replaced. The HTTP framing and hop-by-hop headers an OTLP/HTTP
+// or silently replaced. A client's own SecretHeader would arrive next to the
+// real one, and a request with two values is refused. The HTTP framing and hop-by-hop headers an OTLP/HTTP
 // receiver puts into client.Metadata describe the caller's HTTP body, not the
 // bridge's gRPC stream: a forwarded content-length makes the Rust (h2) server
 // reset the stream with PROTOCOL_ERROR, so every OTLP/HTTP request failed.
@@ -147,6 +156,7 @@ var reserved = map[string]bool{
 	"host": true, ":path": true, ":method": true, ":scheme": true,
 	"content-length": true, "content-encoding": true, "transfer-encoding": true,
 	"keep-alive": true, "proxy-connection": true, "upgrade": true, "trailer": true,
+	SecretHeader: true,
 }
 
 // Outgoing returns ctx with the request's client metadata and trace context

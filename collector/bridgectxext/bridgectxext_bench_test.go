@@ -98,7 +98,7 @@ func BenchmarkBridgeRoundTrip(b *testing.B) {
 	pmetricotlp.RegisterGRPCServer(srv, &sink{})
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Stop()
-	opts, _ := newMiddleware().GetGRPCClientOptions(context.Background())
+	opts, _ := newMiddleware(Secret).GetGRPCClientOptions(context.Background())
 	conn, err := grpc.NewClient("unix://"+sock, append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		b.Fatal(err)

@@ -119,7 +119,7 @@ func serveThroughMiddleware(t *testing.T, seen func(ctx context.Context, req any
 	healthpb.RegisterHealthServer(srv, hs)
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(srv.Stop)
-	opts, err := newMiddleware().GetGRPCClientOptions(context.Background())
+	opts, err := newMiddleware(Secret).GetGRPCClientOptions(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

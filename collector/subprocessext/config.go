@@ -21,6 +21,13 @@ type Config struct {
 	// Rust components' metrics carry the user's ids.
 	RustComponentNames map[string]string `mapstructure:"rust_component_names"`
 
+	// Transport of the bridges and the health listener: unix (sockets in the
+	// private runtime dir) | tcp (loopback ports); empty means the
+	// platform's: tcp on Windows, unix elsewhere. Either way every request
+	// carries the bridge secret. The partitioning converter reads it from the
+	// user's config.
+	Transport string `mapstructure:"transport"`
+
 	// Extraction of the embedded binary: auto (sealed memfd, else disk) | memfd | disk.
 	Extract  string `mapstructure:"extract"`
 	CacheDir string `mapstructure:"cache_dir"`
@@ -98,6 +105,11 @@ func (c *Config) Validate() error {
 	case "auto", "memfd", "disk":
 	default:
 		errs = append(errs, fmt.Errorf("extract: %q is not one of auto, memfd, disk", c.Extract))
+	}
+	switch c.Transport {
+	case "", "unix", "tcp":
+	default:
+		errs = append(errs, fmt.Errorf("transport: %q is not one of unix, tcp", c.Transport))
 	}
 	for name, d := range map[string]time.Duration{
 		"start_timeout": c.StartTimeout, "shutdown_grace": c.ShutdownGrace,

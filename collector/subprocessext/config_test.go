@@ -13,6 +13,7 @@ import (
 func TestValidateRefusesBadOperatorSettings(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
 		"extract":                        func(c *Config) { c.Extract = "tmpfs" },
+		"transport":                      func(c *Config) { c.Transport = "udp" },
 		"start_timeout":                  func(c *Config) { c.StartTimeout = 0 },
 		"health_check.period":            func(c *Config) { c.HealthCheck.Period = -time.Second },
 		"health_check.failure_threshold": func(c *Config) { c.HealthCheck.FailureThreshold = 0 },

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustexe"
@@ -92,12 +93,16 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 	c := e.cfg
 	return supervisor.New(supervisor.Config{
 		Path:           exe.Path,
-		Args:           []string{"--config", cfgFile, "--exit-with-parent", "--exit-on-stdin-eof"},
+		Args:           []string{"--config", cfgFile, "--exit-with-parent", "--exit-on-stdin-eof", "--secret-on-stdin"},
 		ConfigFile:     cfgFile,
 		Dir:            dir,
 		HealthEndpoint: c.HealthEndpoint,
-		StartTimeout:   c.StartTimeout,
-		ShutdownGrace:  c.ShutdownGrace,
+		// The bridges' and health listener's secret, on the child's stdin;
+		// the Go bridge ends hold the same one (bridge_context).
+		Secret:        bridgectxext.Secret(),
+		SecretHeader:  bridgectxext.SecretHeader,
+		StartTimeout:  c.StartTimeout,
+		ShutdownGrace: c.ShutdownGrace,
 		Probe: supervisor.ProbeConfig{
 			Period: c.HealthCheck.Period, Timeout: c.HealthCheck.Timeout, FailureThreshold: c.HealthCheck.FailureThreshold,
 		},

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof]
+pub const USAGE: &str = "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof] [--secret-on-stdin]
        otelcol-rust validate --config FILE
        otelcol-rust components
        otelcol-rust --version";
@@ -13,6 +13,8 @@ pub enum Command {
         config: PathBuf,
         exit_with_parent: bool,
         exit_on_stdin_eof: bool,
+        /// The first line of stdin is the bridge secret (otelcol_core::auth).
+        secret_on_stdin: bool,
     },
     Validate {
         config: PathBuf,
@@ -29,7 +31,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         _ => None,
     };
     let mut config = None;
-    let (mut exit_with_parent, mut exit_on_stdin_eof) = (false, false);
+    let (mut exit_with_parent, mut exit_on_stdin_eof, mut secret_on_stdin) = (false, false, false);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--version" | "-v" => return Ok(Command::Version),
@@ -38,6 +40,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             s if s.starts_with("--config=") => config = Some(s["--config=".len()..].to_string()),
             "--exit-with-parent" if sub.is_none() => exit_with_parent = true,
             "--exit-on-stdin-eof" if sub.is_none() => exit_on_stdin_eof = true,
+            "--secret-on-stdin" if sub.is_none() => secret_on_stdin = true,
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
@@ -51,6 +54,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             config: config.ok_or("--config FILE is required")?.into(),
             exit_with_parent,
             exit_on_stdin_eof,
+            secret_on_stdin,
         }),
     }
 }
@@ -70,15 +74,17 @@ mod tests {
             Command::Run {
                 config: "c.yaml".into(),
                 exit_with_parent: true,
-                exit_on_stdin_eof: false
+                exit_on_stdin_eof: false,
+                secret_on_stdin: false
             }
         );
         assert_eq!(
-            p("--exit-on-stdin-eof --config=c.yaml").unwrap(),
+            p("--exit-on-stdin-eof --config=c.yaml --secret-on-stdin").unwrap(),
             Command::Run {
                 config: "c.yaml".into(),
                 exit_with_parent: false,
-                exit_on_stdin_eof: true
+                exit_on_stdin_eof: true,
+                secret_on_stdin: true
             }
         );
         assert_eq!(
@@ -98,5 +104,6 @@ mod tests {
         assert!(p("--config").is_err());
         assert!(p("--config c --bogus").is_err());
         assert!(p("validate --config c --exit-with-parent").is_err());
+        assert!(p("validate --config c --secret-on-stdin").is_err());
     }
 }

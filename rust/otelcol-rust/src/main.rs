@@ -60,8 +60,22 @@ fn main() -> ExitCode {
             config,
             exit_with_parent,
             exit_on_stdin_eof,
-        } => with_runtime(run(config, exit_with_parent, exit_on_stdin_eof)),
+            secret_on_stdin,
+        } => {
+            // Before anything serves, and before the stdin EOF watcher reads
+            // on: the secret is the first line, the rest is the watcher's.
+            if secret_on_stdin && let Err(e) = read_parent_secret() {
+                eprintln!("otelcol-rust: {e}");
+                return ExitCode::from(EXIT_RUNTIME_FAILURE);
+            }
+            with_runtime(run(config, exit_with_parent, exit_on_stdin_eof))
+        }
     }
+}
+
+fn read_parent_secret() -> Result<(), String> {
+    let secret = otelcol_core::auth::read_secret_line(&mut std::io::stdin().lock())?;
+    otelcol_core::auth::set_parent_secret(secret)
 }
 
 fn with_runtime(f: impl Future<Output = ExitCode>) -> ExitCode {

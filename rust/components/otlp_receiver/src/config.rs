@@ -59,6 +59,11 @@ struct GrpcConfig {
     /// (including strings that are not UTF-8, which Go's decoder lets through).
     #[serde(default)]
     validated_sender: bool,
+    /// Set by the partitioner on the Rust end of every Go → Rust bridge: each
+    /// request must carry the secret the parent gave this process
+    /// (otelcol_core::auth), or it is refused before reaching the pipeline.
+    #[serde(default)]
+    bridge_secret: bool,
 }
 
 impl Default for GrpcConfig {
@@ -68,6 +73,7 @@ impl Default for GrpcConfig {
             max_recv_msg_size_mib: default_max_recv(),
             include_metadata: false,
             validated_sender: false,
+            bridge_secret: false,
         }
     }
 }
@@ -105,6 +111,7 @@ pub struct GrpcSettings {
     pub max_recv_msg_size: usize,
     pub include_metadata: bool,
     pub validated_sender: bool,
+    pub bridge_secret: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +159,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpReceiverConfig, Fiel
                 max_recv_msg_size: (g.max_recv_msg_size_mib as usize) << 20,
                 include_metadata: g.include_metadata,
                 validated_sender: g.validated_sender,
+                bridge_secret: g.bridge_secret,
             })
         }
     };
@@ -186,6 +194,7 @@ mod tests {
         assert_eq!(g.endpoint.to_string(), "localhost:4317");
         assert_eq!(g.max_recv_msg_size, 4 << 20);
         assert!(!g.include_metadata);
+        assert!(!g.bridge_secret, "only bridges ask for the parent's secret");
         let h = c.http.unwrap();
         assert_eq!(h.endpoint.to_string(), "localhost:4318");
         assert_eq!((h.traces_path.as_str(), h.metrics_path.as_str(), h.logs_path.as_str()), ("/v1/traces", "/v1/metrics", "/v1/logs"));

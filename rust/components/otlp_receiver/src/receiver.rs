@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use otelcol_core::auth::{SecretLayer, required_parent_secret};
 use otelcol_core::component::consumer_for_transport;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::grpc_layers::OtlpServerLayer;
@@ -64,6 +65,12 @@ impl OtlpReceiver {
         tracker: &TaskTracker,
         stop: &CancellationToken,
     ) -> Result<(JoinHandle<()>, Option<PathBuf>), String> {
+        // Checked before binding: a bridge must never listen without its secret.
+        let secret = if g.bridge_secret {
+            Some(required_parent_secret("protocols.grpc")?)
+        } else {
+            None
+        };
         let listener = Listener::bind(&g.endpoint)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", g.endpoint))?;
@@ -71,7 +78,9 @@ impl OtlpReceiver {
         let local = listener.local_description();
         let handler = self.handler(tracker, g.include_metadata);
         let (max, validated) = (g.max_recv_msg_size, g.validated_sender);
+        // The secret is checked first: a refused request is not even counted.
         let mut router = tonic::transport::Server::builder()
+            .layer(SecretLayer::new(secret))
             .layer(OtlpServerLayer)
             .add_service(host.health.service());
         if let Some(c) = host.consumers.get(&Signal::Traces) {

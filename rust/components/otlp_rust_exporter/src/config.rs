@@ -47,6 +47,8 @@ struct RawConfig {
     compression: Compression,
     #[serde(default)]
     sending_queue: QueueConfig,
+    #[serde(default)]
+    bridge_secret: bool,
 }
 
 /// Where to connect (shared with the span exporter: `otelcol_core::endpoint`).
@@ -64,6 +66,10 @@ pub struct OtlpRustConfig {
     pub retry: RetryConfig,
     pub compression: Compression,
     pub queue: QueueConfig,
+    /// Set by the partitioner on the Rust end of every Rust → Go bridge: each
+    /// request carries the secret the parent gave this process
+    /// (otelcol_core::auth), which the Go bridge receiver requires.
+    pub bridge_secret: bool,
 }
 
 fn target(endpoint: &str, insecure: bool) -> Result<Target, FieldError> {
@@ -96,6 +102,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpRustConfig, FieldErr
         retry: raw.retry_on_failure,
         compression: raw.compression,
         queue: raw.sending_queue,
+        bridge_secret: raw.bridge_secret,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct OtlpRustExporter {
     cfg: OtlpRustConfig,
     // Built in start(): a lazy channel needs the runtime, validate has none running.
     channel: OnceLock<Channel>,
+    /// The parent's secret, as a header value, when `bridge_secret` is set.
+    secret: OnceLock<AsciiMetadataValue>,
 }
 
 impl OtlpRustExporter {
@@ -44,6 +46,7 @@ impl OtlpRustExporter {
             id,
             cfg,
             channel: OnceLock::new(),
+            secret: OnceLock::new(),
         }
     }
 
@@ -81,6 +84,10 @@ impl OtlpRustExporter {
             if let Some(v) = &t.tracestate {
                 md.insert("tracestate", v.clone());
             }
+        }
+        // Last, replacing any value a client or a static header put there.
+        if let Some(secret) = self.secret.get() {
+            md.insert(otelcol_core::auth::SECRET_HEADER, secret.clone());
         }
         md
     }
@@ -205,6 +212,11 @@ impl Encoded {
 #[async_trait]
 impl Exporter for OtlpRustExporter {
     async fn start(&self) -> Result<(), String> {
+        if self.cfg.bridge_secret {
+            let secret = otelcol_core::auth::required_parent_secret(&self.id.to_string())?;
+            let value = secret.as_str().parse().map_err(|e| format!("{}: bridge secret: {e}", self.id))?;
+            let _ = self.secret.set(value);
+        }
         let ch = self.cfg.target.connect_lazy()?;
         let _ = self.channel.set(ch);
         Ok(())

@@ -17,7 +17,7 @@ pub mod telemetry;
 
 // The paths component crates name most, kept short.
 pub use config::{duration, glob};
-pub use net::{endpoint, grpc_layers, health, health_check};
+pub use net::{auth, endpoint, grpc_layers, health, health_check};
 pub use runtime::{component, pipeline, queue, registry, service};
 pub use telemetry::{logging, spans};
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::{Secret, SecretLayer};
 use crate::endpoint::{ListenAddr, Listener};
 use crate::health::HealthState;
 
@@ -16,7 +17,12 @@ pub struct HealthCheckServer {
 }
 
 impl HealthCheckServer {
-    pub async fn start(addr: &ListenAddr, health: &HealthState) -> Result<HealthCheckServer, String> {
+    /// With `secret`, every call (health and telemetry) must carry it.
+    pub async fn start(
+        addr: &ListenAddr,
+        health: &HealthState,
+        secret: Option<Secret>,
+    ) -> Result<HealthCheckServer, String> {
         let listener = Listener::bind(addr)
             .await
             .map_err(|e| format!("extensions.health_check: cannot listen on {addr}: {e}"))?;
@@ -26,6 +32,7 @@ impl HealthCheckServer {
         // The component counters ride along: this listener is the one the
         // parent already dials and checks the peer of.
         let router = tonic::transport::Server::builder()
+            .layer(SecretLayer::new(secret))
             .add_service(health.service())
             .add_service(crate::telemetry::metrics::service::TelemetryService);
         let stopped = stop.clone();
@@ -59,8 +66,11 @@ impl HealthCheckServer {
 }
 
 /// The extension: `extensions: {health_check: {endpoint: unix:///path | host:port}}`.
+/// `bridge_secret: true` (set by the partitioner on the listener the parent
+/// probes) requires the parent's secret on every call.
 pub struct HealthCheck {
     addr: ListenAddr,
+    bridge_secret: bool,
     running: tokio::sync::Mutex<Option<HealthCheckServer>>,
 }
 
@@ -68,6 +78,8 @@ pub struct HealthCheck {
 #[serde(deny_unknown_fields)]
 struct HealthCheckConfig {
     endpoint: String,
+    #[serde(default)]
+    bridge_secret: bool,
 }
 
 fn create(
@@ -78,6 +90,7 @@ fn create(
     let addr = ListenAddr::parse(&cfg.endpoint).map_err(|e| crate::config::error::FieldError::new("endpoint", e))?;
     Ok(std::sync::Arc::new(HealthCheck {
         addr,
+        bridge_secret: cfg.bridge_secret,
         running: tokio::sync::Mutex::new(None),
     }))
 }
@@ -87,7 +100,12 @@ crate::register!(extension HEALTH_CHECK = "health_check", [], create);
 #[async_trait::async_trait]
 impl crate::component::Extension for HealthCheck {
     async fn start(&self, host: crate::component::ExtensionHost) -> Result<(), String> {
-        let server = HealthCheckServer::start(&self.addr, &host.health).await?;
+        let secret = if self.bridge_secret {
+            Some(crate::auth::required_parent_secret("extensions.health_check")?)
+        } else {
+            None
+        };
+        let server = HealthCheckServer::start(&self.addr, &host.health, secret).await?;
         *self.running.lock().await = Some(server);
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Listening and connecting: endpoints (unix sockets and TCP), the gRPC
-//! layers every server shares, and the health service.
+//! layers every server shares, the health service, and the bridge secret.
 
+pub mod auth;
 pub mod endpoint;
 pub mod grpc_layers;
 pub mod health;

@@ -113,7 +113,7 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let sock = format!("unix://{}", dir.path().join("h.sock").display());
-        let server = HealthCheckServer::start(&ListenAddr::parse(&sock).unwrap(), &HealthState::new().await)
+        let server = HealthCheckServer::start(&ListenAddr::parse(&sock).unwrap(), &HealthState::new().await, None)
             .await
             .unwrap();
         let channel = Target::parse(&sock, "test").unwrap().target.connect_lazy().unwrap();
