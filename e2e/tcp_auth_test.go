@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -79,42 +80,66 @@ service:
 		t.Fatalf("dropme: %d points passed the Rust filter", got)
 	}
 
+	// Where the bridges and the health listener are, as both processes log
+	// them, checked against the sockets each process really listens on.
 	parent, child := h.cmd.Process.Pid, h.rustChild(30*time.Second)
-	_, userPort, _ := net.SplitHostPort(userAddr)
-	var goPorts []string
-	for _, a := range tcpListeners(t, parent) {
-		if _, p, _ := net.SplitHostPort(a); p != userPort {
-			goPorts = append(goPorts, a)
+	goBridges, rustEnds := tcpAuthLoggedEndpoints(h.out.String())
+	goListening, rustListening := tcpListeners(t, parent), tcpListeners(t, child)
+	t.Logf("logged: Go bridge receivers %v, Rust bridge receivers and health %v; listening: parent %v, child %v",
+		goBridges, rustEnds, goListening, rustListening)
+	if len(goBridges) != 1 || len(rustEnds) != 2 {
+		t.Fatalf("want 1 Go bridge receiver and 2 Rust listeners (bridge, health) in the log, got %v and %v", goBridges, rustEnds)
+	}
+	if !slices.Equal(rustListening, rustEnds) {
+		t.Fatalf("the child listens on %v, the log says %v", rustListening, rustEnds)
+	}
+	for _, a := range goBridges {
+		if !slices.Contains(goListening, a) {
+			t.Fatalf("Go bridge receiver %s is not among the parent's listeners %v", a, goListening)
 		}
 	}
-	rustPorts := tcpListeners(t, child)
-	t.Logf("Go bridge receivers: %v; Rust bridge receivers and health: %v", goPorts, rustPorts)
-	if len(goPorts) != 1 || len(rustPorts) != 2 {
-		t.Fatalf("want 1 Go bridge port and 2 Rust ports (bridge, health), got %v and %v", goPorts, rustPorts)
-	}
-	for _, a := range append(slices.Clone(goPorts), rustPorts...) {
+	for _, a := range append(slices.Clone(goBridges), rustEnds...) {
 		if host, _, _ := net.SplitHostPort(a); host != "127.0.0.1" {
-			t.Errorf("%s listens beyond loopback", a)
+			t.Errorf("%s listens beyond 127.0.0.1", a)
 		}
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, a := range append(slices.Clone(goPorts), rustPorts...) {
+	foreign := func(a string) (exportErr, healthErr error) {
 		conn, err := grpc.NewClient(a, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = pmetricotlp.NewGRPCClient(conn).Export(ctx, pmetricotlp.NewExportRequestFromMetrics(tcpAuthMetric("foreign", 5)))
-		if status.Code(err) != codes.Unauthenticated {
-			t.Errorf("foreign OTLP export to %s: %v, want Unauthenticated", a, err)
+		defer func() { _ = conn.Close() }()
+		_, exportErr = pmetricotlp.NewGRPCClient(conn).Export(ctx, pmetricotlp.NewExportRequestFromMetrics(tcpAuthMetric("foreign", 5)))
+		_, healthErr = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		return exportErr, healthErr
+	}
+	for _, a := range append(slices.Clone(goBridges), rustEnds...) {
+		exportErr, healthErr := foreign(a)
+		if status.Code(exportErr) != codes.Unauthenticated {
+			t.Errorf("foreign OTLP export to %s: %v, want Unauthenticated", a, exportErr)
 		}
-		if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err == nil {
+		switch {
+		case healthErr == nil:
 			t.Errorf("foreign health check on %s answered", a)
-		} else if slices.Contains(rustPorts, a) && status.Code(err) != codes.Unauthenticated {
-			t.Errorf("foreign health check on the child's %s: %v, want Unauthenticated", a, err)
+		case slices.Contains(rustEnds, a) && status.Code(healthErr) != codes.Unauthenticated:
+			t.Errorf("foreign health check on the child's %s: %v, want Unauthenticated", a, healthErr)
 		}
-		_ = conn.Close()
+	}
+	// Whatever else the parent listens on (the user's receiver aside) must
+	// not take data either.
+	_, userPort, _ := net.SplitHostPort(userAddr)
+	for _, a := range goListening {
+		if _, p, _ := net.SplitHostPort(a); p == userPort || slices.Contains(goBridges, a) {
+			continue
+		}
+		if exportErr, _ := foreign(a); exportErr == nil {
+			t.Errorf("the parent's other listener %s took a foreign OTLP export", a)
+		} else {
+			t.Logf("the parent's other listener %s (not a bridge): %v", a, status.Code(exportErr))
+		}
 	}
 
 	// The authenticated path still works after the refusals, and what the
@@ -144,6 +169,30 @@ service:
 		t.Errorf("the child was not asked to read its secret from stdin")
 	}
 	h.stopGracefully(60 * time.Second)
+}
+
+// tcpAuthLoggedEndpoints reads the bridge listeners from the collector's
+// log: the Go otlp/bridge_N receivers' "Starting GRPC server" lines, and the
+// child's "otlp receiver listening" (otlp/bridge_N) and "health check
+// listening" lines.
+func tcpAuthLoggedEndpoints(log string) (goBridges, rustEnds []string) {
+	endpoint := regexp.MustCompile(`"endpoint": "([^"]+)"`)
+	for _, line := range strings.Split(log, "\n") {
+		m := endpoint.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		switch {
+		case strings.Contains(line, "Starting GRPC server") && strings.Contains(line, `"otlp/bridge_`):
+			goBridges = append(goBridges, m[1])
+		case strings.Contains(line, "otlp receiver listening") && strings.Contains(line, `"otlp/bridge_`),
+			strings.Contains(line, "health check listening"):
+			rustEnds = append(rustEnds, m[1])
+		}
+	}
+	slices.Sort(goBridges)
+	slices.Sort(rustEnds)
+	return goBridges, rustEnds
 }
 
 // tcpListeners returns the "ip:port" of every TCP socket pid holds in LISTEN
