@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -95,5 +99,48 @@ func TestSecretMustBeAHeaderValue(t *testing.T) {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: New accepted the secret", name)
 		}
+	}
+}
+
+// TestRealCollectorRequiresTheSecret: the real otelcol-rust reads the secret
+// from stdin (--secret-on-stdin) and its health listener (bridge_secret)
+// answers the supervisor, and only the supervisor.
+func TestRealCollectorRequiresTheSecret(t *testing.T) {
+	h := realHarness(t, func(dir string) string {
+		return strings.Replace(rustConfig(dir), "  health_check:\n    endpoint:", "  health_check:\n    bridge_secret: true\n    endpoint:", 1)
+	})
+	secret := randomSecret(t)
+	h.cfg.Args = append(h.cfg.Args, "--secret-on-stdin")
+	h.cfg.Secret, h.cfg.SecretHeader = secret, "x-otelcol-hybrid-secret"
+	s := h.start()
+	pid := s.Status().PID
+	if runtime.GOOS == "linux" {
+		for _, f := range []string{"cmdline", "environ"} {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), secret) {
+				t.Errorf("the secret is in the child's /proc/%d/%s", pid, f)
+			}
+		}
+	}
+	conn, err := grpc.NewClient("unix://"+h.sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("health check without the secret: %v, want Unauthenticated", err)
+	}
+	if st := s.Status(); st.State != StateReady || st.PID != pid {
+		t.Fatalf("status %+v after a foreign probe", st)
+	}
+	shutdown(t, s)
+	if st := s.Status(); st.LastExitCode != 0 {
+		t.Fatalf("otelcol-rust did not exit 0: %+v", st)
 	}
 }
