@@ -46,6 +46,11 @@ type Exe struct {
 	Path     string
 	Version  string
 	Override bool
+
+	// extraction keeps the memfd (or the shared-locked cache file) open:
+	// Path may be /proc/self/fd/N, which lives only as long as that *os.File,
+	// and an unreachable one is closed by its finalizer at the next GC.
+	extraction *extract.Exe
 }
 
 // Get returns the executable, extracting it on first use.
@@ -96,9 +101,9 @@ func Get(ctx context.Context, opts Options) (*Exe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded otelcol-rust %s: %w", m.Version, err)
 	}
-	// Never Closed: the extraction (memfd or shared-locked cache file) must
-	// outlive every child we start; the OS releases it when we exit.
-	cached = &Exe{Path: exe.Path, Version: m.Version}
+	// Never Closed, and held: the extraction (memfd or shared-locked cache
+	// file) must outlive every child we start; the OS releases it when we exit.
+	cached = &Exe{Path: exe.Path, Version: m.Version, extraction: exe}
 	return cached, nil
 }
 
