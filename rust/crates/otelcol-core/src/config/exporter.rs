@@ -84,6 +84,8 @@ pub struct QueueConfig {
     pub num_consumers: usize,
     /// A persistent queue needs a storage extension, which the Rust half does
     /// not have: refused at validation rather than silently kept in memory.
+    /// Behind a Go receiver the partitioner moves it to the Go side of the
+    /// bridge (docs/queues.md), so it never reaches here.
     pub storage: Option<String>,
     /// Batching inside the queue is not implemented: refused, not ignored.
     pub batch: Option<serde_yaml::Value>,
@@ -120,8 +122,9 @@ impl QueueConfig {
             return Err(FieldError::new(
                 "sending_queue.storage",
                 format!(
-                    "a persistent queue ({id}) is not available on Rust exporters; \
-                     put the queue on a Go exporter or remove storage to queue in memory"
+                    "a persistent queue ({id}) is not available in the Rust half; \
+                     feed this exporter from a Go receiver (the queue then lives on the Go side of the bridge) \
+                     or remove storage to queue in memory"
                 ),
             ));
         }

@@ -38,6 +38,9 @@ pub(crate) struct ServiceConfig {
     pub shutdown_timeout: Duration,
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// The memory bound of the Rust half (`runtime/admission.rs`), in MiB
+    /// of request data held; unset: `DEFAULT_MEMORY_LIMIT_MIB`.
+    pub memory_limit_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -134,6 +134,16 @@ fn shutdown_timeout_defaults_to_10s_and_health_check_needs_listing() {
 }
 
 #[test]
+fn memory_limit_defaults_and_is_checked() {
+    let c = load_str("cfg.yaml", GOOD).unwrap();
+    assert_eq!(c.memory_limit_bytes, crate::runtime::admission::DEFAULT_MEMORY_LIMIT_MIB << 20);
+    let with = |v: &str| GOOD.replace("  shutdown_timeout: 250ms\n", &format!("  shutdown_timeout: 250ms\n  memory_limit_mib: {v}\n"));
+    assert_eq!(load_str("cfg.yaml", &with("8")).unwrap().memory_limit_bytes, 8 << 20);
+    let e = err(&with("0"));
+    assert!(e.contains("service.memory_limit_mib: must be greater than zero"), "{e}");
+}
+
+#[test]
 fn errors_name_file_path_and_problem() {
     let cases: &[(&str, &str, &str)] = &[
         (

@@ -33,6 +33,8 @@ pub struct LoadedConfig {
     pub traces: Option<SpanExportConfig>,
     /// `service.telemetry.metrics.level`; `normal` when unset, as in Go.
     pub metrics_level: crate::telemetry::metrics::Level,
+    /// `service.memory_limit_mib` in bytes: the request data the Rust half holds at most.
+    pub memory_limit_bytes: u64,
 }
 
 fn create_all<T: ?Sized>(
@@ -188,6 +190,17 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
             .map_err(|e| FieldError::new("service.telemetry.metrics.level", e))?,
         None => crate::telemetry::metrics::Level::default(),
     };
+    let memory_limit_bytes = match raw.service.memory_limit_mib {
+        Some(0) => return Err(FieldError::new("service.memory_limit_mib", "must be greater than zero")),
+        Some(mib) if mib > (1 << 24) => {
+            return Err(FieldError::new(
+                "service.memory_limit_mib",
+                "must be at most 16777216 (16 TiB)",
+            ));
+        }
+        Some(mib) => mib << 20,
+        None => crate::runtime::admission::DEFAULT_MEMORY_LIMIT_MIB << 20,
+    };
     if raw.service.shutdown_timeout.is_zero() {
         return Err(FieldError::new("service.shutdown_timeout", "must be greater than zero"));
     }
@@ -202,6 +215,7 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         log_level,
         traces,
         metrics_level,
+        memory_limit_bytes,
     })
 }
 

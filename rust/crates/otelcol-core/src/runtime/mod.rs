@@ -2,6 +2,7 @@
 //! components, pipelines (receiver → processors → exporters), exporters'
 //! sending queues, and the service that starts and stops them in order.
 
+pub mod admission;
 pub mod component;
 pub mod pipeline;
 pub mod queue;

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::exporter::{QueueConfig, Sizer};
+use crate::runtime::admission::{self, Held, MemoryBudget};
 use crate::telemetry::metrics::ExporterSeries;
 use crate::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal};
 
@@ -31,6 +32,9 @@ struct Entry {
     data: Payload,
     size: u64,
     done: Option<oneshot::Sender<Outcome>>,
+    /// The request's bytes, counted against the Rust half's memory bound
+    /// until the entry is dropped (its export ended, or shutdown dropped it).
+    _held: Option<Held>,
 }
 
 #[derive(Default)]
@@ -85,6 +89,8 @@ pub struct QueuedExporter {
     shared: Arc<Shared>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     drain: Duration,
+    /// The Rust half's memory bound, which counts what this queue holds.
+    budget: Arc<MemoryBudget>,
 }
 
 impl QueuedExporter {
@@ -107,6 +113,7 @@ impl QueuedExporter {
             }),
             workers: Mutex::new(Vec::new()),
             drain,
+            budget: admission::budget().clone(),
         })
     }
 
@@ -249,20 +256,26 @@ impl Exporter for QueuedExporter {
                 metadata: ctx.metadata.clone(),
                 trace: ctx.trace.clone(),
             };
+            // Answered on enqueue: the receiver's admission ends with this
+            // call, so the queue keeps the bytes counted while it holds them.
+            let held = Some(self.budget.hold(data.bytes().len() as u64));
             let entry = Entry {
                 ctx: detached,
                 data,
                 size,
                 done: None,
+                _held: held,
             };
             return self.push_counted(ctx, entry).await;
         }
         let (tx, rx) = oneshot::channel();
+        // The caller waits for the outcome: its admission covers the bytes.
         let entry = Entry {
             ctx: ctx.clone(),
             data,
             size,
             done: Some(tx),
+            _held: None,
         };
         self.push_counted(ctx, entry).await?;
         ctx.run(async {
@@ -369,6 +382,92 @@ mod tests {
         gate.add_permits(5);
         q.shutdown().await;
         assert_eq!(b.delivered.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn queued_requests_count_against_the_memory_bound_until_exported() {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let b = backend(0, Some(gate.clone()));
+        let budget = Arc::new(MemoryBudget::new(1 << 20));
+        let q = Arc::new(QueuedExporter {
+            budget: budget.clone(),
+            ..*unwrap_queued(
+                QueueConfig {
+                    num_consumers: 1,
+                    ..QueueConfig::default()
+                },
+                b.clone(),
+            )
+        });
+        q.start().await.unwrap();
+        let one = big_payload();
+        let size = one.bytes().len() as u64;
+        assert!(size > 1000, "{size}");
+        for _ in 0..3 {
+            q.export(&RequestContext::background(), one.clone()).await.unwrap();
+        }
+        assert_eq!(
+            budget.held(),
+            3 * size,
+            "acknowledged requests stay counted while queued"
+        );
+        gate.add_permits(3);
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 3);
+        assert_eq!(budget.held(), 0, "released once exported");
+
+        // Waiting for the result: the caller's admission covers the bytes.
+        let b = backend(0, None);
+        let q = Arc::new(QueuedExporter {
+            budget: budget.clone(),
+            ..*unwrap_queued(
+                QueueConfig {
+                    wait_for_result: true,
+                    ..QueueConfig::default()
+                },
+                b.clone(),
+            )
+        });
+        q.start().await.unwrap();
+        q.export(&RequestContext::background(), one).await.unwrap();
+        assert_eq!(budget.held(), 0);
+        q.shutdown().await;
+    }
+
+    /// A QueuedExporter by value, so a test can swap its budget.
+    fn unwrap_queued(cfg: QueueConfig, inner: Arc<Backend>) -> Box<QueuedExporter> {
+        Box::new(QueuedExporter {
+            id: ComponentId::parse("otlp_rust").unwrap(),
+            inner,
+            cfg,
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                ready: Notify::new(),
+                space: Notify::new(),
+                stop: CancellationToken::new(),
+                series: Default::default(),
+            }),
+            workers: Mutex::new(Vec::new()),
+            drain: Duration::from_secs(2),
+            budget: admission::budget().clone(),
+        })
+    }
+
+    fn big_payload() -> Payload {
+        use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics};
+        let metric = Metric {
+            name: "x".repeat(4096),
+            ..Default::default()
+        };
+        Payload::from(ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                scope_metrics: vec![ScopeMetrics {
+                    metrics: vec![metric],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        })
     }
 
     #[tokio::test]

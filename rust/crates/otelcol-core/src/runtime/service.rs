@@ -14,6 +14,7 @@ use crate::component::{ComponentId, Consumer, Exporter, Extension, ExtensionHost
 use crate::config::LoadedConfig;
 use crate::health::HealthState;
 use crate::pipeline::{ExporterCount, Fanout, Pipeline, PipelineCounts};
+use crate::runtime::admission::{self, Admitted};
 use crate::telemetry::metrics::{self, Level, Registry, counted::CountedReceiver, counted::TimedBridge};
 
 /// How long queued spans get to reach the trace endpoint at shutdown.
@@ -79,6 +80,8 @@ impl Service {
         metrics::install(registry.clone());
         let counting = registry.level() > Level::None;
 
+        let budget = admission::budget().clone();
+        budget.set_limit(self.cfg.memory_limit_bytes);
         let mut per_receiver: BTreeMap<String, BTreeMap<Signal, Vec<Arc<Pipeline>>>> = BTreeMap::new();
         for spec in &self.cfg.pipelines {
             let counts = if counting {
@@ -142,6 +145,11 @@ impl Service {
                             }
                         }
                     };
+                    // Every receiver, bridge ends included, is behind the memory bound.
+                    let c: Arc<dyn Consumer> = Arc::new(Admitted {
+                        inner: c,
+                        budget: budget.clone(),
+                    });
                     (sig, c)
                 })
                 .collect();
