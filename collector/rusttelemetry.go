@@ -6,9 +6,51 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
+
+// userTelemetry is the part of the user's service::telemetry the Rust half
+// follows, decoded as the collector decodes it (everything else is ignored
+// here; the Go service validates it).
+type userTelemetry struct {
+	Logs struct {
+		Level string `mapstructure:"level"`
+	} `mapstructure:"logs"`
+	Metrics struct {
+		Level string `mapstructure:"level"`
+	} `mapstructure:"metrics"`
+	Traces struct {
+		Level      string `mapstructure:"level"`
+		Processors []struct {
+			Batch  *spanProcessor `mapstructure:"batch"`
+			Simple *spanProcessor `mapstructure:"simple"`
+		} `mapstructure:"processors"`
+	} `mapstructure:"traces"`
+	// Either attribute: value pairs or `attributes: [{name, value}]`
+	// (declarative form); a null value suppresses an attribute.
+	Resource map[string]any `mapstructure:"resource"`
+}
+
+type spanProcessor struct {
+	Exporter struct {
+		OTLP *otlpSpanExporter `mapstructure:"otlp"`
+	} `mapstructure:"exporter"`
+}
+
+// otlpSpanExporter is otelconf's OTLP span exporter, as far as otelcol-rust
+// can follow it.
+type otlpSpanExporter struct {
+	Protocol    string `mapstructure:"protocol"`
+	Endpoint    string `mapstructure:"endpoint"`
+	Insecure    bool   `mapstructure:"insecure"`
+	HeadersList string `mapstructure:"headers_list"`
+	Headers     []struct {
+		Name  string `mapstructure:"name"`
+		Value string `mapstructure:"value"`
+	} `mapstructure:"headers"`
+}
 
 // rustTelemetry derives the Rust half's service::telemetry from the user's,
 // so one config governs both processes:
@@ -21,48 +63,44 @@ import (
 //     spans the Rust half emits for a request join the Go trace as children.
 //
 // What otelcol-rust cannot do (TLS, OTLP/HTTP) is not guessed at: it comes
-// back as a warning naming the setting, and the Rust half emits no spans.
+// back as a warning naming the setting, and the Rust half emits no spans. A
+// telemetry section that does not decode is left to the Go service, which
+// refuses it with its own error.
 func rustTelemetry(user map[string]any, build component.BuildInfo) (tel map[string]any, warnings []string) {
-	svc, _ := user["service"].(map[string]any)
-	userTel, _ := svc["telemetry"].(map[string]any)
 	tel = map[string]any{}
-	if logs, _ := userTel["logs"].(map[string]any); logs != nil {
-		if level, ok := logs["level"].(string); ok && level != "" {
-			tel["logs"] = map[string]any{"level": level}
-		}
+	var u userTelemetry
+	svc, _ := user["service"].(map[string]any)
+	raw, _ := svc["telemetry"].(map[string]any)
+	if err := confmap.NewFromStringMap(raw).Unmarshal(&u, confmap.WithIgnoreUnused()); err != nil {
+		return tel, nil
+	}
+	if u.Logs.Level != "" {
+		tel["logs"] = map[string]any{"level": u.Logs.Level}
 	}
 	// The Rust half counts at the user's level (none: not at all); the parent
 	// serves what it counts with the Go components' metrics.
-	if mets, _ := userTel["metrics"].(map[string]any); mets != nil {
-		if level, ok := mets["level"].(string); ok && level != "" {
-			tel["metrics"] = map[string]any{"level": strings.ToLower(level)}
-		}
+	if u.Metrics.Level != "" {
+		tel["metrics"] = map[string]any{"level": strings.ToLower(u.Metrics.Level)}
 	}
-	traces, _ := userTel["traces"].(map[string]any)
-	if traces == nil {
+	if strings.EqualFold(u.Traces.Level, "none") {
 		return tel, nil
 	}
-	if level, _ := traces["level"].(string); strings.EqualFold(level, "none") {
-		return tel, nil
-	}
-	procs, _ := traces["processors"].([]any)
-	for i, p := range procs {
-		at := fmt.Sprintf("service::telemetry::traces::processors[%d]", i)
-		pm, _ := p.(map[string]any)
-		for _, kind := range []string{"batch", "simple"} {
-			proc, _ := pm[kind].(map[string]any)
-			exp, _ := proc["exporter"].(map[string]any)
-			otlp, ok := exp["otlp"].(map[string]any)
-			if !ok {
+	for i, p := range u.Traces.Processors {
+		for _, c := range []struct {
+			kind string
+			proc *spanProcessor
+		}{{"batch", p.Batch}, {"simple", p.Simple}} {
+			if c.proc == nil || c.proc.Exporter.OTLP == nil {
 				continue
 			}
-			at := at + "::" + kind + "::exporter::otlp"
+			otlp := c.proc.Exporter.OTLP
+			at := fmt.Sprintf("service::telemetry::traces::processors[%d]::%s::exporter::otlp", i, c.kind)
 			endpoint, err := rustSpanEndpoint(otlp)
 			if err != nil {
 				warnings = append(warnings, fmt.Sprintf("%s: %v; the Rust half emits no spans", at, err))
 				continue
 			}
-			t := map[string]any{"endpoint": endpoint, "resource": spanResource(userTel, build)}
+			t := map[string]any{"endpoint": endpoint, "resource": spanResource(u.Resource, build)}
 			if h := spanHeaders(otlp); len(h) > 0 {
 				t["headers"] = h
 			}
@@ -76,44 +114,40 @@ func rustTelemetry(user map[string]any, build component.BuildInfo) (tel map[stri
 // rustSpanEndpoint applies otelconf's reading of an OTLP/gRPC exporter
 // (scheme http, or insecure without https, means plaintext) and returns the
 // http:// endpoint otelcol-rust dials.
-func rustSpanEndpoint(otlp map[string]any) (string, error) {
-	if proto, _ := otlp["protocol"].(string); proto != "grpc" {
-		return "", fmt.Errorf("protocol %q: otelcol-rust exports spans over OTLP/gRPC (protocol: grpc) only", proto)
+func rustSpanEndpoint(otlp *otlpSpanExporter) (string, error) {
+	if otlp.Protocol != "grpc" {
+		return "", fmt.Errorf("protocol %q: otelcol-rust exports spans over OTLP/gRPC (protocol: grpc) only", otlp.Protocol)
 	}
-	raw, _ := otlp["endpoint"].(string)
-	if raw == "" {
+	if otlp.Endpoint == "" {
 		return "", fmt.Errorf("no endpoint")
 	}
-	insecure, _ := otlp["insecure"].(bool)
-	host := raw
-	u, err := url.ParseRequestURI(raw)
+	insecure := otlp.Insecure
+	host := otlp.Endpoint
+	u, err := url.ParseRequestURI(otlp.Endpoint)
 	if err == nil && u.Host != "" {
 		host = u.Host
 		insecure = u.Scheme == "http" || (u.Scheme != "https" && insecure)
 	}
 	if !insecure {
-		return "", fmt.Errorf("endpoint %q uses TLS, which otelcol-rust's span exporter does not support (use http:// or insecure: true for a local agent)", raw)
+		return "", fmt.Errorf("endpoint %q uses TLS, which otelcol-rust's span exporter does not support (use http:// or insecure: true for a local agent)", otlp.Endpoint)
 	}
 	return "http://" + host, nil
 }
 
 // spanHeaders merges headers_list ("k=v,k2=v2") and headers ([{name, value}]),
 // the latter winning as in otelconf.
-func spanHeaders(otlp map[string]any) map[string]any {
+func spanHeaders(otlp *otlpSpanExporter) map[string]any {
 	h := map[string]any{}
-	if list, _ := otlp["headers_list"].(string); list != "" {
-		for _, kv := range strings.Split(list, ",") {
+	if otlp.HeadersList != "" {
+		for _, kv := range strings.Split(otlp.HeadersList, ",") {
 			if k, v, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(k) != "" {
 				h[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 			}
 		}
 	}
-	pairs, _ := otlp["headers"].([]any)
-	for _, p := range pairs {
-		pm, _ := p.(map[string]any)
-		if name, ok := pm["name"].(string); ok && name != "" {
-			v, _ := pm["value"].(string)
-			h[strings.ToLower(name)] = v
+	for _, p := range otlp.Headers {
+		if p.Name != "" {
+			h[strings.ToLower(p.Name)] = p.Value
 		}
 	}
 	return h
@@ -122,7 +156,7 @@ func spanHeaders(otlp map[string]any) map[string]any {
 // spanResource is service.name/version of this build overlaid with the
 // user's string resource attributes, in either of the collector's formats
 // (inline map, or declarative `attributes: [{name, value}]`).
-func spanResource(userTel map[string]any, build component.BuildInfo) map[string]any {
+func spanResource(r map[string]any, build component.BuildInfo) map[string]any {
 	res := map[string]any{}
 	if build.Command != "" {
 		res["service.name"] = build.Command
@@ -130,14 +164,19 @@ func spanResource(userTel map[string]any, build component.BuildInfo) map[string]
 	if build.Version != "" {
 		res["service.version"] = build.Version
 	}
-	r, _ := userTel["resource"].(map[string]any)
-	if attrs, ok := r["attributes"].([]any); ok {
-		for _, a := range attrs {
-			am, _ := a.(map[string]any)
-			if name, ok := am["name"].(string); ok {
-				if v, ok := am["value"].(string); ok {
-					res[name] = v
-				}
+	if _, declarative := r["attributes"].([]any); declarative {
+		var decl struct {
+			Attributes []struct {
+				Name  string `mapstructure:"name"`
+				Value any    `mapstructure:"value"`
+			} `mapstructure:"attributes"`
+		}
+		if err := confmap.NewFromStringMap(r).Unmarshal(&decl, confmap.WithIgnoreUnused()); err != nil {
+			return res
+		}
+		for _, a := range decl.Attributes {
+			if v, ok := a.Value.(string); ok && a.Name != "" {
+				res[a.Name] = v
 			}
 		}
 		return res
