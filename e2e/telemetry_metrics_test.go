@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,9 @@ import (
 // OTLP periodic reader exports them too):
 //   - processor incoming N, outgoing N−k;
 //   - exporter sent N−k−m, send_failed m with error_type/error_permanent,
-//     and its sending queue's capacity;
+//     and its sending queue's capacity; r more requests fail twice with
+//     Unavailable and are retried, so they count once in sent and never in
+//     send_failed (sent + send_failed = N−k), as Go counts after retries;
 //   - behind a bridge (the Go receiver), the exporter answers after delivery,
 //     so Go's own receiver counters say accepted N−m, refused m, and the
 //     bridge's latency histogram has N requests;
@@ -27,7 +30,7 @@ import (
 //     is N under the Go receiver's labels, the failures are the exporter's.
 func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 	t.Parallel()
-	const n, k, m = 20, 5, 3
+	const n, k, m, r = 20, 5, 3, 2
 	for _, tc := range []struct {
 		name, config string
 		bridged      bool // else the exporter answers once queued
@@ -38,9 +41,12 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			be := startBackend(t)
-			be.SetMetricFailure(func(name string, _ int) error {
-				if name == "tel_fail" {
+			be.SetMetricFailure(func(name string, attempt int) error {
+				switch {
+				case name == "tel_fail":
 					return status.Error(codes.InvalidArgument, "tel-refused")
+				case strings.HasPrefix(name, "tel_retry_") && attempt <= 2:
+					return status.Error(codes.Unavailable, "tel-busy")
 				}
 				return nil
 			})
@@ -55,6 +61,8 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 					name = "tel_drop"
 				case i < k+m:
 					name = "tel_fail"
+				case i < k+m+r:
+					name = fmt.Sprintf("tel_retry_%d", i)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				st, _ := export(ctx, c, name)
@@ -85,6 +93,14 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 				want = append(want, expectSeries{"otelcol_hybrid_bridge_duration", []string{"direction=go_to_rust", "otel_signal=metrics"}, n})
 			}
 			fams := waitForSeries(t, prom, want)
+			if v, ok := promValue(t, fams, "otelcol_exporter_send_failed_metric_points", exp, "error_type=Unavailable"); ok && v != 0 {
+				t.Errorf("retried requests counted as failed: %v", v)
+			}
+			for i := k + m; i < k+m+r; i++ {
+				if got := len(be.MetricReqs(fmt.Sprintf("tel_retry_%d", i))); got != 3 {
+					t.Errorf("tel_retry_%d reached the backend %d times, want 3 (two refusals, one delivery)", i, got)
+				}
+			}
 			// The OTLP push reader carries them as well.
 			sink.waitFor(t, "otelcol_processor_incoming_items", "processor=advanced_filter/tel")
 			sink.waitFor(t, "otelcol_exporter_sent_metric_points", exp)
