@@ -81,10 +81,8 @@ func Generate(o GenerateOptions) error {
 	if err := syncFiles(crate, false, o.Manifest); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(o.RustOut, "Cargo.lock")); os.IsNotExist(err) {
-		if err := copyFileTo(filepath.Join(rustDir, "Cargo.lock"), filepath.Join(o.RustOut, "Cargo.lock")); err != nil {
-			return err
-		}
+	if err := SeedLock(filepath.Join(root, rustWorkspace, "Cargo.lock"), o.RustOut); err != nil {
+		return err
 	}
 	// Let cargo fit the lock file to the generated crate now (versions stay
 	// those of rust/Cargo.lock), so the release build can run --locked.
@@ -96,14 +94,6 @@ func Generate(o GenerateOptions) error {
 		goFiles[filepath.Join(o.GoOut, f)] = filepath.Join(tmp, "go", f)
 	}
 	return syncFiles(goFiles, o.Check, o.Manifest)
-}
-
-func copyFileTo(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, data, 0o644)
 }
 
 // syncFiles copies generated files into place, or with check reports the

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -237,16 +238,42 @@ func WriteRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDe
 	if err := writeRustSources(filepath.Join(hybridRoot, rustBinCrate, "src"), filepath.Join(dir, "src"), deps); err != nil {
 		return nil, err
 	}
-	// The workspace lock pins every shared dependency; cargo only adds what
-	// a crates.io component brings (done by `cargo metadata` in Resolve).
-	if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); os.IsNotExist(err) {
-		if lock, err := os.ReadFile(filepath.Join(wsDir, "Cargo.lock")); err == nil {
-			if err := os.WriteFile(filepath.Join(dir, "Cargo.lock"), lock, 0o644); err != nil {
-				return nil, err
-			}
-		}
+	if err := SeedLock(filepath.Join(wsDir, "Cargo.lock"), dir); err != nil {
+		return nil, err
 	}
 	return &RustCrate{Dir: dir, Version: version, Deps: deps}, nil
+}
+
+// lockSeedStamp records which workspace lock the crate's lock was seeded from.
+const lockSeedStamp = ".workspace-lock.sha256"
+
+// SeedLock copies the workspace lock into the generated crate dir when the
+// crate has none or the workspace lock changed since it was seeded. The
+// workspace lock pins every shared dependency; cargo only adds what a
+// crates.io component brings (`cargo metadata` in CheckRustDeps), and those
+// additions stay until the workspace lock moves. A lock seeded once and kept
+// would drift from rust/Cargo.lock: the collector would ship dependency
+// versions the workspace never tested, and its build would share no compiled
+// dependency with rust/otelcol-ffi's in the same target dir.
+func SeedLock(wsLock, dir string) error {
+	lock, err := os.ReadFile(wsLock)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sum := fmt.Sprintf("%x\n", sha256.Sum256(lock))
+	stamp := filepath.Join(dir, lockSeedStamp)
+	if old, err := os.ReadFile(stamp); err == nil && string(old) == sum {
+		if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); err == nil {
+			return nil
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Cargo.lock"), lock, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(stamp, []byte(sum), 0o644)
 }
 
 // writeRustSources copies otelcol-rust's src/*.rs, replacing main.rs's block

@@ -211,3 +211,44 @@ func TestWithoutEnv(t *testing.T) {
 		t.Errorf("withoutEnv = %v (input now %v)", got, env)
 	}
 }
+
+// The generated lock follows the workspace lock: kept (with what cargo added
+// for crates.io components) while the workspace lock is unchanged, replaced
+// when it moves.
+func TestSeedLock(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "Cargo.lock")
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "Cargo.lock")
+	write := func(f, s string) {
+		t.Helper()
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() string {
+		t.Helper()
+		b, err := os.ReadFile(lock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	write(ws, "v1\n")
+	if err := SeedLock(ws, dir); err != nil || read() != "v1\n" {
+		t.Fatalf("first seed: %v, lock %q", err, read())
+	}
+	write(lock, "v1\n+ a crates.io component\n") // what cargo metadata adds
+	if err := SeedLock(ws, dir); err != nil || read() != "v1\n+ a crates.io component\n" {
+		t.Fatalf("unchanged workspace lock: %v, the crate's additions were lost: %q", err, read())
+	}
+	write(ws, "v2\n")
+	if err := SeedLock(ws, dir); err != nil || read() != "v2\n" {
+		t.Fatalf("changed workspace lock: %v, the crate kept %q", err, read())
+	}
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := SeedLock(ws, dir); err != nil || read() != "v2\n" {
+		t.Fatalf("deleted lock not reseeded: %v", err)
+	}
+}
