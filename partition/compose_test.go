@@ -310,9 +310,8 @@ func catalogAsOneRuntime(cat *Catalog) *Catalog {
 // checkConfigsTravel: each used component's settings arrive unchanged in its
 // runtime's half, under its native id there (receivers may only gain
 // include_metadata; queued Rust exporters behind a bridge may gain
-// sending_queue.wait_for_result and retry_on_failure.enabled and lose
-// sending_queue.storage to the Go bridge's queue, see queues.go; they are
-// compared without those).
+// sending_queue.wait_for_result and lose sending_queue.storage to the Go
+// bridge's queue, see queues.go; they are compared without those).
 func checkConfigsTravel(user map[string]any, res *Result, cat *Catalog) error {
 	for _, k := range []Kind{Receiver, Processor, Exporter} {
 		sec, _ := user[k.section()].(map[string]any)
@@ -372,12 +371,6 @@ func withoutQueueRewrites(v any) any {
 		delete(q, "storage")
 		if len(q) == 0 {
 			delete(m, "sending_queue")
-		}
-	}
-	if r, ok := m["retry_on_failure"].(map[string]any); ok {
-		delete(r, "enabled")
-		if len(r) == 0 {
-			delete(m, "retry_on_failure")
 		}
 	}
 	if len(m) == 0 {

@@ -18,10 +18,18 @@ var (
 		"enabled": true, "wait_for_result": false, "block_on_overflow": false,
 		"sizer": "requests", "queue_size": 1000, "num_consumers": 10, "storage": nil, "batch": nil,
 	}
-	retryDefaults = map[string]any{
-		"enabled": true, "initial_interval": "5s", "max_interval": "30s", "max_elapsed_time": "5m0s",
-		"multiplier": 1.5, "randomization_factor": 0.5,
-	}
+	// The retry_on_failure settings the Go bridge's queue takes from the
+	// Rust exporters behind it: whether to retry, and for how long.
+	retryDefaults = map[string]any{"enabled": true, "max_elapsed_time": "5m0s"}
+)
+
+// The Go bridge queue's retry intervals: it retries the hop, not the
+// backend (the Rust exporter does that inside each bridge call, with the
+// user's intervals), so a request cut by a child restart is sent again as
+// soon as the new child listens (wait_for_ready), not after the user's 5 s.
+const (
+	bridgeRetryInitial = "10ms"
+	bridgeRetryMax     = "1s"
 )
 
 // bridgeQueueKeys are the sending_queue settings the Go bridge exporter takes
@@ -40,8 +48,6 @@ type queuePlan struct {
 
 type rustQueuePatch struct {
 	answerAfterDelivery bool // sending_queue.wait_for_result: true, storage removed
-	retryInGo           bool // the Go bridge's queue retries: the Rust exporter tries once
-	retryInRust         bool // some Rust receiver of its own feeds it: keep its retries
 }
 
 // planQueues decides where the sending_queue of every queued Rust exporter
@@ -52,11 +58,12 @@ type rustQueuePatch struct {
 //   - when they ask for a queue that acknowledges on enqueue (the default),
 //     that queue moves to the Go bridge exporter: the user's queue_size,
 //     num_consumers, sizer, block_on_overflow and storage (a persistent queue
-//     through a Go storage extension) and retry_on_failure. The Rust exporter
-//     then makes one attempt per bridge call, unless a Rust receiver of its
-//     own feeds it too;
+//     through a Go storage extension), and retry_on_failure's enabled and
+//     max_elapsed_time. The Rust exporter keeps its own retries, bounded by
+//     each bridge call's deadline; the Go queue retries the hop;
 //   - one bridge can hold one queue: the queued Rust exporters behind it must
-//     ask for the same sending_queue and retry_on_failure, or it is refused.
+//     ask for the same sending_queue (and retry enabled / max_elapsed_time),
+//     or it is refused.
 //
 // A Rust exporter asking for storage must be fed through such a bridge: a
 // pipeline from a Rust receiver has no Go queue to persist in.
@@ -89,14 +96,8 @@ func planQueues(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePl
 							"(a persistent queue lives on the Go side of a bridge), but this pipeline feeds it from Rust receiver(s) %s",
 							q(pl.spec.id.String()), q(r.id.String()), q(fmt.Sprint(storage)), refNames(pt.receivers))
 					}
-					patch(r).retryInRust = true
 				}
 				continue
-			}
-			if len(pt.receivers) > 0 {
-				for _, r := range queued {
-					patch(r).retryInRust = true
-				}
 			}
 			want, err := commonQueue(uc, pl, queued)
 			if err != nil {
@@ -125,15 +126,21 @@ func planQueues(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePl
 					goQueue[k] = deepCopy(v)
 				}
 			}
-			retry := map[string]any{"enabled": true}
+			retry := map[string]any{"enabled": true, "initial_interval": bridgeRetryInitial, "max_interval": bridgeRetryMax}
 			for k, v := range userRetry(uc, queued[0]) {
-				retry[k] = deepCopy(v)
+				if _, shared := retryDefaults[k]; shared && v != nil {
+					retry[k] = deepCopy(v)
+				}
 			}
 			for _, l := range pt.in {
-				qp.goBridge[bridges[pl.bridges[l]].Name] = map[string]any{"sending_queue": goQueue, "retry_on_failure": retry}
-			}
-			for _, r := range queued {
-				patch(r).retryInGo = true
+				// wait_for_ready: an export waits (within the bridge timeout)
+				// for the connection to a restarted child instead of failing
+				// at once while gRPC backs off from the dead one; the queue's
+				// drain at shutdown would otherwise drop what the new child
+				// could take.
+				qp.goBridge[bridges[pl.bridges[l]].Name] = map[string]any{
+					"sending_queue": goQueue, "retry_on_failure": retry, "wait_for_ready": true,
+				}
 			}
 		}
 	}
@@ -146,14 +153,14 @@ func planQueues(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePl
 // bridge's queue is then the one that retries.
 func commonQueue(uc *userConfig, pl *pipelinePlan, queued []ref) (map[string]any, error) {
 	first := withDefaults(userQueue(uc, queued[0]), queueDefaults)
-	firstRetry := withDefaults(userRetry(uc, queued[0]), retryDefaults)
+	firstRetry := withDefaults(onlyKeys(userRetry(uc, queued[0]), retryDefaults), retryDefaults)
 	for _, r := range queued[1:] {
 		other := withDefaults(userQueue(uc, r), queueDefaults)
 		field, a, b := firstDifference(first, other)
 		if field == "" {
 			if on, _ := first["enabled"].(bool); on {
 				if wfr, _ := first["wait_for_result"].(bool); !wfr {
-					field, a, b = firstDifference(firstRetry, withDefaults(userRetry(uc, r), retryDefaults))
+					field, a, b = firstDifference(firstRetry, withDefaults(onlyKeys(userRetry(uc, r), retryDefaults), retryDefaults))
 					if field != "" {
 						field = "retry_on_failure." + field
 					}
@@ -180,6 +187,16 @@ func userSection(uc *userConfig, r ref, key string) map[string]any {
 	cfg, _ := uc.components[Exporter][r.id].cfg.(map[string]any)
 	m, _ := cfg[key].(map[string]any)
 	return m
+}
+
+func onlyKeys(m, keys map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if _, ok := keys[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func withDefaults(m, defaults map[string]any) map[string]any {
@@ -250,14 +267,6 @@ func (qp *queuePlan) applyToRust(exporters map[string]any, id func(ref) string) 
 		qcfg["wait_for_result"] = true
 		delete(qcfg, "storage") // kept by the Go bridge's queue
 		cfg["sending_queue"] = qcfg
-		if p.retryInGo && !p.retryInRust {
-			rcfg, _ := cfg["retry_on_failure"].(map[string]any)
-			if rcfg == nil {
-				rcfg = map[string]any{}
-			}
-			rcfg["enabled"] = false
-			cfg["retry_on_failure"] = rcfg
-		}
 	}
 }
 

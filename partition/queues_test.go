@@ -41,6 +41,9 @@ func section(t *testing.T, half map[string]any, path ...string) map[string]any {
 	return cur
 }
 
+// bridgeRetry is the Go bridge queue's retry_on_failure with the user's defaults.
+var bridgeRetry = map[string]any{"enabled": true, "initial_interval": "10ms", "max_interval": "1s"}
+
 func TestQueueMovesToTheGoBridge(t *testing.T) {
 	placementOff := testOptions()
 	placementOff.KeepReceiversInGo = true
@@ -52,16 +55,19 @@ func TestQueueMovesToTheGoBridge(t *testing.T) {
 		rustRetry      map[string]any
 	}{
 		{"default queue: acknowledged by the parent", `  otlp_rust: {endpoint: b:4317}`,
-			map[string]any{"enabled": true}, map[string]any{"enabled": true},
-			map[string]any{"wait_for_result": true}, map[string]any{"enabled": false}},
+			map[string]any{"enabled": true}, bridgeRetry,
+			map[string]any{"wait_for_result": true}, nil},
 		{"user settings and retry travel to the bridge", `  otlp_rust:
     endpoint: b:4317
     sending_queue: {queue_size: 50, num_consumers: 2, sizer: items, block_on_overflow: true, storage: file_storage}
-    retry_on_failure: {initial_interval: 1s, max_interval: 2s}`,
+    retry_on_failure: {initial_interval: 1s, max_interval: 2s, max_elapsed_time: 1m}`,
 			map[string]any{"enabled": true, "queue_size": 50, "num_consumers": 2, "sizer": "items", "block_on_overflow": true, "storage": "file_storage"},
-			map[string]any{"enabled": true, "initial_interval": "1s", "max_interval": "2s"},
+			map[string]any{"enabled": true, "initial_interval": "10ms", "max_interval": "1s", "max_elapsed_time": "1m"},
 			map[string]any{"wait_for_result": true, "queue_size": 50, "num_consumers": 2, "sizer": "items", "block_on_overflow": true},
-			map[string]any{"enabled": false, "initial_interval": "1s", "max_interval": "2s"}},
+			map[string]any{"initial_interval": "1s", "max_interval": "2s", "max_elapsed_time": "1m"}},
+		{"retries off: the bridge's queue does not retry either", `  otlp_rust: {endpoint: b:4317, retry_on_failure: {enabled: false}}`,
+			map[string]any{"enabled": true}, map[string]any{"enabled": false, "initial_interval": "10ms", "max_interval": "1s"},
+			map[string]any{"wait_for_result": true}, map[string]any{"enabled": false}},
 		{"wait_for_result: the bridge stays synchronous", `  otlp_rust: {endpoint: b:4317, sending_queue: {wait_for_result: true}}`,
 			map[string]any{"enabled": false}, map[string]any{"enabled": true},
 			map[string]any{"wait_for_result": true}, nil},
@@ -82,6 +88,9 @@ func TestQueueMovesToTheGoBridge(t *testing.T) {
 			if got := bridge["retry_on_failure"]; !equalConfigs(got, c.goRetry) {
 				t.Errorf("bridge retry_on_failure = %v, want %v", got, c.goRetry)
 			}
+			if got, _ := bridge["wait_for_ready"].(bool); got != (c.goQueue["enabled"] == true) {
+				t.Errorf("bridge wait_for_ready = %v, want it exactly when the bridge queues", got)
+			}
 			rust := section(t, res.Rust, "exporters", "otlp_rust")
 			if got := rust["sending_queue"]; !equalConfigs(got, c.rustQueue) {
 				t.Errorf("Rust sending_queue = %v, want %v", got, c.rustQueue)
@@ -93,9 +102,9 @@ func TestQueueMovesToTheGoBridge(t *testing.T) {
 	}
 }
 
-// A Rust receiver of its own feeding the same Rust exporter is answered by
-// the child: the exporter keeps its retries there.
-func TestQueueKeepsRustRetriesForItsOwnReceivers(t *testing.T) {
+// A Rust receiver of its own feeding the same Rust part: the bridge still
+// queues, and the Rust exporter keeps the user's retries for both.
+func TestQueueWithARustReceiverInThePart(t *testing.T) {
 	opts := testOptions()
 	opts.KeepReceiversInGo = true
 	res, err := partitionYAML(t, `
@@ -135,8 +144,16 @@ func TestQueueFanOutBehindOneBridge(t *testing.T) {
   otlp_rust/b: {endpoint: b:4317, sending_queue: {enabled: false}}`, "sending_queue.enabled (true vs false)"},
 		{`  otlp_rust/a: {endpoint: a:4317}
   otlp_rust/b: {endpoint: b:4317, retry_on_failure: {max_elapsed_time: 1m}}`, "retry_on_failure.max_elapsed_time (5m0s vs 1m)"},
+		{`  otlp_rust/a: {endpoint: a:4317, retry_on_failure: {initial_interval: 1s}}
+  otlp_rust/b: {endpoint: b:4317, retry_on_failure: {initial_interval: 2s}}`, ""},
 	} {
 		_, err := partitionYAML(t, queueConfig(c.exporters, "otlp_rust/a", "otlp_rust/b"), opts)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("their own retry intervals stay the Rust exporters': %v", err)
+			}
+			continue
+		}
 		if err == nil {
 			t.Fatalf("%s: accepted", c.want)
 		}
