@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -122,15 +124,16 @@ func rssKiB(t *testing.T, pid int) int {
 // half) → otlp_rust with its default queue, to a backend that accepts
 // connections and never answers. With rust_subprocess memory_limit_mib 8,
 // the queue fills with acknowledged requests until the Rust half holds 8 MiB;
-// from then on clients get ResourceExhausted with RetryInfo (retryable, as
-// the Go exporters and the Go half treat it) and the child's RSS stays
+// from then on gRPC clients get ResourceExhausted with RetryInfo
+// (retryable, as the Go exporters and the Go half treat it), OTLP/HTTP ones
+// 429 with Retry-After, and the child's RSS stays
 // bounded instead of growing with what is sent. Once the backend answers,
 // the queue drains, new data is accepted and everything acknowledged arrives.
 func TestMemoryBoundRefusesThenRecovers(t *testing.T) {
 	skipInEmbedded(t, "measures the Rust child's RSS")
 	t.Parallel()
 	be := startStalledBackend(t)
-	in := testkit.FreeAddr(t)
+	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	h := startHybrid(t, fmt.Sprintf(`
 extensions:
   rust_subprocess:
@@ -141,6 +144,8 @@ receivers:
       grpc:
         endpoint: %s
         max_recv_msg_size_mib: 16
+      http:
+        endpoint: %s
 exporters:
   otlp_rust:
     endpoint: %s
@@ -156,7 +161,7 @@ service:%s
     metrics:
       receivers: [otlp]
       exporters: [otlp_rust]
-`, in, be.Addr, noMetricsTelemetry), hybridOpts{})
+`, in, inHTTP, be.Addr, noMetricsTelemetry), hybridOpts{})
 	h.waitReady()
 	child := h.rustChild(10 * time.Second)
 	baseline := rssKiB(t, child)
@@ -215,6 +220,15 @@ service:%s
 	if processGone(child) {
 		t.Fatal("the child died")
 	}
+	// OTLP/HTTP is refused the HTTP way: 429 with Retry-After.
+	resp, err := http.Post("http://"+inHTTP+"/v1/metrics", "application/x-protobuf", bytes.NewReader(reqBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("OTLP/HTTP at the limit: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
 
 	be.recover()
 	testkit.Eventually(t, 60*time.Second, fmt.Sprintf("the %d acknowledged requests at the backend", acked), func() bool {
@@ -233,4 +247,73 @@ service:%s
 	// recovered may be delivered twice.
 	got := be.Points("bounded")
 	t.Logf("backend has %d bounded points for %d acknowledged (%d duplicate requests)", got, acked*2000, (got-acked*2000)/2000)
+}
+
+// TestMemoryBoundBehindABridgeIsRetriedByTheGoQueue: a Go receiver kept in
+// Go, so its requests reach the Rust half over a bridge whose Go-side queue
+// acknowledges them. With a 1 MiB bound and a stalled backend the Rust half
+// refuses the queue's sends (ResourceExhausted with RetryInfo); the Go half
+// takes that as retryable, drops nothing, and once the backend answers every
+// acknowledged point arrives.
+func TestMemoryBoundBehindABridgeIsRetriedByTheGoQueue(t *testing.T) {
+	skipInEmbedded(t, "the bound is the Rust child's, behind a subprocess bridge")
+	t.Parallel()
+	be := startStalledBackend(t)
+	in := testkit.FreeAddr(t)
+	h := startHybrid(t, fmt.Sprintf(`
+extensions:
+  rust_subprocess:
+    receiver_placement: false
+    memory_limit_mib: 1
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+        max_recv_msg_size_mib: 16
+processors:
+  advanced_filter:
+    drop_metrics: [up]
+exporters:
+  otlp_rust:
+    endpoint: %s
+    tls:
+      insecure: true
+    timeout: 2s
+service:%s
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [advanced_filter]
+      exporters: [otlp_rust]
+`, in, be.Addr, noMetricsTelemetry), hybridOpts{})
+	h.waitReady()
+
+	conn, err := grpc.NewClient(in, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c := pmetricotlp.NewGRPCClient(conn)
+	const requests = 30
+	for i := 0; i < requests; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Export(ctx, bigGauge("bridged", 2000))
+		cancel()
+		if err != nil {
+			t.Fatalf("request %d: %v; the Go-side queue acknowledges", i, err)
+		}
+	}
+	h.await(30*time.Second, "the Rust half to refuse a bridge request at its memory limit", func() bool {
+		return strings.Contains(h.out.String(), "memory limit reached, refusing data")
+	})
+	be.recover()
+	testkit.Eventually(t, 90*time.Second, "every acknowledged point at the backend", func() bool {
+		return be.Points("bridged") >= requests*2000
+	})
+	if out := h.out.String(); strings.Contains(out, "Dropping data") {
+		t.Errorf("the Go half dropped data the Rust half refused:\n%s", tail(out, 40))
+	}
+	t.Logf("backend has %d points for %d acknowledged", be.Points("bridged"), requests*2000)
 }
