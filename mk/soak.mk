@@ -1,0 +1,23 @@
+# Soak (soak/, soak/README.md): the real collector under steady load from
+# clients of every signal, through Go → Rust and Rust → Go pipelines, while a
+# fault schedule runs (kill -9 and SIGSTOP of the Rust child, backend outage,
+# slow backend, throttling with RetryInfo, cancelling and tight-deadline
+# clients, memory_limiter refusals). It writes a JSON summary and exits
+# non-zero when an acknowledged item is lost, fewer than four fault kinds ran,
+# the parent's fds or goroutines did not return to their idle level, or a
+# process or socket is left behind.
+#   make soak          SOAK_DURATION (default 2m) of load and faults → soak/results/summary.json
+#   make soak-short    45 s, part of `make test` → soak/results/summary-short.json
+
+SOAK_DURATION ?= 2m
+SOAK_SHORT_DURATION ?= 45s
+
+.PHONY: soak soak-short
+
+soak: build ## the soak run: load and faults for SOAK_DURATION, JSON summary in soak/results/
+	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_DURATION) \
+	  -out soak/results/summary.json -collector-log soak/results/collector.log
+
+soak-short: build
+	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_SHORT_DURATION) \
+	  -out soak/results/summary-short.json -collector-log soak/results/collector-short.log
