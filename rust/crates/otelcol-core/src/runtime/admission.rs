@@ -15,7 +15,7 @@
 //! the side of refusing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -34,6 +34,9 @@ pub const REFUSED_RETRY_AFTER: Duration = Duration::from_secs(1);
 pub struct MemoryBudget {
     limit: AtomicU64,
     held: AtomicU64,
+    /// Set while requests are being refused: the log says when refusing
+    /// starts and ends, not once per refused request.
+    refusing: AtomicBool,
 }
 
 impl MemoryBudget {
@@ -41,6 +44,7 @@ impl MemoryBudget {
         MemoryBudget {
             limit: AtomicU64::new(limit_bytes),
             held: AtomicU64::new(0),
+            refusing: AtomicBool::new(false),
         }
     }
 
@@ -122,9 +126,19 @@ pub struct Admitted {
 impl Consumer for Admitted {
     async fn consume(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
         let held = match self.budget.admit(data.bytes().len() as u64) {
-            Ok(h) => h,
+            Ok(h) => {
+                if self.budget.refusing.swap(false, Ordering::Relaxed) {
+                    tracing::info!(
+                        held_bytes = self.budget.held(),
+                        "below the memory limit again, accepting data"
+                    );
+                }
+                h
+            }
             Err(e) => {
-                tracing::warn!(items = data.item_count(), error = %e, "memory limit reached, refusing data");
+                if !self.budget.refusing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(items = data.item_count(), error = %e, "memory limit reached, refusing data");
+                }
                 return Err(e);
             }
         };
@@ -183,6 +197,63 @@ mod tests {
         drop(q);
         assert!(b.admit(100).is_ok());
         assert_eq!(b.held(), 0);
+    }
+
+    /// Holds every request until the gate opens.
+    struct Gated(Arc<tokio::sync::Semaphore>);
+
+    #[async_trait]
+    impl Consumer for Gated {
+        async fn consume(&self, _: &RequestContext, _: Payload) -> Result<(), ProcessingError> {
+            let _p = self
+                .0
+                .acquire()
+                .await
+                .map_err(|_| ProcessingError::retryable("closed"))?;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_receivers_request_is_held_until_its_answer() {
+        use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+        use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+        let data = Payload::from(ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord {
+                        severity_text: "x".repeat(1000),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        });
+        let size = data.bytes().len() as u64;
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let budget = Arc::new(MemoryBudget::new(size + size / 2));
+        let c = Arc::new(Admitted {
+            inner: Arc::new(Gated(gate.clone())),
+            budget: budget.clone(),
+        });
+        let first = tokio::spawn({
+            let (c, d) = (c.clone(), data.clone());
+            async move { c.consume(&RequestContext::background(), d).await }
+        });
+        while budget.held() == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(budget.held(), size, "held while the pipeline runs");
+        let refused = c
+            .consume(&RequestContext::background(), data.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.grpc_code(), tonic::Code::ResourceExhausted);
+        gate.add_permits(2);
+        first.await.unwrap().unwrap();
+        assert_eq!(budget.held(), 0, "released with the answer");
+        c.consume(&RequestContext::background(), data).await.unwrap();
     }
 
     #[test]
