@@ -41,7 +41,11 @@
 //
 // goBridgeExporterConfig is the one place deciding how Go sends over a
 // bridge (retry on, no sending queue so it sends synchronously, timeout, no
-// compression, insecure local transport). Go receivers whose data reaches a
+// compression, insecure local transport); queues.go then gives the Go
+// bridge exporters in front of queued Rust exporters the user's
+// sending_queue (storage included), so what the Go half acknowledges is held
+// by the parent, and makes those Rust exporters answer after delivery
+// (docs/queues.md). Go receivers whose data reaches a
 // Go → Rust bridge get include_metadata: true in each configured protocol
 // unless the user set it; Rust exporters forward all metadata
 // (forward_metadata: ["*"]); Go bridge receivers include metadata.
