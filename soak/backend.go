@@ -57,6 +57,7 @@ type backend struct {
 	refusedThrottled   atomic.Int64
 	delayed            atomic.Int64
 	cutWhileSlow       atomic.Int64 // the exporter gave up during the delay: not recorded
+	duplicates         atomic.Int64 // deliveries of an id already delivered
 }
 
 func startBackend(ip string) (*backend, error) {
@@ -111,6 +112,9 @@ func (b *backend) record(ids []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, id := range ids {
+		if b.seen[id] > 0 {
+			b.duplicates.Add(1)
+		}
 		b.seen[id]++
 	}
 }

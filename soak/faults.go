@@ -15,6 +15,7 @@ const (
 	faultSlow      = "backend_slow"
 	faultThrottle  = "backend_throttle"
 	faultMemory    = "memory_limiter"
+	faultKillOut   = "child_kill9_in_outage"
 	faultCancel    = "client_cancel"
 	faultDeadline  = "client_deadline"
 	backendWindow  = 4 * time.Second // how long a backend fault lasts
@@ -23,7 +24,7 @@ const (
 )
 
 // schedule is the order faults are injected in, round after round.
-var schedule = []string{faultKill9, faultOutage, faultStop, faultSlow, faultMemory, faultThrottle}
+var schedule = []string{faultKill9, faultOutage, faultStop, faultSlow, faultMemory, faultThrottle, faultKillOut}
 
 // FaultEvent is one injected fault as the summary lists it.
 type FaultEvent struct {
@@ -33,9 +34,13 @@ type FaultEvent struct {
 	// others, how long the fault lasted.
 	TookMS int64 `json:"took_ms"`
 	// Refusals: for memory_limiter, the requests it refused during the burst.
-	Refusals int64  `json:"refusals,omitempty"`
-	Note     string `json:"note,omitempty"`
-	Error    string `json:"error,omitempty"`
+	Refusals int64 `json:"refusals,omitempty"`
+	// Duplicates: deliveries of an already delivered item from this fault's
+	// start to the next one's (or the end of the load), to tell which fault
+	// makes them.
+	Duplicates int64  `json:"duplicates"`
+	Note       string `json:"note,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 // injector runs the fault schedule against one collector.
@@ -48,18 +53,26 @@ type injector struct {
 // running when ctx ends finishes first (a backend is never left refusing).
 func (in *injector) loop(ctx context.Context, every time.Duration) []FaultEvent {
 	var events []FaultEvent
+	var dupsAt int64
+	closeLast := func() {
+		if n := len(events); n > 0 {
+			events[n-1].Duplicates = in.r.be.duplicates.Load() - dupsAt
+		}
+	}
 	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
-			return events
 		case <-time.After(every):
 		}
 		if ctx.Err() != nil {
+			closeLast()
 			return events
 		}
+		closeLast()
+		dupsAt = in.r.be.duplicates.Load()
 		kind := schedule[i%len(schedule)]
 		ev := in.inject(kind)
-		in.r.logf("fault %-16s at %5.1fs took %5dms %s%s", ev.Kind, ev.AtS, ev.TookMS, ev.Note, ev.Error)
+		in.r.logf("fault %-21s at %5.1fs took %5dms %s%s", ev.Kind, ev.AtS, ev.TookMS, ev.Note, ev.Error)
 		events = append(events, ev)
 	}
 }
@@ -79,6 +92,14 @@ func (in *injector) inject(kind string) FaultEvent {
 		in.backendWindow(modeSlow)
 	case faultThrottle:
 		in.backendWindow(modeThrottle)
+	case faultKillOut:
+		// The Go side's queues hold a backlog for the dead backend when the
+		// child dies; the new child must get all of it.
+		in.r.be.setMode(modeOutage)
+		time.Sleep(backendWindow / 2)
+		ev.Note, err = in.signalChild(syscall.SIGKILL)
+		time.Sleep(time.Until(t0.Add(backendWindow)))
+		in.r.be.setMode(modeAccept)
 	case faultMemory:
 		before := in.r.ledger.memRefuse.Load()
 		in.r.burst(burstWindow)

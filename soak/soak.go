@@ -84,6 +84,7 @@ type run struct {
 	runtimeDir string
 	conns      map[string]*grpc.ClientConn // receiver (go|rust) → connection
 	burstConn  *grpc.ClientConn
+	bursters   []*client
 
 	mu           sync.Mutex
 	childrenSeen map[int]bool
@@ -167,7 +168,7 @@ func (r *run) startCollector(dir string) error {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
-	var out io.Writer = io.Discard
+	out := io.Discard
 	if r.opts.LogPath != "" {
 		f, err := os.Create(r.opts.LogPath)
 		if err != nil {
@@ -227,7 +228,11 @@ func (r *run) await(timeout time.Duration, what string, cond func() bool) error 
 	for !cond() {
 		select {
 		case <-r.exited:
-			return fmt.Errorf("%w (%v) while waiting for %s", errExited, r.waitErr, what)
+			why := r.waitErr
+			if why == nil {
+				why = errors.New("exit status 0")
+			}
+			return fmt.Errorf("%w (%w) while waiting for %s", errExited, why, what)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -312,12 +317,15 @@ func runClients(ctx context.Context, cs []*client) {
 func (r *run) burst(d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var cs []*client
-	for i := range 4 {
-		cs = append(cs, &client{name: fmt.Sprintf("go_to_rust.burst%d", i), signal: "logs", pipeline: "go_to_rust",
-			kind: kindBurst, items: 65, bodySize: 16 << 10, every: 20 * time.Millisecond, conn: r.burstConn, ledger: r.ledger})
+	// The same clients every time: their sequence numbers go on, so no id
+	// is ever sent twice.
+	if r.bursters == nil {
+		for i := range 4 {
+			r.bursters = append(r.bursters, &client{name: fmt.Sprintf("go_to_rust.burst%d", i), signal: "logs", pipeline: "go_to_rust",
+				kind: kindBurst, items: 65, bodySize: 16 << 10, every: 20 * time.Millisecond, conn: r.burstConn, ledger: r.ledger})
+		}
 	}
-	runClients(ctx, cs)
+	runClients(ctx, r.bursters)
 }
 
 // idleReading is the parent's fds, threads and goroutines at one moment.
@@ -382,7 +390,7 @@ func (r *run) promValues() (map[string]float64, error) {
 }
 
 func (r *run) soak() (*Summary, error) {
-	s := &Summary{Binary: r.opts.Bin, StartedAt: time.Now().UTC().Format(time.RFC3339), FaultsInjected: map[string]int{}}
+	s := &Summary{Binary: r.opts.Bin, StartedAt: time.Now().UTC().Format(time.RFC3339), FaultsInjected: map[string]int{}, Problems: []string{}}
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); r.monitor(monCtx) }()
@@ -423,6 +431,9 @@ func (r *run) soak() (*Summary, error) {
 	r.logf("baseline (idle, after warm-up): %d fds, %d threads, %d goroutines", base.FDs, base.Threads, base.Goroutines)
 
 	// The loaded phase: clients for the whole duration, faults meanwhile.
+	// Refusals and client faults are counted from here (the warm-up burst
+	// is not a fault).
+	memBase, cancelBase, deadlineBase := r.ledger.memRefuse.Load(), r.ledger.cancelled.Load(), r.ledger.deadlined.Load()
 	loadStart := time.Now()
 	load, stopLoad := context.WithTimeout(context.Background(), r.opts.Duration)
 	defer stopLoad()
@@ -482,6 +493,7 @@ func (r *run) soak() (*Summary, error) {
 	s.Parent.PeakRSSKiB, s.ChildPeakRSSKiB = r.parentHWM, r.childHWM
 	r.mu.Unlock()
 	sort.Ints(pidsSeen)
+	s.LeftoverProcesses = []int{}
 	s.ChildPIDsSeen = len(pidsSeen)
 	_ = r.await(10*time.Second, "every child gone", func() bool {
 		for _, pid := range pidsSeen {
@@ -496,7 +508,7 @@ func (r *run) soak() (*Summary, error) {
 			s.LeftoverProcesses = append(s.LeftoverProcesses, pid)
 		}
 	}
-	s.LeftoverFiles = leftovers(r.runtimeDir)
+	s.LeftoverFiles = append([]string{}, leftovers(r.runtimeDir)...)
 
 	// The count.
 	s.DurationS = r.opts.Duration.Seconds()
@@ -506,13 +518,13 @@ func (r *run) soak() (*Summary, error) {
 			s.FaultsInjected[ev.Kind]++
 		}
 	}
-	if n := r.ledger.memRefuse.Load(); n > 0 {
+	if n := r.ledger.memRefuse.Load() - memBase; n > 0 {
 		s.FaultsInjected[faultMemory] = int(n)
 	}
-	if n := r.ledger.cancelled.Load(); n > 0 {
+	if n := r.ledger.cancelled.Load() - cancelBase; n > 0 {
 		s.FaultsInjected[faultCancel] = int(n)
 	}
-	if n := r.ledger.deadlined.Load(); n > 0 {
+	if n := r.ledger.deadlined.Load() - deadlineBase; n > 0 {
 		s.FaultsInjected[faultDeadline] = int(n)
 	}
 	r.count(s)
