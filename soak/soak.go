@@ -40,6 +40,9 @@ type Options struct {
 	Duration time.Duration // of the loaded phase with faults
 	// FaultEvery is the pause between the end of one fault and the next.
 	FaultEvery time.Duration
+	// Config replaces collector.yaml (same placeholders) when not empty: to
+	// see the harness catch a config that loses data, for example.
+	Config string
 	// LogPath receives the collector's output; empty discards it.
 	LogPath string
 	// The Go memory_limiter's limit_mib and spike_limit_mib.
@@ -153,8 +156,12 @@ func (r *run) startCollector(dir string) error {
 	for k, v := range r.addrs {
 		vars[k] = v
 	}
+	tmpl := collectorConfig
+	if r.opts.Config != "" {
+		tmpl = r.opts.Config
+	}
 	var missing []string
-	cfg := os.Expand(collectorConfig, func(k string) string {
+	cfg := os.Expand(tmpl, func(k string) string {
 		v, ok := vars[k]
 		if !ok {
 			missing = append(missing, k)
@@ -549,9 +556,12 @@ func (r *run) soak() (*Summary, error) {
 
 // awaitDrained waits until every acknowledged item has arrived and the
 // backend's count has stopped growing for a while (what was sent but not
-// acknowledged may still be on its way from a queue).
+// acknowledged may still be on its way from a queue), or until nothing has
+// arrived for so long that nothing more will: the exporters retry at least
+// every second (retry_on_failure.max_interval), so 15 s of silence with
+// items still missing means they are lost, which the count reports.
 func (r *run) awaitDrained(timeout time.Duration) error {
-	const quiet = 2 * time.Second
+	const quiet, silence = 2 * time.Second, 15 * time.Second
 	last, lastChange := -1, time.Now()
 	return r.await(timeout, "queues to drain: every acknowledged item delivered and no delivery for 2s", func() bool {
 		d, dups := r.be.totals()
@@ -562,7 +572,7 @@ func (r *run) awaitDrained(timeout time.Duration) error {
 		if time.Since(lastChange) < quiet {
 			return false
 		}
-		return r.missing() == 0
+		return r.missing() == 0 || time.Since(lastChange) >= silence
 	})
 }
 

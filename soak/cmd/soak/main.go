@@ -32,6 +32,7 @@ func main() {
 	flag.DurationVar(&dur, "duration", dur, "length of the loaded phase with faults (default $SOAK_DURATION or 2m)")
 	out := flag.String("out", "soak/results/summary.json", "where the JSON summary goes")
 	logPath := flag.String("collector-log", "soak/results/collector.log", "where the collector's output goes (empty: discarded)")
+	cfgPath := flag.String("config", "", "a collector config template to use instead of soak/collector.yaml (same placeholders)")
 	every := flag.Duration("fault-every", 2*time.Second, "pause between one fault's end and the next")
 	flag.Parse()
 	if *bin == "" {
@@ -45,8 +46,16 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	var cfg string
+	if *cfgPath != "" {
+		b, err := os.ReadFile(*cfgPath)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cfg = string(b)
+	}
 	lg := log.New(os.Stderr, "soak: ", log.Ltime)
-	s, err := soak.Run(soak.Options{Bin: *bin, Duration: dur, FaultEvery: *every, LogPath: *logPath, Logf: lg.Printf})
+	s, err := soak.Run(soak.Options{Bin: *bin, Duration: dur, FaultEvery: *every, LogPath: *logPath, Config: cfg, Logf: lg.Printf})
 	if err != nil {
 		lg.Printf("the run could not be carried out: %v", err)
 		os.Exit(2)
