@@ -8,16 +8,19 @@
 # process or socket is left behind.
 #   make soak          SOAK_DURATION (default 2m) of load and faults → soak/results/summary.json
 #   make soak-short    45 s, part of `make test` → soak/results/summary-short.json
+# SOAK_TRANSPORT=tcp runs the bridges over authenticated loopback TCP instead
+# of unix sockets.
 
 SOAK_DURATION ?= 2m
 SOAK_SHORT_DURATION ?= 45s
+SOAK_TRANSPORT ?= unix
 
 .PHONY: soak soak-short
 
 soak: build ## the soak run: load and faults for SOAK_DURATION, JSON summary in soak/results/
-	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_DURATION) \
+	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary.json -collector-log soak/results/collector.log
 
 soak-short: build
-	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_SHORT_DURATION) \
+	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_SHORT_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary-short.json -collector-log soak/results/collector-short.log

@@ -45,6 +45,8 @@ type Options struct {
 	Config string
 	// LogPath receives the collector's output; empty discards it.
 	LogPath string
+	// Transport of the bridges: unix (the default) or tcp.
+	Transport string
 	// The Go memory_limiter's limit_mib and spike_limit_mib.
 	MemLimitMiB, MemSpikeMiB int
 	Logf                     func(format string, args ...any)
@@ -110,6 +112,9 @@ func Run(opts Options) (*Summary, error) {
 	if opts.FaultEvery == 0 {
 		opts.FaultEvery = 2 * time.Second
 	}
+	if opts.Transport == "" {
+		opts.Transport = "unix"
+	}
 	if opts.MemLimitMiB == 0 {
 		opts.MemLimitMiB, opts.MemSpikeMiB = 96, 24
 	}
@@ -151,6 +156,7 @@ func (r *run) startCollector(dir string) error {
 	promHost, promPort, _ := net.SplitHostPort(r.addrs["PROM"])
 	vars := map[string]string{
 		"PROM_HOST": promHost, "PROM_PORT": promPort,
+		"TRANSPORT":     r.opts.Transport,
 		"MEM_LIMIT_MIB": strconv.Itoa(r.opts.MemLimitMiB), "MEM_SPIKE_MIB": strconv.Itoa(r.opts.MemSpikeMiB),
 	}
 	for k, v := range r.addrs {
@@ -397,7 +403,7 @@ func (r *run) promValues() (map[string]float64, error) {
 }
 
 func (r *run) soak() (*Summary, error) {
-	s := &Summary{Binary: r.opts.Bin, StartedAt: time.Now().UTC().Format(time.RFC3339), FaultsInjected: map[string]int{}, Problems: []string{}}
+	s := &Summary{Binary: r.opts.Bin, Transport: r.opts.Transport, StartedAt: time.Now().UTC().Format(time.RFC3339), FaultsInjected: map[string]int{}, Problems: []string{}}
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
 	go func() { defer close(monDone); r.monitor(monCtx) }()

@@ -14,6 +14,7 @@ const minFaultKinds = 4
 // Summary is what a soak run writes (soak/results/summary.json).
 type Summary struct {
 	Binary    string  `json:"binary"`
+	Transport string  `json:"transport"` // of the bridges
 	StartedAt string  `json:"started_at"`
 	DurationS float64 `json:"duration_s"` // the loaded phase
 	DrainS    float64 `json:"drain_s"`    // from the clients' stop to every acknowledged item delivered

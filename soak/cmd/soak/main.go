@@ -6,7 +6,8 @@
 //
 //	soak -bin bin/otelcol-hybrid -duration 2m -out soak/results/summary.json
 //
-// SOAK_DURATION and OTELCOL_HYBRID_BIN are the defaults of -duration and -bin.
+// SOAK_DURATION, SOAK_TRANSPORT and OTELCOL_HYBRID_BIN are the defaults of
+// -duration, -transport and -bin.
 package main
 
 import (
@@ -33,6 +34,7 @@ func main() {
 	out := flag.String("out", "soak/results/summary.json", "where the JSON summary goes")
 	logPath := flag.String("collector-log", "soak/results/collector.log", "where the collector's output goes (empty: discarded)")
 	cfgPath := flag.String("config", "", "a collector config template to use instead of soak/collector.yaml (same placeholders)")
+	transport := flag.String("transport", envOr("SOAK_TRANSPORT", "unix"), "bridge transport: unix or tcp (default $SOAK_TRANSPORT or unix)")
 	every := flag.Duration("fault-every", 2*time.Second, "pause between one fault's end and the next")
 	flag.Parse()
 	if *bin == "" {
@@ -55,7 +57,7 @@ func main() {
 		cfg = string(b)
 	}
 	lg := log.New(os.Stderr, "soak: ", log.Ltime)
-	s, err := soak.Run(soak.Options{Bin: *bin, Duration: dur, FaultEvery: *every, LogPath: *logPath, Config: cfg, Logf: lg.Printf})
+	s, err := soak.Run(soak.Options{Bin: *bin, Duration: dur, FaultEvery: *every, LogPath: *logPath, Config: cfg, Transport: *transport, Logf: lg.Printf})
 	if err != nil {
 		lg.Printf("the run could not be carried out: %v", err)
 		os.Exit(2)
@@ -73,6 +75,13 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("soak: PASS")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func dirOf(p string) string {
