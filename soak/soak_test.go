@@ -83,7 +83,7 @@ func TestJudge(t *testing.T) {
 	}
 	for name, spoil := range map[string]func(*Summary){
 		"lost":      func(s *Summary) { s.LostItems = 1; s.LostByPipeline = map[string]int64{"go_to_rust/logs": 1} },
-		"3 kinds":   func(s *Summary) { delete(s.FaultsInjected, faultKill9) },
+		"3 kinds":   func(s *Summary) { delete(s.FaultsInjected, faultKill9); s.FaultsInjected[faultCancel] = 5 },
 		"leftover":  func(s *Summary) { s.LeftoverFiles = []string{"socket /x/b1.sock"} },
 		"exit code": func(s *Summary) { s.ExitCode = 1 },
 		"fault err": func(s *Summary) { s.FaultLog = []FaultEvent{{Kind: faultStop, Error: "no new child"}} },

@@ -40,8 +40,8 @@ func main() {
 	if *bin == "" {
 		log.Fatal("no otelcol-hybrid: pass -bin or set OTELCOL_HYBRID_BIN")
 	}
-	if dur < 20*time.Second {
-		log.Fatalf("duration %s: at least 20s, so that four fault kinds fit", dur)
+	if dur < 30*time.Second {
+		log.Fatalf("duration %s: at least 30s, so that four fault kinds fit", dur)
 	}
 	if *logPath != "" {
 		if err := os.MkdirAll(dirOf(*logPath), 0o755); err != nil {
