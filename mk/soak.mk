@@ -14,13 +14,14 @@
 SOAK_DURATION ?= 2m
 SOAK_SHORT_DURATION ?= 45s
 SOAK_TRANSPORT ?= unix
+SOAK_BIN ?= $(ROOT)/bin/otelcol-hybrid
 
 .PHONY: soak soak-short
 
 soak: build ## the soak run: load and faults for SOAK_DURATION, JSON summary in soak/results/
-	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_DURATION) -transport $(SOAK_TRANSPORT) \
+	nice go run ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary.json -collector-log soak/results/collector.log
 
 soak-short: build
-	nice go run ./soak/cmd/soak -bin $(ROOT)/bin/otelcol-hybrid -duration $(SOAK_SHORT_DURATION) -transport $(SOAK_TRANSPORT) \
+	nice go run ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_SHORT_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary-short.json -collector-log soak/results/collector-short.log
