@@ -120,7 +120,7 @@ func TestOCBManifest(t *testing.T) {
 			}
 		}
 	}
-	if len(got.Processors) != 2 || got.Processors[1]["import"] != HybridModule+"/collector/bridgecancel" {
+	if len(got.Processors) != 2 || got.Processors[1]["import"] != HybridModule+"/processor/bridgecancel" {
 		t.Errorf("processors = %v, want the user's then bridgecancel", got.Processors)
 	}
 	// The manifest lists the otlp receiver (the Rust → Go end) but not the
@@ -131,7 +131,7 @@ func TestOCBManifest(t *testing.T) {
 	if len(got.Receivers) != 1 || len(got.Providers) != 1 {
 		t.Errorf("entries: %s", out)
 	}
-	if len(got.Extensions) != 2 || got.Extensions[0]["import"] != HybridModule+"/collector/subprocessext" {
+	if len(got.Extensions) != 2 || got.Extensions[0]["import"] != HybridModule+"/extension/subprocessext" {
 		t.Errorf("extensions = %v", got.Extensions)
 	}
 	wantReplaces := []string{"example.com/x => ./x", HybridModule + " => /out/_hybrid/otelcol-hybrid"}
@@ -142,7 +142,7 @@ func TestOCBManifest(t *testing.T) {
 		t.Errorf("excludes = %v", got.Excludes)
 	}
 	// Listed components are not added twice; missing lists are created.
-	m2, err := ParseManifest("m.yaml", []byte("dist: {name: a}\nextensions:\n  - gomod: "+HybridModule+" v0.0.0\n    import: "+HybridModule+"/collector/bridgectxext\n"))
+	m2, err := ParseManifest("m.yaml", []byte("dist: {name: a}\nextensions:\n  - gomod: "+HybridModule+" v0.0.0\n    import: "+HybridModule+"/extension/bridgectxext\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,9 @@ const hybridVersion = "v0.0.0"
 // at shutdown) across the bridge: without them a distribution with Rust
 // components cannot start. Keyed by manifest list.
 var requiredComponents = []struct{ kind, imp string }{
-	{"extension", HybridModule + "/collector/subprocessext"},
-	{"extension", HybridModule + "/collector/bridgectxext"},
-	{"processor", HybridModule + "/collector/bridgecancel"},
+	{"extension", HybridModule + "/extension/subprocessext"},
+	{"extension", HybridModule + "/extension/bridgectxext"},
+	{"processor", HybridModule + "/processor/bridgecancel"},
 }
 
 // bridgeGoModules are the Go ends of the bridges: the otlp exporter carries

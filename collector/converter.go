@@ -11,13 +11,13 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgecancel"
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/subprocessext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
+	"github.com/otelcol-hybrid/otelcol-hybrid/processor/bridgecancel"
 )
 
 // NewConverterFactory returns the confmap converter that splits the user's

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 

@@ -54,11 +54,11 @@ func TestExampleComponents(t *testing.T) {
 		"exporter otlp go",               // otlpexporter (deprecated alias)
 		"exporter otlp_grpc go",          // otlpexporter
 		"exporter otlp_rust rust",        // bridge: otlp_rust_exporter (added)
-		"extension bridge_context go",    // collector/bridgectxext (added)
-		"extension rust_subprocess go",   // collector/subprocessext (added)
+		"extension bridge_context go",    // extension/bridgectxext (added)
+		"extension rust_subprocess go",   // extension/subprocessext (added)
 		"processor advanced_filter rust", // cargo: advanced_filter
 		"processor batch go",             // batchprocessor
-		"processor bridge_cancel go",     // collector/bridgecancel (added)
+		"processor bridge_cancel go",     // processor/bridgecancel (added)
 		"receiver jaeger rust",           // cargo: jaeger_receiver
 		"receiver otlp go",               // bridge: otlpreceiver (added)
 		"receiver prometheus go",         // contrib prometheusreceiver

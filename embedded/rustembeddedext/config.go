@@ -5,7 +5,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/subprocessext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/subprocessext"
 )
 
 // Config of the rust_embedded extension; the partitioning converter fills

@@ -3,7 +3,7 @@ package main
 // The per-request costs of carrying context and errors across the bridge,
 // measured per request rather than as the
 // difference of two noisy end-to-end CPU figures: Go's side with the
-// collector/bridgectxext micro-benchmarks (`go test -bench`, median of 3),
+// extension/bridgectxext micro-benchmarks (`go test -bench`, median of 3),
 // Rust's side with otelcol-core's context_errors bench (one JSON line).
 // Targets: context transfer < 100 µs, < 1 KiB per active context,
 // error translation < 10 µs per error, metadata propagation < 5 % loss.
@@ -34,7 +34,7 @@ const contextCostGoBenchPattern = "Interceptor|BridgeRoundTrip|ErrorTranslation"
 
 func measureContextCosts(root, rustJSON string) contextCostResult {
 	r := contextCostResult{GoNs: map[string]float64{}, GoBytes: map[string]float64{}, Rust: map[string]float64{}}
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", contextCostGoBenchPattern, "-benchmem", "-count", "3", "./collector/bridgectxext/")
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", contextCostGoBenchPattern, "-benchmem", "-count", "3", "./extension/bridgectxext/")
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

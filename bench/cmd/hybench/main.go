@@ -374,7 +374,7 @@ func run(args []string) {
 		}
 		logf("sha256: crypto/sha256 vs minio/sha256-simd on 20 MiB")
 		s.SHA256 = measureSHA()
-		logf("context costs: context transfer and error translation micro-benchmarks (Go: collector/bridgectxext; Rust: otelcol-core context_errors)")
+		logf("context costs: context transfer and error translation micro-benchmarks (Go: extension/bridgectxext; Rust: otelcol-core context_errors)")
 		s.ContextCosts = measureContextCosts(rootAbs, *rustContextErrors)
 		if s.ContextCosts.Error != "" {
 			s.Errors = append(s.Errors, "context costs: "+firstLines(s.ContextCosts.Error, 12))

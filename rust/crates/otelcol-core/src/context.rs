@@ -203,7 +203,7 @@ impl PartialEq for ClientMetadata {
 
 impl Eq for ClientMetadata {}
 
-/// Header carrying the original `:authority` across a bridge (collector/bridgectxext).
+/// Header carrying the original `:authority` across a bridge (extension/bridgectxext).
 pub const BRIDGE_AUTHORITY: &str = "x-otelcol-hybrid-authority";
 /// Header carrying the original `user-agent` across a bridge.
 pub const BRIDGE_USER_AGENT: &str = "x-otelcol-hybrid-user-agent";

@@ -4,7 +4,7 @@ package bridgectxext
 // < 5% throughput loss with 10 keys, context transfer < 100 µs per request
 // and < 1 KiB per active context, error translation < 10 µs per error):
 //
-//	go test -run '^$' -bench 'Outgoing|BridgeRoundTrip|ErrorTranslation' -benchmem ./collector/bridgectxext/
+//	go test -run '^$' -bench 'Outgoing|BridgeRoundTrip|ErrorTranslation' -benchmem ./extension/bridgectxext/
 import (
 	"context"
 	"fmt"

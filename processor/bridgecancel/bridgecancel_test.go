@@ -17,7 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 )
 
 type host map[component.ID]component.Component

@@ -33,7 +33,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 )
 
 // Type is the processor's type name; the partitioner appends it to the Go

@@ -13,11 +13,11 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-hybrid/otelcol-hybrid/collector/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/runtimedir"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustexe"
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/rustmetrics"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 	"github.com/otelcol-hybrid/otelcol-hybrid/supervisor"
 )
 
