@@ -22,6 +22,7 @@ test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go u
 	$(MAKE) --no-print-directory test-otap
 	$(MAKE) --no-print-directory test-jaeger
 	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory soak-short
 	$(MAKE) --no-print-directory test-embedded
 	$(MAKE) --no-print-directory fuzz-short
 	$(MAKE) --no-print-directory check-release

@@ -42,7 +42,7 @@ func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 //
 //   - retry_on_failure on: rides out a Rust child restart.
 //
-//   - sending_queue off: the exporter sends in the caller's goroutine, as a
+//   - sending_queue off here: the exporter sends in the caller's goroutine, as a
 //     plain synchronous Go exporter does, so the caller gets the downstream
 //     result (permanent vs retryable errors, backpressure), its own context
 //     (deadline, cancellation, client metadata, trace context) reaches the
@@ -50,7 +50,10 @@ func bridgeName(n int) string { return fmt.Sprintf("bridge_%d", n) }
 //     merged. A queue with wait_for_result gave the same answers but handed
 //     every request to a consumer goroutine and back, work a plain exporter
 //     does not do; concurrency stays bounded by the callers (receiver
-//     streams, batch processor workers).
+//     streams, batch processor workers). When the Rust exporters behind the
+//     bridge ask for a queue that acknowledges on enqueue, planQueues
+//     (queues.go) gives this exporter that queue instead, so acknowledged
+//     data lives in the parent (docs/queues.md).
 //
 //   - middlewares: opts.GoBridgeMiddleware forwards client metadata (all
 //     values of every key) and trace context; the Go OTLP exporter does not.
