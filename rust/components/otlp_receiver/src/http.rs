@@ -6,7 +6,6 @@
 //! Protobuf bodies stay encoded (validated in place); JSON bodies are
 //! transcoded to protobuf once, against the same OTLP schema.
 
-use std::convert::Infallible;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -14,11 +13,9 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::model::wire::{put_len_header, put_varint};
 use otelcol_core::{ClientMetadata, Payload, ProcessingError, Signal};
-use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -57,41 +54,14 @@ impl HttpServer {
         HttpServer { routes }
     }
 
-    /// Accepts connections until `stop`; then each open connection finishes
+    /// Accepts connections until `stop`; each open connection then finishes
     /// the request it is serving and closes.
     pub(crate) async fn serve(self: Arc<Self>, listener: Listener, stop: CancellationToken, conns: TaskTracker) {
-        let mut incoming = listener.into_incoming();
-        loop {
-            let conn = tokio::select! {
-                _ = stop.cancelled() => break,
-                c = incoming.next() => c,
-            };
-            let conn = match conn {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "otlp http: accept failed");
-                    continue;
-                }
-                None => break,
-            };
+        otelcol_core::net::http1::serve(listener, stop, conns, "otlp http", move |req| {
             let server = self.clone();
-            let stop = stop.clone();
-            conns.spawn(async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let server = server.clone();
-                    async move { Ok::<_, Infallible>(server.handle(req).await) }
-                });
-                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(conn), service);
-                tokio::pin!(conn);
-                tokio::select! {
-                    _ = conn.as_mut() => {}
-                    _ = stop.cancelled() => {
-                        conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
-                    }
-                }
-            });
-        }
+            async move { server.handle(req).await }
+        })
+        .await;
     }
 
     async fn handle(&self, req: Request<Incoming>) -> Response<Body> {

@@ -6,3 +6,4 @@ pub mod endpoint;
 pub mod grpc_layers;
 pub mod health;
 pub mod health_check;
+pub mod http1;
