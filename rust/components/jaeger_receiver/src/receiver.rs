@@ -3,14 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use otelcol_core::net::serving::Serving;
 use otelcol_core::endpoint::{ListenAddr, Listener};
 use otelcol_core::grpc_layers::OtlpServerLayer;
 use otelcol_core::{ComponentId, Receiver, ReceiverHost, Signal, async_trait};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::JaegerReceiverConfig;
 use crate::grpc::CollectorService;
@@ -21,20 +18,11 @@ use crate::udp;
 
 /// How long responses of drained requests get to reach the wire before the
 /// server tasks are aborted (health Watch streams may hold a gRPC server open).
-const RESPONSE_FLUSH_GRACE: Duration = Duration::from_secs(1);
-
 pub struct JaegerReceiver {
     id: ComponentId,
     cfg: JaegerReceiverConfig,
     stats: Arc<Stats>,
-    running: Mutex<Option<Running>>,
-}
-
-struct Running {
-    stop: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-    tracker: TaskTracker,
-    sockets: Vec<PathBuf>,
+    running: Mutex<Option<Serving>>,
 }
 
 impl JaegerReceiver {
@@ -59,7 +47,7 @@ impl JaegerReceiver {
         Ok((l, socket))
     }
 
-    async fn start_all(&self, host: &ReceiverHost, r: &mut Running) -> Result<(), String> {
+    async fn start_all(&self, host: &ReceiverHost, r: &mut Serving) -> Result<(), String> {
         let consumer = host
             .consumers
             .get(&Signal::Traces)
@@ -133,12 +121,7 @@ impl JaegerReceiver {
 #[async_trait]
 impl Receiver for JaegerReceiver {
     async fn start(&self, host: ReceiverHost) -> Result<(), String> {
-        let mut r = Running {
-            stop: CancellationToken::new(),
-            tasks: Vec::new(),
-            tracker: TaskTracker::new(),
-            sockets: Vec::new(),
-        };
+        let mut r = Serving::default();
         let started = self.start_all(&host, &mut r).await;
         // Whatever started is stopped by shutdown, even when a later bind failed.
         *self.running.lock().unwrap() = Some(r);
@@ -149,17 +132,7 @@ impl Receiver for JaegerReceiver {
         let Some(r) = self.running.lock().unwrap().take() else {
             return;
         };
-        r.stop.cancel();
-        r.tracker.close();
-        r.tracker.wait().await;
-        for mut t in r.tasks {
-            if tokio::time::timeout(RESPONSE_FLUSH_GRACE, &mut t).await.is_err() {
-                t.abort();
-            }
-        }
-        for p in r.sockets {
-            let _ = std::fs::remove_file(&p);
-        }
+        r.shut_down().await;
         let s = self.stats.snapshot();
         tracing::info!(
             receiver = %self.id,

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use otelcol_core::auth::{SecretLayer, required_parent_secret};
 use otelcol_core::component::consumer_for_transport;
+use otelcol_core::net::serving::Serving;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::grpc_layers::OtlpServerLayer;
 use otelcol_core::{ComponentId, Consumer, Receiver, ReceiverHost, Signal, async_trait};
@@ -21,19 +21,10 @@ use crate::http::HttpServer;
 
 /// How long responses of drained requests get to reach the wire before the
 /// server tasks are aborted (health Watch streams may hold a gRPC server open).
-const RESPONSE_FLUSH_GRACE: Duration = Duration::from_secs(1);
-
 pub struct OtlpReceiver {
     id: ComponentId,
     cfg: OtlpReceiverConfig,
-    running: Mutex<Option<Running>>,
-}
-
-struct Running {
-    stop: CancellationToken,
-    tasks: Vec<JoinHandle<()>>,
-    tracker: TaskTracker,
-    sockets: Vec<PathBuf>,
+    running: Mutex<Option<Serving>>,
 }
 
 impl OtlpReceiver {
@@ -171,7 +162,7 @@ impl Receiver for OtlpReceiver {
         }
         .await;
         // Whatever started is stopped by shutdown, even when a later bind failed.
-        *self.running.lock().unwrap() = Some(Running {
+        *self.running.lock().unwrap() = Some(Serving {
             stop,
             tasks,
             tracker,
@@ -185,17 +176,7 @@ impl Receiver for OtlpReceiver {
             return;
         };
         // Stop accepting (GOAWAY / close); in-flight requests keep running.
-        r.stop.cancel();
-        r.tracker.close();
-        r.tracker.wait().await;
-        for mut t in r.tasks {
-            if tokio::time::timeout(RESPONSE_FLUSH_GRACE, &mut t).await.is_err() {
-                t.abort();
-            }
-        }
-        for p in r.sockets {
-            let _ = std::fs::remove_file(&p);
-        }
+        r.shut_down().await;
         tracing::info!(receiver = %self.id, "otlp receiver stopped");
     }
 }

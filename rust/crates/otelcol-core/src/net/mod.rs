@@ -7,3 +7,4 @@ pub mod grpc_layers;
 pub mod health;
 pub mod health_check;
 pub mod http1;
+pub mod serving;
