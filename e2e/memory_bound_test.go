@@ -133,36 +133,10 @@ func TestMemoryBoundRefusesThenRecovers(t *testing.T) {
 	skipInEmbedded(t, "measures the Rust child's RSS")
 	t.Parallel()
 	be := startStalledBackend(t)
-	in, inHTTP := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-extensions:
-  rust_subprocess:
-    memory_limit_mib: 8
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-        max_recv_msg_size_mib: 16
-      http:
-        endpoint: %s
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-    timeout: 2s
-    retry_on_failure:
-      initial_interval: 200ms
-      max_interval: 1s
-      max_elapsed_time: 0s
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [otlp_rust]
-`, in, inHTTP, be.Addr, noMetricsTelemetry), hybridOpts{})
+	cfg, _ := renderConfig(t, "memory_bound.yaml", map[string]string{"BACKEND": be.Addr})
+	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
+	in, inHTTP := h.listenAddr(grpcIP), h.listenAddr(httpIP)
 	child := h.rustChild(10 * time.Second)
 	baseline := rssKiB(t, child)
 
@@ -259,35 +233,10 @@ func TestMemoryBoundBehindABridgeIsRetriedByTheGoQueue(t *testing.T) {
 	skipInEmbedded(t, "the bound is the Rust child's, behind a subprocess bridge")
 	t.Parallel()
 	be := startStalledBackend(t)
-	in := testkit.FreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-extensions:
-  rust_subprocess:
-    receiver_placement: false
-    memory_limit_mib: 1
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-        max_recv_msg_size_mib: 16
-processors:
-  advanced_filter:
-    drop_metrics: [up]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-    timeout: 2s
-service:%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, in, be.Addr, noMetricsTelemetry), hybridOpts{})
+	cfg, _ := renderConfig(t, "memory_bound_bridge.yaml", map[string]string{"BACKEND": be.Addr})
+	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
+	in := h.listenAddr(grpcIP)
 
 	conn, err := grpc.NewClient(in, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20)))

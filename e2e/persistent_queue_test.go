@@ -3,102 +3,44 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
-)
-
-// noMetricsTelemetry keeps the collector's own metrics off (no :8888 clash
-// between parallel tests); placementOff keeps a Go receiver in Go.
-const (
-	noMetricsTelemetry = `
-  telemetry:
-    metrics:
-      level: none`
-	placementOff = `
-extensions:
-  rust_subprocess:
-    receiver_placement: false`
 )
 
 // queueItems is how many acknowledged requests (one point each) the queue
 // tests send while the backend is down.
 const queueItems = 40
 
-// goQueueConfig: a Go otlp receiver on in → Rust advanced_filter → otlp_rust
-// to backend with the given sending_queue lines (6-space indented), retrying
-// fast so the tests do not wait on the 5 s default backoff.
-func goQueueConfig(in, backend, storageDir, queue string) string {
-	ext, svcExt := "", ""
-	if storageDir != "" {
-		ext = fmt.Sprintf(`
-extensions:
-  file_storage:
-    directory: %s
-    create_directory: true`, storageDir)
-		svcExt = "\n  extensions: [file_storage]"
-	}
-	return fmt.Sprintf(`%s
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: [up]
-exporters:
-  otlp_rust:
-    endpoint: %s
-    tls:
-      insecure: true
-    retry_on_failure:
-      initial_interval: 100ms
-      max_interval: 500ms
-      max_elapsed_time: 0s
-    sending_queue:
-%s
-service:%s%s
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_rust]
-`, ext, in, backend, queue, svcExt, noMetricsTelemetry)
+// startDownBackend is a backend that is down until bringUp: it keeps its
+// listener for the whole test, so the exporter always dials the same address
+// and no other process can take it, and answers every request Unavailable,
+// as a backend that is restarting does, so nothing it is sent counts.
+func startDownBackend(t *testing.T) *backend {
+	t.Helper()
+	b := startBackend(t)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failNext = func() error { return status.Error(codes.Unavailable, "backend down") }
+	return b
 }
 
-// startBackendAt is startBackend on a chosen address, so a backend can be
-// "down" (nothing listens there) and come up later where the exporter dials.
-func startBackendAt(t *testing.T, addr string) *backend {
-	t.Helper()
-	var l net.Listener
-	testkit.Eventually(t, 10*time.Second, "listening on "+addr, func() bool {
-		var err error
-		l, err = net.Listen("tcp", addr)
-		return err == nil
-	})
-	b := &backend{
-		Addr: addr, points: map[string]int{}, spans: map[string]int{},
-		logs: map[string]int{}, seqSeen: map[int64]int{}, srv: grpc.NewServer(),
-	}
-	pmetricotlp.RegisterGRPCServer(b.srv, &metricsSvc{b: b})
-	ptraceotlp.RegisterGRPCServer(b.srv, &tracesSvc{b: b})
-	plogotlp.RegisterGRPCServer(b.srv, &logsSvc{b: b})
-	go func() { _ = b.srv.Serve(l) }()
-	t.Cleanup(b.srv.Stop)
-	return b
+// bringUp makes a backend from startDownBackend accept and count requests.
+func (b *backend) bringUp() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failNext = nil
 }
 
 // seqGauge is one gauge point carrying the "seq" attribute the backend counts.
@@ -164,16 +106,16 @@ func checkAllArrived(t *testing.T, be *backend, n int) {
 func TestPersistentQueueSurvivesKillOfTheWholeCollector(t *testing.T) {
 	skipInEmbedded(t, "the persistent queue lives on the Go side of a subprocess bridge")
 	t.Parallel()
-	in, backendAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	be := startDownBackend(t)
 	storage := filepath.Join(shortTempDir(t), "queue")
-	cfg := goQueueConfig(in, backendAddr, storage, "      storage: file_storage")
+	cfg, _ := renderConfig(t, "queue_persistent.yaml", map[string]string{"BACKEND": be.Addr, "STORAGE": storage})
 
 	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
 	if !strings.Contains(h.out.String(), "receiver otlp stays in Go: exporter otlp_rust asks for sending_queue.storage") {
 		t.Errorf("the start-up log does not say why otlp stays in Go:\n%s", tail(h.out.String(), 40))
 	}
-	sendAcked(t, in, queueItems)
+	sendAcked(t, h.listenAddr(grpcIP), queueItems)
 
 	child := h.rustChild(10 * time.Second)
 	if err := h.cmd.Process.Kill(); err != nil {
@@ -183,10 +125,10 @@ func TestPersistentQueueSurvivesKillOfTheWholeCollector(t *testing.T) {
 	<-h.exited
 	awaitGone(t, child)
 
-	be := startBackendAt(t, backendAddr)
 	if d, _ := be.Seqs(); d != 0 {
 		t.Fatalf("the backend got %d points while it was down", d)
 	}
+	be.bringUp()
 	h2 := startHybrid(t, cfg, hybridOpts{})
 	h2.waitReady()
 	checkAllArrived(t, be, queueItems)
@@ -199,10 +141,11 @@ func TestPersistentQueueSurvivesKillOfTheWholeCollector(t *testing.T) {
 func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
 	skipInEmbedded(t, "kills the Rust child")
 	t.Parallel()
-	in, backendAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
-	h := startHybrid(t, placementOff+goQueueConfig(in, backendAddr, "", "      enabled: true"), hybridOpts{})
+	be := startDownBackend(t)
+	cfg, _ := renderConfig(t, "queue_in_memory.yaml", map[string]string{"BACKEND": be.Addr})
+	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
-	sendAcked(t, in, queueItems)
+	sendAcked(t, h.listenAddr(grpcIP), queueItems)
 
 	child := h.rustChild(10 * time.Second)
 	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
@@ -213,6 +156,9 @@ func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
 		pids := childPIDs(h.cmd.Process.Pid)
 		return len(pids) == 1 && pids[0] != child
 	})
-	be := startBackendAt(t, backendAddr)
+	if d, _ := be.Seqs(); d != 0 {
+		t.Fatalf("the backend got %d points while it was down", d)
+	}
+	be.bringUp()
 	checkAllArrived(t, be, queueItems)
 }

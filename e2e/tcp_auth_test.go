@@ -1,17 +1,14 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +20,14 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
+
+// tcpUserIP is where the user's receiver listens (port 0, read back): the
+// bridges and the child's health listener are on 127.0.0.1, so the
+// harness's grpcIP would not tell the receiver apart.
+const tcpUserIP = "127.0.0.6"
 
 // TestTCPBridgesRefuseForeignClients runs `rust_subprocess: {transport:
 // tcp}` with a bridge each way (Go receiver → Rust filter → Go exporter):
@@ -37,45 +41,13 @@ func TestTCPBridgesRefuseForeignClients(t *testing.T) {
 		t.Skip("listening sockets are read from /proc")
 	}
 	t.Parallel()
-	be := startBackend(t)
-	userAddr := tcpAuthFreeAddr(t)
-	h := startHybrid(t, fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
-  advanced_filter:
-    drop_metrics: ["dropme"]
-exporters:
-  otlp_grpc:
-    endpoint: %s
-    tls:
-      insecure: true
-    # Synchronous: a foreign request accepted by the Go bridge receiver would
-    # be at the backend before its Export returned.
-    sending_queue:
-      enabled: false
-extensions:
-  rust_subprocess:
-    transport: tcp
-    receiver_placement: false
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [otlp]
-      processors: [advanced_filter]
-      exporters: [otlp_grpc]
-`, userAddr, be.Addr), hybridOpts{})
-	h.waitReady()
+	s := startScenario(t, "tcp_bridges.yaml", scenarioOpts{vars: map[string]string{"RECEIVER": bindIP(tcpUserIP)}})
+	s.grpc = s.h.listenAddr(tcpUserIP)
+	h, be, userAddr := s.h, s.be, s.grpc
 
-	sendMetrics(t, userAddr, "kept", 30)
-	sendMetrics(t, userAddr, "dropme", 30)
-	tcpAuthWait(t, "30 kept points at the backend", func() bool { return be.Points("kept") == 30 })
+	s.sendMetrics("kept", 30)
+	s.sendMetrics("dropme", 30)
+	s.waitPoints("kept", 30)
 	if got := be.Points("dropme"); got != 0 {
 		t.Fatalf("dropme: %d points passed the Rust filter", got)
 	}
@@ -84,7 +56,7 @@ service:
 	// them, checked against the sockets each process really listens on.
 	parent, child := h.cmd.Process.Pid, h.rustChild(30*time.Second)
 	goBridges, rustEnds := tcpAuthLoggedEndpoints(h.out.String())
-	goListening, rustListening := tcpListeners(t, parent), tcpListeners(t, child)
+	goListening, rustListening := listening(t, parent), listening(t, child)
 	t.Logf("logged: Go bridge receivers %v, Rust bridge receivers and health %v; listening: parent %v, child %v",
 		goBridges, rustEnds, goListening, rustListening)
 	if len(goBridges) != 1 || len(rustEnds) != 2 {
@@ -144,8 +116,8 @@ service:
 
 	// The authenticated path still works after the refusals, and what the
 	// foreign client sent is nowhere.
-	sendMetrics(t, userAddr, "after", 10)
-	tcpAuthWait(t, "10 points sent after the foreign client", func() bool { return be.Points("after") == 10 })
+	s.sendMetrics("after", 10)
+	s.waitPoints("after", 10)
 	if got := be.Points("foreign"); got != 0 {
 		t.Fatalf("the foreign client injected %d points", got)
 	}
@@ -165,10 +137,14 @@ service:
 			}
 		}
 	}
-	if !strings.Contains(string(tcpAuthRead(t, fmt.Sprintf("/proc/%d/cmdline", child))), "--secret-on-stdin") {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cmdline), "--secret-on-stdin") {
 		t.Errorf("the child was not asked to read its secret from stdin")
 	}
-	h.stopGracefully(60 * time.Second)
+	s.stop()
 }
 
 // tcpAuthLoggedEndpoints reads the bridge listeners from the collector's
@@ -195,72 +171,14 @@ func tcpAuthLoggedEndpoints(log string) (goBridges, rustEnds []string) {
 	return goBridges, rustEnds
 }
 
-// tcpListeners returns the "ip:port" of every TCP socket pid holds in LISTEN
-// state: its socket inodes from /proc/<pid>/fd matched against
-// /proc/<pid>/net/tcp{,6}.
-func tcpListeners(t *testing.T, pid int) []string {
+// listening is every TCP address pid listens on (testkit.Listening).
+func listening(t *testing.T, pid int) []string {
 	t.Helper()
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	addrs, err := testkit.Listening(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inodes := map[string]bool{}
-	for _, fd := range fds {
-		link, err := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", pid), fd.Name()))
-		if ino, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
-			inodes[strings.TrimSuffix(ino, "]")] = true
-		}
-	}
-	var out []string
-	for _, table := range []string{"tcp", "tcp6"} {
-		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, table))
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		sc.Scan() // header
-		for sc.Scan() {
-			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 10 || fields[3] != "0A" || !inodes[fields[9]] {
-				continue
-			}
-			out = append(out, tcpAuthAddr(t, fields[1]))
-		}
-		_ = f.Close()
-	}
-	slices.Sort(out)
-	return out
-}
-
-// tcpAuthAddr decodes /proc/net/tcp's "0100007F:1F90" (IPv4 in host byte
-// order, little-endian here) into "127.0.0.1:8080".
-func tcpAuthAddr(t *testing.T, s string) string {
-	t.Helper()
-	ipHex, portHex, _ := strings.Cut(s, ":")
-	port, err := strconv.ParseUint(portHex, 16, 16)
-	if err != nil {
-		t.Fatalf("port in %q: %v", s, err)
-	}
-	raw, err := hex.DecodeString(ipHex)
-	if err != nil {
-		t.Fatalf("address in %q: %v", s, err)
-	}
-	ip := make(net.IP, len(raw))
-	for i := 0; i < len(raw); i += 4 { // each 32-bit word is little-endian
-		ip[i], ip[i+1], ip[i+2], ip[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
-	}
-	return net.JoinHostPort(ip.String(), strconv.FormatUint(port, 10))
-}
-
-func tcpAuthFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
+	return addrs
 }
 
 func tcpAuthMetric(name string, points int) pmetric.Metrics {
@@ -272,24 +190,4 @@ func tcpAuthMetric(name string, points int) pmetric.Metrics {
 		g.DataPoints().AppendEmpty().SetIntValue(int64(i))
 	}
 	return md
-}
-
-func tcpAuthWait(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func tcpAuthRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

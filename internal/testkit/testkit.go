@@ -1,12 +1,19 @@
 // Package testkit holds the small helpers the end-to-end, builder and
 // supervisor tests share: waiting for a condition (or checking one keeps
-// holding), a free loopback address, and a goroutine-safe buffer for a child
-// process's output.
+// holding), the TCP addresses a process listens on, and a goroutine-safe
+// buffer for a child process's output.
 package testkit
 
 import (
 	"bytes"
+	"encoding/hex"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,22 +65,62 @@ func Consistently(t testing.TB, d time.Duration, what string, cond func() bool) 
 	}
 }
 
-// FreeAddr returns a 127.0.0.1:port nothing listens on right now. The port
-// is released before the caller binds it, so another process may take it in
-// between: prefer binding port 0 and reading the port back, or keeping the
-// listener open. It remains for tests that must restart a server on the same
-// address.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// Listening returns the "ip:port" of every TCP socket process pid holds in
+// LISTEN state, IPv4 and IPv6, sorted: the socket inodes among its
+// /proc/<pid>/fd matched against its /proc/<pid>/net/tcp{,6}. A test that
+// binds port 0 reads the real port back this way instead of guessing a free
+// one (which another process may take first). Linux only.
+func Listening(pid int) ([]string, error) {
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(fdDir)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+		if ino, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			inodes[strings.TrimSuffix(ino, "]")] = true
+		}
 	}
-	return addr
+	var out []string
+	for _, table := range []string{"tcp", "tcp6"} {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		for _, row := range strings.Split(string(raw), "\n")[1:] { // [0] is the header
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(row)
+			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A = LISTEN
+				continue
+			}
+			if addr, ok := procAddr(f[1]); ok {
+				out = append(out, addr)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// procAddr decodes /proc/net/tcp's "0100007F:1F90" (the address as 32-bit
+// words in host byte order, little-endian here) into "127.0.0.1:8080".
+func procAddr(s string) (string, bool) {
+	ipHex, portHex, _ := strings.Cut(s, ":")
+	port, err := strconv.ParseUint(portHex, 16, 16)
+	if err != nil {
+		return "", false
+	}
+	raw, err := hex.DecodeString(ipHex)
+	if err != nil || (len(raw) != net.IPv4len && len(raw) != net.IPv6len) {
+		return "", false
+	}
+	ip := make(net.IP, len(raw))
+	for i := 0; i < len(raw); i += 4 {
+		ip[i], ip[i+1], ip[i+2], ip[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+	}
+	return net.JoinHostPort(ip.String(), strconv.FormatUint(port, 10)), true
 }
 
 // SyncBuffer collects a process's output while tests read it.
