@@ -1,6 +1,11 @@
 # The embedded flavour: the Rust components linked into the Go binary
 # through cgo (rust/otelcol-ffi, a static library with a C ABI). Entry points:
-#   make build-embedded        bin/otelcol-hybrid-embedded (cgo, no child, nothing extracted)
+#   make build-embedded        bin/otelcol-hybrid-embedded (cgo, no child, nothing extracted;
+#                              zig cc, glibc 2.17 floor, see scripts/build-embedded.sh)
+#   make ffi-release           the Rust objects GoReleaser's embedded builds link, for
+#                              EMBEDDED_PLATFORMS (all: linux/amd64 linux/arm64; an arch
+#                              without its Rust std is skipped with the reason, STRICT=1 fails)
+#   make check-glibc-embedded  the embedded binary needs no glibc symbol above 2.17
 #   make generate-ffi-header   rust/otelcol-ffi/include/otelcol_ffi.h from the crate (cbindgen)
 #   make check-ffi-header      fails when the committed header is stale
 #   make test-embedded         FFI bridge tests (-race), the e2e suite against the embedded binary,
@@ -15,9 +20,8 @@ FFI_OBJ := build/ffi/otelcol_ffi.o
 # The object's hash in -X makes Go relink when the object changes: its build
 # cache does not hash files named in cgo LDFLAGS.
 FFI_OBJ_LDFLAG = -X=github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi.LinkedObject=$$(sha256sum $(FFI_OBJ) | cut -c1-64)
-EMBEDDED_GO_FLAGS = -trimpath -tags=otelcol_embedded -ldflags="-s -w $(FFI_OBJ_LDFLAG)"
 
-.PHONY: ffi build-embedded generate-ffi-header check-ffi-header test-embedded test-embedded-go lint-embedded \
+.PHONY: ffi build-embedded ffi-release check-glibc-embedded generate-ffi-header check-ffi-header test-embedded test-embedded-go lint-embedded \
 	test-embedded-e2e test-ffi-miri
 
 $(CBINDGEN): $(call TOOLS_STAMP,cbindgen,$(CBINDGEN_VERSION))
@@ -25,13 +29,32 @@ $(call TOOLS_STAMP,cbindgen,$(CBINDGEN_VERSION)): | $(TOOLS_DIR)/stamps
 	nice cargo install --quiet --locked cbindgen --version $(CBINDGEN_VERSION) --root $(TOOLS_DIR)
 	@touch $@ $(CBINDGEN)
 
-ffi:
-	cd rust && nice cargo build --release --locked -p otelcol-ffi --lib
-	scripts/ffi-object.sh rust/target/release $(FFI_OBJ)
+# Linux only: cgo binds the binary to a libc, and the floor is glibc's.
+EMBEDDED_ALL := linux/amd64 linux/arm64
+# "all" or platforms as make release-snapshot passes them (HYBRID_PLATFORMS);
+# those without an embedded flavour (darwin, windows) are left out.
+EMBEDDED_PLATFORMS ?= all
+EMBEDDED_SELECTED = $(if $(filter all,$(EMBEDDED_PLATFORMS)),$(EMBEDDED_ALL),$(filter $(EMBEDDED_ALL),$(EMBEDDED_PLATFORMS)))
+HOST_GOARCH := $(shell go env GOARCH)
+EMBEDDED_BUILD = ZIG=$(ZIG) CARGO_ZIGBUILD=$(CARGO_ZIGBUILD) STRICT=$(STRICT) scripts/build-embedded.sh
+# .goreleaser.yaml's embedded builds link with $HYBRID_ZIG cc.
+export HYBRID_ZIG ?= $(ZIG)
 
-build-embedded: ffi
-	@mkdir -p bin
-	CGO_ENABLED=1 nice go build $(EMBEDDED_GO_FLAGS) -o bin/otelcol-hybrid-embedded ./cmd/otelcol-hybrid
+# The static library is cross-built like the subprocess blob (cargo-zigbuild,
+# glibc 2.17, rust/target, same flags), so the two share compiled dependencies.
+ffi: $(ZIG) $(CARGO_ZIGBUILD)
+	$(EMBEDDED_BUILD) linux/$(HOST_GOARCH) -
+
+build-embedded: $(ZIG) $(CARGO_ZIGBUILD)
+	$(EMBEDDED_BUILD) linux/$(HOST_GOARCH) bin/otelcol-hybrid-embedded
+
+# The release's Rust objects (GoReleaser's before hook): one per platform,
+# each built once; GoReleaser's Go builds link them.
+ffi-release: $(ZIG) $(CARGO_ZIGBUILD)
+	for p in $(EMBEDDED_SELECTED); do $(EMBEDDED_BUILD) $$p - || exit 1; done
+
+check-glibc-embedded: build-embedded
+	scripts/check-glibc.sh bin/otelcol-hybrid-embedded 2.17
 
 build: build-embedded
 
@@ -42,7 +65,7 @@ check-ffi-header: $(CBINDGEN)
 	@tmp=$$(mktemp) && cd rust/otelcol-ffi && $(CBINDGEN) --quiet --config cbindgen.toml --crate otelcol-ffi --output $$tmp . && \
 	  cmp -s $$tmp include/otelcol_ffi.h || { echo "check-ffi-header: $(FFI_HEADER) is stale; run make generate-ffi-header" >&2; rm -f $$tmp; exit 1; }; rm -f $$tmp
 
-test-embedded: check-ffi-header lint-embedded test-embedded-go test-embedded-e2e test-ffi-miri
+test-embedded: check-ffi-header lint-embedded check-glibc-embedded test-embedded-go test-embedded-e2e test-ffi-miri
 
 # make lint sees only the default build; the cgo files carry the otelcol_embedded tag.
 lint-embedded: $(GOLANGCI_LINT)

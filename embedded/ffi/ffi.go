@@ -8,7 +8,10 @@ package ffi
 // ld -r --whole-archive). The Rust components register themselves in
 // linkme sections that nothing references by symbol, so linking the .a
 // itself would drop them, and cgo does not allow --whole-archive here.
-#cgo LDFLAGS: ${SRCDIR}/../../build/ffi/otelcol_ffi.o -ldl -lm -lpthread
+// scripts/build-embedded.sh writes one per architecture.
+#cgo amd64 LDFLAGS: ${SRCDIR}/../../build/ffi/otelcol_ffi.o
+#cgo arm64 LDFLAGS: ${SRCDIR}/../../build/ffi/linux_arm64/otelcol_ffi.o
+#cgo LDFLAGS: -ldl -lm -lpthread
 #include <stdlib.h>
 #include "otelcol_ffi.h"
 
