@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/template"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
@@ -43,14 +44,34 @@ func compare(path string, want []byte) error {
 type row struct {
 	platforms.Platform
 	ID string
+	// The embedded flavour only: the zig cc target (glibc floor included)
+	// and the Rust object the before hook builds (scripts/build-embedded.sh).
+	ZigCC, Object string
 }
 
-func rows() []row {
-	var out []row
+type data struct {
+	Subprocess, Embedded []row
+}
+
+// rows are the subprocess builds (every platform) and the embedded ones:
+// the glibc Linux platforms, as cgo ties the binary to the platform's libc
+// and zig cc links it against the table's glibc floor.
+func rows() data {
+	var d data
 	for _, p := range platforms.All() {
-		out = append(out, row{Platform: p, ID: "otelcol-hybrid_" + p.Key()})
+		d.Subprocess = append(d.Subprocess, row{Platform: p, ID: "otelcol-hybrid_" + p.Key()})
+		if p.GOOS != "linux" || p.GlibcFloor == "" {
+			continue
+		}
+		arch, _, _ := strings.Cut(p.RustTarget, "-")
+		obj := "build/ffi/otelcol_ffi.o"
+		if p.GOARCH != "amd64" {
+			obj = "build/ffi/" + p.Key() + "/otelcol_ffi.o"
+		}
+		d.Embedded = append(d.Embedded, row{Platform: p, ID: "otelcol-hybrid-embedded_" + p.Key(),
+			ZigCC: arch + "-linux-gnu." + p.GlibcFloor, Object: obj})
 	}
-	return out
+	return d
 }
 
 func render(w interface{ Write([]byte) (int, error) }) error {

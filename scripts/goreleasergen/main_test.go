@@ -51,6 +51,11 @@ func TestConfigMatchesTable(t *testing.T) {
 			Tags   []string
 			Skip   string
 		}
+		Archives []struct {
+			ID           string
+			IDs          []string `yaml:"ids"`
+			NameTemplate string   `yaml:"name_template"`
+		}
 		NFPMs []struct {
 			IDs     []string `yaml:"ids"`
 			Formats []string
@@ -62,11 +67,20 @@ func TestConfigMatchesTable(t *testing.T) {
 	if cfg.Version != 2 || len(cfg.Before.Hooks) == 0 || !strings.Contains(cfg.Before.Hooks[0], "make blobs") || !strings.Contains(cfg.Before.Hooks[0], "STRICT=1") {
 		t.Errorf("want version 2 and a strict global `make blobs` hook, got %+v", cfg.Before)
 	}
-	all := platforms.All()
-	if len(cfg.Builds) != len(all) {
-		t.Fatalf("%d builds for %d platforms", len(cfg.Builds), len(all))
+	if len(cfg.Before.Hooks) < 2 || !strings.Contains(cfg.Before.Hooks[1], "make ffi-release") || !strings.Contains(cfg.Before.Hooks[1], "STRICT=1") {
+		t.Errorf("want a strict `make ffi-release` hook after the blobs, got %+v", cfg.Before)
 	}
-	var linuxIDs []string
+	all := platforms.All()
+	var glibc []platforms.Platform
+	for _, p := range all {
+		if p.GOOS == "linux" && p.GlibcFloor != "" {
+			glibc = append(glibc, p)
+		}
+	}
+	if len(cfg.Builds) != len(all)+len(glibc) {
+		t.Fatalf("%d builds for %d platforms and %d embedded ones", len(cfg.Builds), len(all), len(glibc))
+	}
+	var linuxIDs, embeddedIDs []string
 	for i, p := range all {
 		b := cfg.Builds[i]
 		if len(b.GOOS) != 1 || b.GOOS[0] != p.GOOS || len(b.GOARCH) != 1 || b.GOARCH[0] != p.GOARCH {
@@ -79,9 +93,41 @@ func TestConfigMatchesTable(t *testing.T) {
 			linuxIDs = append(linuxIDs, b.ID)
 		}
 	}
-	if len(cfg.NFPMs) != 1 || strings.Join(cfg.NFPMs[0].IDs, " ") != strings.Join(linuxIDs, " ") ||
-		strings.Join(cfg.NFPMs[0].Formats, " ") != "deb rpm" {
-		t.Errorf("nfpms %+v, want deb+rpm of %v", cfg.NFPMs, linuxIDs)
+	// The embedded builds: cgo, linked by zig cc at the table's glibc floor.
+	for i, p := range glibc {
+		b := cfg.Builds[len(all)+i]
+		arch, _, _ := strings.Cut(p.RustTarget, "-")
+		cc := "cc -target " + arch + "-linux-gnu." + p.GlibcFloor
+		if b.GOOS[0] != p.GOOS || b.GOARCH[0] != p.GOARCH || !contains(b.Env, "CGO_ENABLED=1") ||
+			!strings.HasSuffix(b.Env[1], cc) || !contains(b.Env, "CGO_LDFLAGS=-g -O2 -lunwind") || !contains(b.Tags, "otelcol_embedded") ||
+			!strings.Contains(b.Skip, `"`+p.String()+`"`) {
+			t.Errorf("embedded build %s for %s: env %v tags %v skip %q", b.ID, p, b.Env, b.Tags, b.Skip)
+		}
+		embeddedIDs = append(embeddedIDs, b.ID)
+	}
+	if len(cfg.NFPMs) != 2 || strings.Join(cfg.NFPMs[0].IDs, " ") != strings.Join(linuxIDs, " ") ||
+		strings.Join(cfg.NFPMs[0].Formats, " ") != "deb rpm" || strings.Join(cfg.NFPMs[1].IDs, " ") != strings.Join(embeddedIDs, " ") {
+		t.Errorf("nfpms %+v, want deb+rpm of %v, then of %v", cfg.NFPMs, linuxIDs, embeddedIDs)
+	}
+	if len(cfg.Archives) != 2 || strings.Join(cfg.Archives[1].IDs, " ") != strings.Join(embeddedIDs, " ") ||
+		!strings.Contains(cfg.Archives[1].NameTemplate, "-embedded_") {
+		t.Errorf("archives %+v, want the default one and one of %v", cfg.Archives, embeddedIDs)
+	}
+}
+
+// make ffi-release builds the Rust objects of exactly the embedded builds.
+func TestMakeBuildsTheEmbeddedPlatforms(t *testing.T) {
+	mk, err := os.ReadFile("../../mk/embedded.mk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range rows().Embedded {
+		want = append(want, r.String())
+	}
+	line := "EMBEDDED_ALL := " + strings.Join(want, " ") + "\n"
+	if !strings.Contains(string(mk), line) {
+		t.Errorf("mk/embedded.mk lacks %q (the embedded builds of .goreleaser.yaml)", line)
 	}
 }
 
