@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -77,51 +76,16 @@ func withReadyProbe(config string) (string, error) {
 }
 
 // listeners returns the ip:port of every listening TCP socket on ip that one
-// of pids holds, from /proc/<pid>/net/tcp and the processes' fds.
+// of pids holds.
 func listeners(pids []int, ip string) []string {
-	want := net.ParseIP(ip).To4()
 	var out []string
 	for _, pid := range pids {
-		held := map[string]bool{}
-		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-		for _, fd := range fds {
-			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && strings.HasPrefix(l, "socket:[") {
-				held[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		addrs, _ := testkit.Listening(pid)
+		for _, a := range addrs {
+			if host, _, _ := net.SplitHostPort(a); host == ip {
+				out = append(out, a)
 			}
 		}
-		for _, s := range listeningSockets(fmt.Sprintf("/proc/%d/net/tcp", pid)) {
-			if held[s.inode] && s.ip.Equal(want) {
-				out = append(out, net.JoinHostPort(ip, strconv.Itoa(s.port)))
-			}
-		}
-	}
-	return out
-}
-
-// tcpListener is one LISTEN row of /proc/net/tcp.
-type tcpListener struct {
-	ip    net.IP
-	port  int
-	inode string
-}
-
-// listeningSockets parses the LISTEN rows of an IPv4 /proc net/tcp table.
-func listeningSockets(table string) []tcpListener {
-	b, _ := os.ReadFile(table)
-	var out []tcpListener
-	for _, l := range strings.Split(string(b), "\n")[1:] {
-		fs := strings.Fields(l)
-		if len(fs) < 10 || fs[3] != "0A" { // 0A = LISTEN
-			continue
-		}
-		ipHex, portHex, _ := strings.Cut(fs[1], ":")
-		raw, err := hex.DecodeString(ipHex)
-		port, perr := strconv.ParseInt(portHex, 16, 32)
-		if err != nil || perr != nil || len(raw) != 4 {
-			continue
-		}
-		// The kernel writes the address as a little-endian 32-bit word.
-		out = append(out, tcpListener{ip: net.IPv4(raw[3], raw[2], raw[1], raw[0]), port: int(port), inode: fs[9]})
 	}
 	return out
 }

@@ -1,14 +1,16 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // partitionCmd runs `otelcol-hybrid partition` on config and returns its
@@ -144,36 +146,19 @@ func TestReceiverPlacementOff(t *testing.T) {
 }
 
 // listenerPID finds the process holding the listening TCP socket on addr
-// (ip:port), from /proc/net/tcp and the processes' fds.
+// (ip:port).
 func listenerPID(t *testing.T, addr string) int {
 	t.Helper()
-	host, portStr, _ := strings.Cut(addr, ":")
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inode string
-	for _, l := range listeningSockets("/proc/net/tcp") {
-		if l.port == port && l.ip.Equal(net.ParseIP(host)) {
-			inode = l.inode
-		}
-	}
-	if inode == "" {
-		t.Fatalf("nobody listens on %s", addr)
-	}
 	procs, _ := os.ReadDir("/proc")
 	for _, e := range procs {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		fds, _ := os.ReadDir(filepath.Join("/proc", e.Name(), "fd"))
-		for _, fd := range fds {
-			if l, _ := os.Readlink(filepath.Join("/proc", e.Name(), "fd", fd.Name())); l == "socket:["+inode+"]" {
-				return pid
-			}
+		if addrs, _ := testkit.Listening(pid); slices.Contains(addrs, addr) {
+			return pid
 		}
 	}
-	t.Fatalf("no process holds the listener of %s (inode %s)", addr, inode)
+	t.Fatalf("no process holds the listener of %s", addr)
 	return 0
 }
