@@ -2,10 +2,10 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
-	"time"
+	"strings"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -103,23 +103,19 @@ func split(user map[string]any, cat *partition.Catalog, build component.BuildInf
 	if err := requirePipelines(user); err != nil {
 		return nil, nil, err
 	}
-	transport, err := userTransport(user, runtime.GOOS, runtime.GOARCH)
+	sub, err := userSubprocess(user)
+	if err != nil {
+		return nil, nil, err
+	}
+	transport, err := resolveTransport(sub.Transport, runtime.GOOS, runtime.GOARCH)
 	if err != nil {
 		return nil, nil, err
 	}
 	opts := PartitionOptions(transport)
 	opts.InProcess = m == mode.ModeEmbedded
-	if opts.BridgeTimeout, err = userBridgeTimeout(user); err != nil {
+	if err := partitionSettings(sub, &opts); err != nil {
 		return nil, nil, err
 	}
-	if opts.RustMemoryLimitMiB, err = userMemoryLimit(user); err != nil {
-		return nil, nil, err
-	}
-	placement, err := userReceiverPlacement(user)
-	if err != nil {
-		return nil, nil, err
-	}
-	opts.KeepReceiversInGo = !placement
 	res, err := partition.Partition(user, cat, opts)
 	if err != nil {
 		return nil, nil, err
@@ -158,113 +154,86 @@ func requirePipelines(user map[string]any) error {
 	return nil
 }
 
+// userSubprocess is the operator's extensions.rust_subprocess, decoded over
+// the extension's defaults as the collector decodes it when it builds the
+// extension: the converter needs some of its settings before that. A setting
+// of the wrong type fails here, in one line naming the setting.
+func userSubprocess(user map[string]any) (*subprocessext.Config, error) {
+	cfg := subprocessext.NewFactory().CreateDefaultConfig().(*subprocessext.Config)
+	key := "extensions::" + subprocessext.Type.String()
+	conf := confmap.NewFromStringMap(user)
+	if !conf.IsSet(key) {
+		return cfg, nil
+	}
+	sub, err := conf.Sub(key)
+	if err == nil {
+		err = sub.Unmarshal(cfg)
+	}
+	if err != nil {
+		return nil, fieldErrors(key, err)
+	}
+	return cfg, nil
+}
+
+// fieldErrors turns confmap's decoding error (a preamble, then one
+// "'field' problem" line per setting) into one line per setting, each
+// naming its full path under key, as the collector names config errors.
+func fieldErrors(key string, err error) error {
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
+		if l == "" || strings.HasPrefix(l, "decoding failed due to") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(l, "'"); ok {
+			if field, problem, ok := strings.Cut(rest, "' "); ok {
+				l = key + "::" + strings.ReplaceAll(field, ".", "::") + ": " + problem
+			}
+		}
+		parts = append(parts, l)
+	}
+	if len(parts) == 0 {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
 // userMode is how this binary runs the user's Rust components: the
-// operator's extensions.rust_subprocess.mode (auto when unset) resolved
+// operator's extensions.rust_subprocess.mode (auto by default) resolved
 // against what this binary links.
 func userMode(user map[string]any) (mode.Mode, error) {
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	req, ok := ext["mode"].(string)
-	if v, set := ext["mode"]; set && v != nil && !ok {
-		return "", fmt.Errorf("extensions::%s::mode: %v is not one of auto, embedded, subprocess", subprocessext.Type, v)
+	sub, err := userSubprocess(user)
+	if err != nil {
+		return "", err
 	}
-	m, err := mode.Select(req, mode.CgoEnabled)
+	m, err := mode.Select(sub.Mode, mode.CgoEnabled)
 	if err != nil {
 		return "", fmt.Errorf("extensions::%s::mode: %w", subprocessext.Type, err)
 	}
 	return m, nil
 }
 
-// userRustLogs is the operator's extensions.rust_subprocess.logs (nil when
-// unset), which the embedded half applies as the child does.
+// userRustLogs is the operator's extensions.rust_subprocess.logs as written
+// (nil when unset), which the embedded half decodes as the child's
+// extension does.
 func userRustLogs(user map[string]any) any {
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	return ext["logs"]
+	return confmap.NewFromStringMap(user).Get("extensions::" + subprocessext.Type.String() + "::logs")
 }
 
-// userBridgeTimeout is the operator's extensions.rust_subprocess.bridge_timeout
-// (0 when unset: the partitioner's default).
-func userBridgeTimeout(user map[string]any) (time.Duration, error) {
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	v, ok := ext["bridge_timeout"]
-	if !ok || v == nil {
-		return 0, nil
+// partitionSettings are the partitioner options the operator sets in
+// extensions.rust_subprocess: bridge_timeout (0: the partitioner's default),
+// memory_limit_mib (0: the Rust half's default) and receiver_placement.
+func partitionSettings(sub *subprocessext.Config, opts *partition.Options) error {
+	if sub.BridgeTimeout < 0 {
+		return fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, sub.BridgeTimeout)
 	}
-	var d time.Duration
-	switch v := v.(type) {
-	case string:
-		var err error
-		if d, err = time.ParseDuration(v); err != nil {
-			return 0, fmt.Errorf("extensions::%s::bridge_timeout: %w", subprocessext.Type, err)
-		}
-	case time.Duration:
-		d = v
-	case int:
-		d = time.Duration(v)
-	case int64:
-		d = time.Duration(v)
-	default:
-		return 0, fmt.Errorf("extensions::%s::bridge_timeout: %v is not a duration", subprocessext.Type, v)
+	if sub.MemoryLimitMiB < 0 {
+		return fmt.Errorf("extensions::%s::memory_limit_mib: %d is not a positive whole number of MiB", subprocessext.Type, sub.MemoryLimitMiB)
 	}
-	if d < 0 {
-		return 0, fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, d)
-	}
-	return d, nil
-}
-
-// userMemoryLimit is the operator's extensions.rust_subprocess.memory_limit_mib
-// (0 when unset: the Rust half's default applies).
-func userMemoryLimit(user map[string]any) (int, error) {
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	v, ok := ext["memory_limit_mib"]
-	if !ok || v == nil {
-		return 0, nil
-	}
-	var n int
-	switch v := v.(type) {
-	case int:
-		n = v
-	case int64:
-		n = int(v)
-	case uint64:
-		n = int(v)
-	case float64:
-		n = int(v)
-		if float64(n) != v {
-			n = -1
-		}
-	default:
-		n = -1
-	}
-	if n < 1 {
-		return 0, fmt.Errorf("extensions::%s::memory_limit_mib: %v is not a positive whole number of MiB", subprocessext.Type, v)
-	}
-	return n, nil
-}
-
-// userReceiverPlacement is the operator's
-// extensions.rust_subprocess.receiver_placement: true (the default) lets the
-// partitioner run a Go receiver that feeds only Rust in the Rust half.
-func userReceiverPlacement(user map[string]any) (bool, error) {
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	switch v := ext["receiver_placement"].(type) {
-	case nil:
-		return true, nil
-	case bool:
-		return v, nil
-	case string: // what an unresolved ${env:…} leaves in a few config sources
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return false, fmt.Errorf("extensions::%s::receiver_placement: %q is not true or false", subprocessext.Type, v)
-		}
-		return b, nil
-	default:
-		return false, fmt.Errorf("extensions::%s::receiver_placement: %v is not true or false", subprocessext.Type, v)
-	}
+	opts.BridgeTimeout = sub.BridgeTimeout
+	opts.RustMemoryLimitMiB = sub.MemoryLimitMiB
+	opts.KeepReceiversInGo = !sub.ReceiverPlacement
+	return nil
 }
 
 // PartitionOptions are the partitioner options for this process: sockets in
@@ -284,19 +253,23 @@ func PartitionOptions(transport string) partition.Options {
 // (unix | tcp), or the platform table's default: tcp on Windows, unix
 // elsewhere. Unix sockets are refused where the child cannot listen on them.
 func userTransport(user map[string]any, goos, goarch string) (string, error) {
+	sub, err := userSubprocess(user)
+	if err != nil {
+		return "", err
+	}
+	return resolveTransport(sub.Transport, goos, goarch)
+}
+
+func resolveTransport(v, goos, goarch string) (string, error) {
 	def := platforms.TransportUnix
 	if p, ok := platforms.Lookup(goos, goarch); ok && p.Transport != "" {
 		def = p.Transport
 	} else if goos == "windows" {
 		def = platforms.TransportTCP
 	}
-	exts, _ := user["extensions"].(map[string]any)
-	ext, _ := exts[subprocessext.Type.String()].(map[string]any)
-	v, set := ext["transport"]
-	if !set || v == nil || v == "" {
-		return def, nil
-	}
 	switch v {
+	case "":
+		return def, nil
 	case platforms.TransportTCP:
 		return platforms.TransportTCP, nil
 	case platforms.TransportUnix:

@@ -28,7 +28,7 @@ func TestUserTransport(t *testing.T) {
 		{user: with(nil), goos: "linux", want: "unix"},
 		{user: with("unix"), goos: "windows", errContains: "not available to otelcol-rust on windows"},
 		{user: with("udp"), goos: "linux", errContains: "udp is not one of unix, tcp"},
-		{user: with(4317), goos: "linux", errContains: "is not one of unix, tcp"},
+		{user: with(4317), goos: "linux", errContains: "expected type 'string'"},
 	} {
 		got, err := userTransport(tc.user, tc.goos, "amd64")
 		if tc.errContains != "" {
