@@ -32,7 +32,6 @@ import (
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensionmiddleware"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -48,16 +47,6 @@ const (
 	AuthorityHeader = "x-otelcol-hybrid-authority"
 	UserAgentHeader = "x-otelcol-hybrid-user-agent"
 )
-
-// NewFactory returns the bridge_context extension factory.
-func NewFactory() extension.Factory {
-	return extension.NewFactory(Type,
-		func() component.Config { return &struct{}{} },
-		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
-			return newMiddleware(Secret), nil
-		},
-		component.StabilityLevelAlpha)
-}
 
 // ErrShuttingDown is the cause of ShuttingDown's cancellation.
 var ErrShuttingDown = errors.New("the collector is shutting down")

@@ -29,32 +29,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/processor"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 )
-
-// Type is the processor's type name; the partitioner appends it to the Go
-// pipelines that end in a bridge exporter.
-var Type = component.MustNewType("bridge_cancel")
-
-// NewFactory returns the bridge_cancel processor factory.
-func NewFactory() processor.Factory {
-	return processor.NewFactory(Type,
-		func() component.Config { return &struct{}{} },
-		processor.WithTraces(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Traces) (processor.Traces, error) {
-			return &traces{next: next}, nil
-		}, component.StabilityLevelAlpha),
-		processor.WithMetrics(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Metrics) (processor.Metrics, error) {
-			return &metrics{next: next}, nil
-		}, component.StabilityLevelAlpha),
-		processor.WithLogs(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Logs) (processor.Logs, error) {
-			return &logs{next: next}, nil
-		}, component.StabilityLevelAlpha),
-	)
-}
 
 // canceller is the part every signal shares.
 type canceller struct {
