@@ -100,7 +100,11 @@ impl QueuedExporter {
         if !cfg.enabled {
             return inner;
         }
-        Arc::new(QueuedExporter {
+        Arc::new(Self::new(id, inner, cfg, drain))
+    }
+
+    fn new(id: ComponentId, inner: Arc<dyn Exporter>, cfg: QueueConfig, drain: Duration) -> Self {
+        QueuedExporter {
             id,
             inner,
             cfg,
@@ -114,7 +118,7 @@ impl QueuedExporter {
             workers: Mutex::new(Vec::new()),
             drain,
             budget: admission::budget().clone(),
-        })
+        }
     }
 
     fn size_of(&self, data: &Payload) -> u64 {
@@ -436,21 +440,7 @@ mod tests {
 
     /// A QueuedExporter by value, so a test can swap its budget.
     fn unwrap_queued(cfg: QueueConfig, inner: Arc<Backend>) -> Box<QueuedExporter> {
-        Box::new(QueuedExporter {
-            id: ComponentId::parse("otlp_rust").unwrap(),
-            inner,
-            cfg,
-            shared: Arc::new(Shared {
-                state: Mutex::new(State::default()),
-                ready: Notify::new(),
-                space: Notify::new(),
-                stop: CancellationToken::new(),
-                series: Default::default(),
-            }),
-            workers: Mutex::new(Vec::new()),
-            drain: Duration::from_secs(2),
-            budget: admission::budget().clone(),
-        })
+        Box::new(QueuedExporter::new(ComponentId::parse("otlp_rust").unwrap(), inner, cfg, Duration::from_secs(2)))
     }
 
     fn big_payload() -> Payload {
