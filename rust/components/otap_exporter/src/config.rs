@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use otelcol_core::config::exporter::{parse_forward_metadata, parse_headers};
+pub use crate::zstd_level::ZstdLevel;
 pub use otelcol_core::config::exporter::RetryConfig;
+use otelcol_core::config::exporter::{RequestSettings, default_timeout};
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::duration;
 use otelcol_core::endpoint::Target;
-pub use crate::zstd_level::ZstdLevel;
 use serde::Deserialize;
-use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
 /// gRPC message compression, of the Arrow streams and of the OTLP fallback.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -34,7 +33,6 @@ pub enum PayloadCompression {
     None,
     Zstd,
 }
-
 
 /// `tls`, with configtls's names: the system roots plus `ca_file`, a client
 /// certificate for mutual TLS, and the name checked in the server certificate.
@@ -239,10 +237,6 @@ impl Default for RawArrow {
     }
 }
 
-fn default_timeout() -> Duration {
-    Duration::from_secs(5)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -277,12 +271,9 @@ pub struct ArrowConfig {
 #[derive(Clone, Debug)]
 pub struct OtapConfig {
     pub destination: Destination,
-    pub timeout: Duration,
-    pub headers: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
-    /// Client-metadata keys sent with each batch (`*` = all of them).
-    pub forward_metadata: Vec<AsciiMetadataKey>,
-    pub forward_all_metadata: bool,
-    pub retry: RetryConfig,
+    /// `timeout`, `headers`, `forward_metadata` (sent with each batch) and
+    /// `retry_on_failure`.
+    pub request: RequestSettings,
     pub compression: Compression,
     pub arrow: ArrowConfig,
 }
@@ -290,9 +281,7 @@ pub struct OtapConfig {
 pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> {
     let raw: RawConfig = parse_component_config(value)?;
     let destination = destination(&raw.endpoint, &raw.tls)?;
-    if raw.timeout.is_zero() {
-        return Err(FieldError::new("timeout", "must be greater than zero"));
-    }
+    let request = RequestSettings::resolve(raw.timeout, &raw.headers, &raw.forward_metadata, raw.retry_on_failure)?;
     if raw.arrow.num_streams == 0 {
         return Err(FieldError::new("arrow.num_streams", "must be at least 1"));
     }
@@ -303,16 +292,9 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtapConfig, FieldError> 
         ));
     }
     let zstd = raw.arrow.zstd.resolve()?;
-    let headers = parse_headers(&raw.headers)?;
-    let (forward_metadata, forward_all_metadata) = parse_forward_metadata(&raw.forward_metadata)?;
-    raw.retry_on_failure.validate()?;
     Ok(OtapConfig {
         destination,
-        timeout: raw.timeout,
-        headers,
-        forward_metadata,
-        forward_all_metadata,
-        retry: raw.retry_on_failure,
+        request,
         compression: raw.compression,
         arrow: ArrowConfig {
             num_streams: raw.arrow.num_streams,
@@ -336,12 +318,12 @@ mod tests {
     #[test]
     fn defaults_match_go() {
         let c = p("endpoint: http://h:4317").unwrap();
-        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(c.request.timeout, Duration::from_secs(5));
         assert_eq!(c.compression, Compression::Zstd);
         assert_eq!(c.arrow.max_stream_lifetime, Duration::from_secs(30));
         assert_eq!(c.arrow.payload_compression, PayloadCompression::None);
         assert!(c.arrow.num_streams >= 1);
-        assert_eq!(c.retry, RetryConfig::default());
+        assert_eq!(c.request.retry, RetryConfig::default());
         assert!(!c.arrow.disabled && !c.arrow.disable_downgrade);
     }
 
@@ -385,20 +367,38 @@ mod tests {
         assert_eq!(c.arrow.num_streams, 3);
         assert_eq!(c.arrow.max_stream_lifetime, Duration::from_secs(120));
         assert_eq!(c.arrow.payload_compression, PayloadCompression::Zstd);
-        assert_eq!(c.arrow.zstd, ZstdLevel { level: 5, window_log: None }, "Go's default level");
+        assert_eq!(
+            c.arrow.zstd,
+            ZstdLevel {
+                level: 5,
+                window_log: None
+            },
+            "Go's default level"
+        );
         let z = p("endpoint: unix:///x\narrow: {zstd: {level: 9, window_size_mib: 32, concurrency: 4}}").unwrap();
-        assert_eq!(z.arrow.zstd, ZstdLevel { level: 9, window_log: Some(25) });
+        assert_eq!(
+            z.arrow.zstd,
+            ZstdLevel {
+                level: 9,
+                window_log: Some(25)
+            }
+        );
     }
 
     #[test]
     fn insecure_skip_verify_is_tls_without_the_chain_check() {
-        let Destination::Tls(t) = p("endpoint: https://h:4317\ntls: {insecure_skip_verify: true}").unwrap().destination else {
+        let Destination::Tls(t) = p("endpoint: https://h:4317\ntls: {insecure_skip_verify: true}")
+            .unwrap()
+            .destination
+        else {
             panic!("https:// is TLS")
         };
         assert!(t.skip_verify);
         // Ignored on a plaintext endpoint, as in Go.
         assert!(matches!(
-            p("endpoint: h:1\ntls: {insecure: true, insecure_skip_verify: true}").unwrap().destination,
+            p("endpoint: h:1\ntls: {insecure: true, insecure_skip_verify: true}")
+                .unwrap()
+                .destination,
             Destination::Plain(_)
         ));
     }
@@ -415,8 +415,14 @@ mod tests {
             path("endpoint: unix:///x\narrow: {max_stream_lifetime: 0s}"),
             "arrow.max_stream_lifetime"
         );
-        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {level: 11}}"), "arrow.zstd.level");
-        assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {window_size_mib: 3}}"), "arrow.zstd.window_size_mib");
+        assert_eq!(
+            path("endpoint: unix:///x\narrow: {zstd: {level: 11}}"),
+            "arrow.zstd.level"
+        );
+        assert_eq!(
+            path("endpoint: unix:///x\narrow: {zstd: {window_size_mib: 3}}"),
+            "arrow.zstd.window_size_mib"
+        );
         assert_eq!(path("endpoint: unix:///x\narrow: {zstd: {levl: 3}}"), "arrow.zstd.levl");
         assert_eq!(path("endpoint: unix:///x\ncompression: lz4"), "compression");
         assert_eq!(

@@ -5,21 +5,19 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::zstd_level::Transport;
 use otel_arrow_dfe_pdata::OtapArrowRecords;
 use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{
     ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait,
 };
-use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::MetadataMap;
-use crate::zstd_level::Transport;
 
 use crate::config::{Compression, OtapConfig};
 use crate::encode::otap_records;
 use crate::headers;
 use crate::otlp;
-use otelcol_core::config::exporter::Backoff;
 use crate::stream::{Outcome, Slot, StreamSettings};
 
 pub struct OtapExporter {
@@ -95,39 +93,15 @@ impl OtapExporter {
         }
     }
 
-    /// Client-metadata keys to forward, with their values, in config order.
-    fn forwarded(&self, ctx: &RequestContext) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        if self.cfg.forward_all_metadata {
-            for (k, values) in ctx.metadata.iter() {
-                let Some(key) = otelcol_core::context::bridge_outgoing_key(k) else {
-                    continue;
-                };
-                if self.cfg.headers.iter().any(|(h, _)| h.as_str() == key.as_str()) {
-                    continue; // static headers are operator configuration and win
-                }
-                for v in values {
-                    out.push((key.as_str().to_string(), v.to_string()));
-                }
-            }
-        }
-        for key in &self.cfg.forward_metadata {
-            for v in ctx.metadata.get(key.as_str()) {
-                out.push((key.as_str().to_string(), v.to_string()));
-            }
-        }
-        out
-    }
-
     /// Per-batch metadata as the Arrow protocol carries it.
     fn batch_headers(&self, ctx: &RequestContext, trace: Option<&Trace>) -> Vec<u8> {
         let mut block = Vec::new();
-        let forwarded = self.forwarded(ctx);
+        let forwarded = self.cfg.request.forwarded(&ctx.metadata);
         for (k, v) in &forwarded {
-            headers::append(&mut block, k, v);
+            headers::append(&mut block, k.as_str(), v);
         }
         if let Some(t) = trace
-            && !forwarded.iter().any(|(k, _)| k == "traceparent")
+            && !forwarded.iter().any(|(k, _)| k.as_str() == "traceparent")
         {
             headers::append(&mut block, "traceparent", &t.traceparent);
             if !t.tracestate.is_empty() {
@@ -140,14 +114,11 @@ impl OtapExporter {
     /// gRPC metadata of a plain OTLP request (the fallback).
     fn otlp_metadata(&self, ctx: &RequestContext, trace: Option<&Trace>) -> MetadataMap {
         let mut md = MetadataMap::new();
-        for (k, v) in &self.cfg.headers {
+        for (k, v) in &self.cfg.request.headers {
             md.insert(k.clone(), v.clone());
         }
-        for (k, v) in self.forwarded(ctx) {
-            if let (Ok(k), Ok(v)) = (
-                k.parse::<tonic::metadata::AsciiMetadataKey>(),
-                v.parse::<tonic::metadata::AsciiMetadataValue>(),
-            ) {
+        for (k, v) in self.cfg.request.forwarded(&ctx.metadata) {
+            if let Ok(v) = v.parse::<tonic::metadata::AsciiMetadataValue>() {
                 md.append(k, v);
             }
         }
@@ -217,57 +188,47 @@ impl OtapExporter {
             .get()
             .ok_or_else(|| ProcessingError::retryable(format!("{}: not started", self.id)))?;
         let signal = data.signal();
-        let mut arrow = !self.cfg.arrow.disabled && !self.downgraded[index(signal)].load(Ordering::Relaxed);
+        let arrow = !self.cfg.arrow.disabled && !self.downgraded[index(signal)].load(Ordering::Relaxed);
         let (records, batch_headers) = if arrow {
             let records = otap_records(signal, data.bytes()).map_err(ProcessingError::permanent)?;
             (records, self.batch_headers(ctx, trace))
         } else {
             (None, Vec::new())
         };
-        let started_at = Instant::now();
-        let mut backoff = Backoff::new(&self.cfg.retry);
-        loop {
-            *attempts += 1;
-            let attempt_no = *attempts;
-            let timeout = ctx.remaining().map_or(self.cfg.timeout, |r| r.min(self.cfg.timeout));
-            // Request cancellation/deadline end the export at once, without retry.
-            let outcome = ctx
-                .run(async {
-                    let once = async {
-                        if arrow {
-                            match self.attempt_arrow(started, signal, &records, &batch_headers).await {
-                                Attempt::Done(r) => return r,
-                                Attempt::Fallback => arrow = false,
-                            }
+        // Once this export falls back to OTLP, its later attempts stay there
+        // (an atomic only so that each attempt's future can borrow it and stay Send).
+        let arrow = &AtomicBool::new(arrow);
+        let (records, batch_headers) = (&records, &batch_headers);
+        self.cfg
+            .request
+            .retry(&self.id, ctx, attempts, |timeout| async move {
+                let once = async {
+                    if arrow.load(Ordering::Relaxed) {
+                        match self.attempt_arrow(started, signal, records, batch_headers).await {
+                            Attempt::Done(r) => return r,
+                            Attempt::Fallback => arrow.store(false, Ordering::Relaxed),
                         }
-                        let md = self.otlp_metadata(ctx, trace);
-                        otlp::export(
-                            started.channel.clone(),
-                            signal,
-                            md,
-                            data.bytes().clone(),
-                            self.cfg.compression,
-                            timeout,
-                        )
-                        .await
-                        .map_err(|s| ProcessingError::from_status(&s))
-                    };
-                    Ok(match tokio::time::timeout(timeout, once).await {
-                        Ok(r) => r,
-                        Err(_) => Err(ProcessingError::Retryable {
-                            message: format!("no answer within {timeout:?}"),
-                            code: Some(tonic::Code::DeadlineExceeded),
-                        }),
+                    }
+                    let md = self.otlp_metadata(ctx, trace);
+                    otlp::export(
+                        started.channel.clone(),
+                        signal,
+                        md,
+                        data.bytes().clone(),
+                        self.cfg.compression,
+                        timeout,
+                    )
+                    .await
+                    .map_err(|s| ProcessingError::from_status(&s))
+                };
+                tokio::time::timeout(timeout, once).await.unwrap_or_else(|_| {
+                    Err(ProcessingError::Retryable {
+                        message: format!("no answer within {timeout:?}"),
+                        code: Some(tonic::Code::DeadlineExceeded),
                     })
                 })
-                .await?;
-            let err = match outcome {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            };
-            let delay = backoff.after_failure(&self.id, attempt_no, err, started_at.elapsed(), ctx.remaining())?;
-            ctx.sleep(delay).await?;
-        }
+            })
+            .await
     }
 
     /// Counts the outcome; a failure's log line carries the running totals.
@@ -307,7 +268,7 @@ impl Exporter for OtapExporter {
         let zstd = (self.cfg.compression == Compression::Zstd).then_some(self.cfg.arrow.zstd);
         let channel = Transport::new(self.cfg.destination.connect_lazy()?, zstd);
         let mut metadata = MetadataMap::new();
-        for (k, v) in &self.cfg.headers {
+        for (k, v) in &self.cfg.request.headers {
             metadata.insert(k.clone(), v.clone());
         }
         let slots = [Signal::Traces, Signal::Metrics, Signal::Logs].map(|signal| {

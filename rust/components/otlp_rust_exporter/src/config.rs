@@ -1,12 +1,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use otelcol_core::config::exporter::{QueueConfig, parse_forward_metadata, parse_headers};
 pub use otelcol_core::config::exporter::RetryConfig;
+use otelcol_core::config::exporter::{QueueConfig, RequestSettings, default_timeout};
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::duration;
 use serde::Deserialize;
-use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -22,11 +21,6 @@ pub enum Compression {
 struct TlsConfig {
     #[serde(default)]
     insecure: bool,
-}
-
-
-fn default_timeout() -> Duration {
-    Duration::from_secs(5)
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,13 +51,8 @@ pub use otelcol_core::endpoint::Target;
 #[derive(Clone, Debug)]
 pub struct OtlpRustConfig {
     pub target: Target,
-    pub timeout: Duration,
-    pub headers: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
-    pub forward_metadata: Vec<AsciiMetadataKey>,
-    /// `forward_metadata: ["*"]`: forward every client-metadata key (what the
-    /// partitioner sets on Rust → Go bridges).
-    pub forward_all_metadata: bool,
-    pub retry: RetryConfig,
+    /// `timeout`, `headers`, `forward_metadata` and `retry_on_failure`.
+    pub request: RequestSettings,
     pub compression: Compression,
     pub queue: QueueConfig,
     /// Set by the partitioner on the Rust end of every Rust → Go bridge: each
@@ -86,20 +75,11 @@ fn target(endpoint: &str, insecure: bool) -> Result<Target, FieldError> {
 pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpRustConfig, FieldError> {
     let raw: RawConfig = parse_component_config(value)?;
     let target = target(&raw.endpoint, raw.tls.insecure)?;
-    if raw.timeout.is_zero() {
-        return Err(FieldError::new("timeout", "must be greater than zero"));
-    }
-    let headers = parse_headers(&raw.headers)?;
-    let (forward_metadata, forward_all_metadata) = parse_forward_metadata(&raw.forward_metadata)?;
-    raw.retry_on_failure.validate()?;
+    let request = RequestSettings::resolve(raw.timeout, &raw.headers, &raw.forward_metadata, raw.retry_on_failure)?;
     raw.sending_queue.validate()?;
     Ok(OtlpRustConfig {
         target,
-        timeout: raw.timeout,
-        headers,
-        forward_metadata,
-        forward_all_metadata,
-        retry: raw.retry_on_failure,
+        request,
         compression: raw.compression,
         queue: raw.sending_queue,
         bridge_secret: raw.bridge_secret,
@@ -136,8 +116,8 @@ mod tests {
     #[test]
     fn defaults_match_go() {
         let c = p("endpoint: unix:///x").unwrap();
-        assert_eq!(c.timeout, Duration::from_secs(5));
-        assert_eq!(c.retry, RetryConfig::default());
+        assert_eq!(c.request.timeout, Duration::from_secs(5));
+        assert_eq!(c.request.retry, RetryConfig::default());
         assert_eq!(c.compression, Compression::Gzip);
     }
 
@@ -167,9 +147,9 @@ mod tests {
     #[test]
     fn star_forwards_every_key() {
         let c = p("endpoint: unix:///x\nforward_metadata: ['*', 'X-Tenant']").unwrap();
-        assert!(c.forward_all_metadata);
-        assert_eq!(c.forward_metadata.len(), 1);
-        assert_eq!(c.forward_metadata[0].as_str(), "x-tenant");
-        assert!(!p("endpoint: unix:///x").unwrap().forward_all_metadata);
+        assert!(c.request.forward_all_metadata);
+        assert_eq!(c.request.forward_metadata.len(), 1);
+        assert_eq!(c.request.forward_metadata[0].as_str(), "x-tenant");
+        assert!(!p("endpoint: unix:///x").unwrap().request.forward_all_metadata);
     }
 }

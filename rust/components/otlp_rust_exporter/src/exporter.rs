@@ -13,7 +13,6 @@ use otelcol_core::spans::{self, ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{
     ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal, TraceContext, async_trait,
 };
-use tokio::time::Instant;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 use tonic::transport::Channel;
@@ -21,7 +20,6 @@ use tonic::{Request, Status};
 
 use crate::codec::PreEncoded;
 use crate::config::{Compression, OtlpRustConfig};
-use otelcol_core::config::exporter::Backoff;
 
 const MAX_RESPONSE_SIZE: usize = 64 << 20;
 
@@ -52,29 +50,12 @@ impl OtlpRustExporter {
 
     fn metadata(&self, ctx: &RequestContext, trace: Option<&TraceHeaders>) -> MetadataMap {
         let mut md = MetadataMap::new();
-        for (k, v) in &self.cfg.headers {
+        for (k, v) in &self.cfg.request.headers {
             md.insert(k.clone(), v.clone());
         }
-        if self.cfg.forward_all_metadata {
-            for (k, values) in ctx.metadata.iter() {
-                let Some(key) = otelcol_core::context::bridge_outgoing_key(k) else {
-                    continue;
-                };
-                if md.contains_key(key.as_str()) {
-                    continue; // static headers are operator configuration and win
-                }
-                for v in values {
-                    if let Ok(v) = v.parse() {
-                        md.append(key.clone(), v);
-                    }
-                }
-            }
-        }
-        for key in &self.cfg.forward_metadata {
-            for v in ctx.metadata.get(key.as_str()) {
-                if let Ok(v) = v.parse() {
-                    md.append(key.clone(), v);
-                }
+        for (k, v) in self.cfg.request.forwarded(&ctx.metadata) {
+            if let Ok(v) = v.parse() {
+                md.append(k, v);
             }
         }
         if let Some(t) = trace
@@ -214,7 +195,10 @@ impl Exporter for OtlpRustExporter {
     async fn start(&self) -> Result<(), String> {
         if self.cfg.bridge_secret {
             let secret = otelcol_core::auth::required_parent_secret(&self.id.to_string())?;
-            let value = secret.as_str().parse().map_err(|e| format!("{}: bridge secret: {e}", self.id))?;
+            let value = secret
+                .as_str()
+                .parse()
+                .map_err(|e| format!("{}: bridge secret: {e}", self.id))?;
             let _ = self.secret.set(value);
         }
         let ch = self.cfg.target.connect_lazy()?;
@@ -254,32 +238,15 @@ impl OtlpRustExporter {
             .channel
             .get()
             .ok_or_else(|| ProcessingError::retryable(format!("{}: not started", self.id)))?;
-        let body = Encoded::new(data);
-        let started = Instant::now();
-        let mut backoff = Backoff::new(&self.cfg.retry);
-        loop {
-            *attempts += 1;
-            let attempt_no = *attempts;
-            let timeout = ctx.remaining().map_or(self.cfg.timeout, |r| r.min(self.cfg.timeout));
-            // Request cancellation/deadline end the export at once, without retry.
-            let outcome = ctx
-                .run(async {
-                    let sent =
-                        tokio::time::timeout(timeout, self.attempt(ch.clone(), ctx, trace, &body, timeout)).await;
-                    Ok(match sent {
-                        Ok(r) => r,
-                        Err(_) => Err(Status::deadline_exceeded(format!("no answer within {timeout:?}"))),
-                    })
-                })
-                .await?;
-            let status = match outcome {
-                Ok(()) => return Ok(()),
-                Err(s) => s,
-            };
-            let err = ProcessingError::from_status(&status);
-            let delay = backoff.after_failure(&self.id, attempt_no, err, started.elapsed(), ctx.remaining())?;
-            ctx.sleep(delay).await?;
-        }
+        let body = &Encoded::new(data);
+        self.cfg
+            .request
+            .retry(&self.id, ctx, attempts, |timeout| async move {
+                let sent = tokio::time::timeout(timeout, self.attempt(ch.clone(), ctx, trace, body, timeout)).await;
+                sent.unwrap_or_else(|_| Err(Status::deadline_exceeded(format!("no answer within {timeout:?}"))))
+                    .map_err(|status| ProcessingError::from_status(&status))
+            })
+            .await
     }
 }
 

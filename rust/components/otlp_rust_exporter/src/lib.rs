@@ -22,7 +22,7 @@ otelcol_core::register!(exporter OTLP_RUST = "otlp_rust", [Traces, Metrics, Logs
 
 fn create(id: &ComponentId, value: serde_yaml::Value) -> Result<Arc<dyn Exporter>, FieldError> {
     let cfg = config::parse(value)?;
-    let (queue, drain) = (cfg.queue.clone(), cfg.timeout);
+    let (queue, drain) = (cfg.queue.clone(), cfg.request.timeout);
     let exporter = Arc::new(OtlpRustExporter::new(id.clone(), cfg));
     // Shutdown waits up to one export timeout for the queue to drain.
     Ok(QueuedExporter::wrap(id.clone(), exporter, queue, drain))

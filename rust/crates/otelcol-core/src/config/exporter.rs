@@ -209,8 +209,112 @@ impl Backoff {
     }
 }
 
+/// The per-request settings the gRPC exporters share, resolved and checked:
+/// `timeout`, static `headers`, `forward_metadata` and `retry_on_failure`.
+/// Each exporter still lists these keys in its own raw config, because serde
+/// cannot flatten into a struct that refuses unknown fields.
+#[derive(Clone, Debug)]
+pub struct RequestSettings {
+    /// One attempt's limit (Go's `timeout`, default [`DEFAULT_TIMEOUT`]).
+    pub timeout: Duration,
+    pub headers: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
+    pub forward_metadata: Vec<AsciiMetadataKey>,
+    /// `forward_metadata: ["*"]`: forward every client-metadata key (what the
+    /// partitioner sets on Rust → Go bridges).
+    pub forward_all_metadata: bool,
+    pub retry: RetryConfig,
+}
+
+/// The Go exporters' default `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// For `#[serde(default = "…")]` on a raw config's `timeout`.
+pub fn default_timeout() -> Duration {
+    DEFAULT_TIMEOUT
+}
+
+impl RequestSettings {
+    /// Checks the raw settings, reporting each at its own key.
+    pub fn resolve(
+        timeout: Duration,
+        headers: &BTreeMap<String, String>,
+        forward_metadata: &[String],
+        retry: RetryConfig,
+    ) -> Result<Self, FieldError> {
+        if timeout.is_zero() {
+            return Err(FieldError::new("timeout", "must be greater than zero"));
+        }
+        let headers = parse_headers(headers)?;
+        let (forward_metadata, forward_all_metadata) = parse_forward_metadata(forward_metadata)?;
+        retry.validate()?;
+        Ok(RequestSettings {
+            timeout,
+            headers,
+            forward_metadata,
+            forward_all_metadata,
+            retry,
+        })
+    }
+
+    /// The client metadata one request carries on, in order: with `*`, every
+    /// key a bridge may carry ([`crate::context::bridge_outgoing_key`]) except
+    /// those a static header sets, since operator configuration wins; then the
+    /// values of each named key.
+    pub fn forwarded<'a>(&self, md: &'a crate::context::ClientMetadata) -> Vec<(AsciiMetadataKey, &'a str)> {
+        let mut out = Vec::new();
+        if self.forward_all_metadata {
+            for (k, values) in md.iter() {
+                let Some(key) = crate::context::bridge_outgoing_key(k) else {
+                    continue;
+                };
+                if self.headers.iter().any(|(h, _)| h.as_str() == key.as_str()) {
+                    continue;
+                }
+                out.extend(values.into_iter().map(|v| (key.clone(), v)));
+            }
+        }
+        for key in &self.forward_metadata {
+            out.extend(md.values(key.as_str()).map(|v| (key.clone(), v)));
+        }
+        out
+    }
+
+    /// Every attempt of one export, as Go's retry sender makes them: each
+    /// attempt gets `timeout` or what is left of the request's deadline, if
+    /// less; the caller's cancellation or deadline ends the export at once;
+    /// a failure waits out the backoff ([`Backoff::after_failure`]) or is the
+    /// answer. `attempts` counts the attempts made, for the caller's span.
+    pub async fn retry<F, A>(
+        &self,
+        exporter: &(dyn std::fmt::Display + Sync),
+        ctx: &crate::context::RequestContext,
+        attempts: &mut u32,
+        mut attempt: F,
+    ) -> Result<(), crate::error::ProcessingError>
+    where
+        // Not an async closure: the future of one would not be Send here.
+        F: FnMut(Duration) -> A,
+        A: Future<Output = Result<(), crate::error::ProcessingError>>,
+    {
+        // tokio's clock, so tests with paused time see the backoff pass.
+        let started = tokio::time::Instant::now();
+        let mut backoff = Backoff::new(&self.retry);
+        loop {
+            *attempts += 1;
+            let attempt_no = *attempts;
+            let timeout = ctx.remaining().map_or(self.timeout, |r| r.min(self.timeout));
+            let err = match ctx.run(async { Ok(attempt(timeout).await) }).await? {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            let delay = backoff.after_failure(exporter, attempt_no, err, started.elapsed(), ctx.remaining())?;
+            ctx.sleep(delay).await?;
+        }
+    }
+}
+
 /// `headers`: static gRPC metadata, names lower-cased as gRPC sends them.
-pub fn parse_headers(raw: &BTreeMap<String, String>) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, FieldError> {
+fn parse_headers(raw: &BTreeMap<String, String>) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, FieldError> {
     raw.iter()
         .map(|(k, v)| {
             let key = k
@@ -226,7 +330,7 @@ pub fn parse_headers(raw: &BTreeMap<String, String>) -> Result<Vec<(AsciiMetadat
 }
 
 /// `forward_metadata`: the keys to forward, and whether `*` asked for all.
-pub fn parse_forward_metadata(raw: &[String]) -> Result<(Vec<AsciiMetadataKey>, bool), FieldError> {
+fn parse_forward_metadata(raw: &[String]) -> Result<(Vec<AsciiMetadataKey>, bool), FieldError> {
     let all = raw.iter().any(|k| k == "*");
     let mut keys = Vec::new();
     for (i, k) in raw.iter().enumerate() {
@@ -256,12 +360,66 @@ mod tests {
             ..RetryConfig::default()
         });
         let retryable = || ProcessingError::retryable("x");
-        assert_eq!(b.after_failure(&"e", 1, retryable(), Duration::ZERO, None), Ok(Duration::from_millis(100)));
-        assert!(b.after_failure(&"e", 2, ProcessingError::permanent("p"), Duration::ZERO, None).is_err());
-        assert!(b.after_failure(&"e", 3, retryable(), Duration::from_secs(1), None).is_err(), "budget spent");
-        assert!(b.after_failure(&"e", 4, retryable(), Duration::ZERO, Some(Duration::from_millis(10))).is_err(), "past the deadline");
-        let throttled = ProcessingError::ResourceExhausted { message: "t".into(), retry_after: Some(Duration::from_millis(700)) };
-        assert_eq!(b.after_failure(&"e", 5, throttled, Duration::ZERO, None), Ok(Duration::from_millis(700)));
+        assert_eq!(
+            b.after_failure(&"e", 1, retryable(), Duration::ZERO, None),
+            Ok(Duration::from_millis(100))
+        );
+        assert!(
+            b.after_failure(&"e", 2, ProcessingError::permanent("p"), Duration::ZERO, None)
+                .is_err()
+        );
+        assert!(
+            b.after_failure(&"e", 3, retryable(), Duration::from_secs(1), None)
+                .is_err(),
+            "budget spent"
+        );
+        assert!(
+            b.after_failure(&"e", 4, retryable(), Duration::ZERO, Some(Duration::from_millis(10)))
+                .is_err(),
+            "past the deadline"
+        );
+        let throttled = ProcessingError::ResourceExhausted {
+            message: "t".into(),
+            retry_after: Some(Duration::from_millis(700)),
+        };
+        assert_eq!(
+            b.after_failure(&"e", 5, throttled, Duration::ZERO, None),
+            Ok(Duration::from_millis(700))
+        );
+    }
+
+    #[test]
+    fn forwarded_keeps_static_headers_and_the_transport_own_keys_out() {
+        let headers = BTreeMap::from([("X-Static".to_string(), "op".to_string())]);
+        let star = ["*".to_string(), "x-named".to_string()];
+        let settings = RequestSettings::resolve(DEFAULT_TIMEOUT, &headers, &star, RetryConfig::default()).unwrap();
+        let mut md = crate::context::ClientMetadata::new();
+        md.append("x-static", "client");
+        md.append("x-tenant", "a");
+        md.append("grpc-timeout", "1S");
+        md.append("x-named", "n");
+        let got: Vec<_> = settings
+            .forwarded(&md)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("x-tenant".to_string(), "a"),
+                ("x-named".to_string(), "n"),
+                ("x-named".to_string(), "n")
+            ],
+            "what `*` forwards, then each named key (again)"
+        );
+        let named = RequestSettings::resolve(DEFAULT_TIMEOUT, &headers, &star[1..], RetryConfig::default()).unwrap();
+        assert_eq!(named.forwarded(&md).len(), 1);
+        assert_eq!(
+            RequestSettings::resolve(Duration::ZERO, &headers, &[], RetryConfig::default())
+                .unwrap_err()
+                .path,
+            "timeout"
+        );
     }
 
     #[test]
@@ -276,7 +434,10 @@ mod tests {
         let mut b = Backoff::new(&cfg);
         for base in [100u64, 200, 300, 300] {
             let d = b.next_delay().as_millis() as u64;
-            assert!(d >= base / 2 && d <= base * 3 / 2, "delay {d}ms outside ±50% of {base}ms");
+            assert!(
+                d >= base / 2 && d <= base * 3 / 2,
+                "delay {d}ms outside ±50% of {base}ms"
+            );
         }
     }
 }
