@@ -31,14 +31,15 @@ func TestStaleVersionRemovedOnlyWhenUnused(t *testing.T) {
 	must(t, old.Close())
 	must(t, cur.Close())
 
-	// Next start (warm) of v2: v1 is unused now and goes away, lock included.
+	// Next start (warm) of v2: v1 is unused now and goes away, its record
+	// and lock included.
 	cur2, err := Executable(testCtx(t), v2, blob2, Options{Dir: dir, Mode: ModeDisk})
 	must(t, err)
 	defer closeExe(t, cur2)
 	if cur2.Extracted {
 		t.Error("warm start re-extracted")
 	}
-	for _, p := range []string{old.Path, old.Path + ".lock"} {
+	for _, p := range []string{old.Path, old.Path + ".verified", old.Path + ".lock"} {
 		if _, err := os.Lstat(p); !os.IsNotExist(err) {
 			t.Errorf("%s not removed once unused", p)
 		}

@@ -45,6 +45,11 @@ func cleanupStale(dir string, a Artifact, opts *Options) {
 		// Nobody holds it (or its lock file is gone, so nobody can): remove
 		// the binary first, the lock file last, while we hold the lock.
 		err = os.RemoveAll(bin)
+		if err == nil {
+			if rerr := os.Remove(bin + attestSuffix); rerr != nil && !os.IsNotExist(rerr) {
+				err = rerr
+			}
+		}
 		if lock != nil {
 			if err == nil {
 				err = os.Remove(bin + ".lock")

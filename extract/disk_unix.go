@@ -43,7 +43,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	// Warm path without the exclusive lock: a cached file is only ever
 	// created by rename of verified bytes and never written in place, so
 	// reading it concurrently is safe; its hash is still re-checked.
-	if err := verifyCached(final, a); err == nil {
+	if err := verifyCached(final, a, opts); err == nil {
 		if l, ok, _ := tryLockExisting(filepath.Join(dir, a.Name+".lock"), unix.LOCK_EX); ok {
 			cleanupStale(dir, a, opts)
 			_ = l.Close()
@@ -59,7 +59,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	defer func() { _ = extractLock.Close() }()
 
 	// Someone may have extracted while we waited for the lock.
-	verr := verifyCached(final, a)
+	verr := verifyCached(final, a, opts)
 	if verr == nil {
 		keep = true
 		return e, nil
@@ -69,6 +69,7 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 		if err := os.RemoveAll(final); err != nil {
 			return nil, fmt.Errorf("cannot remove rejected cached file %s: %w", final, err)
 		}
+		_ = os.Remove(final + attestSuffix)
 	}
 	// Under the exclusive lock every temp file is a leftover of an
 	// interrupted extraction: nobody else can be writing it.
@@ -81,9 +82,10 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 	return e, nil
 }
 
-// verifyCached checks the cached file's type, owner, mode, size and sha256.
+// verifyCached checks the cached file's type, owner, mode, size and sha256
+// (the hash is skipped when the file is the one last hashed: attest_unix.go).
 // It returns an error wrapping fs.ErrNotExist when there is no file.
-func verifyCached(path string, a Artifact) error {
+func verifyCached(path string, a Artifact, opts *Options) error {
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return err
@@ -99,6 +101,12 @@ func verifyCached(path string, a Artifact) error {
 	if fi.Size() != a.RawSize {
 		return fmt.Errorf("%s is %d bytes, want %d", path, fi.Size(), a.RawSize)
 	}
+	if attested(path, a, fi) {
+		return nil
+	}
+	if opts.hooks != nil && opts.hooks.fullHash != nil {
+		opts.hooks.fullHash()
+	}
 	got, err := hashFile(f, a.RawSize)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", path, err)
@@ -106,6 +114,7 @@ func verifyCached(path string, a Artifact) error {
 	if !strings.EqualFold(got, a.RawSHA256) {
 		return &ChecksumError{What: "cached file " + path, Name: a.Name, Want: a.RawSHA256, Got: got}
 	}
+	attest(path, a, opts)
 	return nil
 }
 
@@ -159,6 +168,7 @@ func writeVerified(dir, final string, a Artifact, blob []byte, opts *Options) (e
 		_ = d.Sync()
 		_ = d.Close()
 	}
+	attest(final, a, opts)
 	return nil
 }
 

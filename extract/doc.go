@@ -9,8 +9,8 @@
 //
 //  1. The compressed blob's sha256 is checked before a single byte is
 //     decompressed (a tampered blob never reaches the decoder). A warm
-//     start decompresses nothing and skips this hash: it re-hashes the
-//     cached file against the raw digest instead.
+//     start decompresses nothing and skips this hash: it checks the cached
+//     file against the raw digest instead (see Placement).
 //  2. The blob is decoded by a single-threaded zstd decoder whose window and
 //     memory are bounded, and whose output is cut at Artifact.RawSize, so a
 //     hostile blob cannot exhaust memory or disk.
@@ -35,8 +35,11 @@
 // subdirectory). A directory on a noexec mount is skipped. The executable is
 // named "<Name>-<raw sha256>", mode 0500, written to a temp file in the same
 // directory, fsynced and renamed, so a crash never leaves a trusted partial
-// file. A warm start re-hashes the cached file before using it; a file that
-// does not match is replaced, never run.
+// file. A cached file is hashed in full when written and recorded beside it
+// ("<Name>-<raw>.verified": device, inode, size, mtime, ctime). A warm start
+// whose file still has that identity reads nothing more (every write moves
+// the ctime, which no process can set); any other cached file is re-hashed
+// first, and one that does not match is replaced, never run.
 //
 // Locks (flock): "<Name>.lock" is held exclusively while extracting or
 // cleaning up, so N processes starting at once extract exactly once;

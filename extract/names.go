@@ -5,6 +5,7 @@ import "strings"
 // File names in the cache directory, all derived from the artifact:
 //
 //	<Name>-<raw sha256>        the verified executable (0500)
+//	<Name>-<raw sha256>.verified  the identity it had when last hashed in full
 //	<Name>-<raw sha256>.lock   shared flock while an Exe uses that version
 //	<Name>.lock                exclusive flock while extracting or cleaning up
 //	.<Name>+<random>           temp file of an extraction in progress
@@ -13,10 +14,11 @@ import "strings"
 // artifact's temp files are never mistaken for another's.
 func tempPrefix(a Artifact) string { return "." + a.Name + "+" }
 
-// versionOf parses "<name>-<64 hex>" or "<name>-<64 hex>.lock" and returns
-// the digest. Names are at most 64 bytes, so the split is unambiguous.
+// versionOf parses "<name>-<64 hex>" with or without ".lock" or ".verified"
+// and returns the digest. Names are at most 64 bytes, so the split is
+// unambiguous.
 func versionOf(file, name string) (string, bool) {
-	file = strings.TrimSuffix(file, ".lock")
+	file = strings.TrimSuffix(strings.TrimSuffix(file, ".lock"), ".verified")
 	if len(file) != len(name)+1+64 || !strings.HasPrefix(file, name+"-") {
 		return "", false
 	}

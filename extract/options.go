@@ -56,6 +56,7 @@ type testHooks struct {
 	memfdErr   error                  // when set, memfd creation fails with it
 	midWrite   func()                 // called after the first chunk of a disk extraction
 	candidates []string               // replaces the location search when set
+	fullHash   func()                 // called when a cached file is hashed in full
 }
 
 func (o *Options) log(msg string, kv ...any) {

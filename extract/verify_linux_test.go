@@ -43,7 +43,7 @@ func TestColdThenWarmDisk(t *testing.T) {
 	}
 	runPayload(t, e2.Path)
 	for _, n := range entries(t, dir) {
-		if n != filepath.Base(e.Path) && n != filepath.Base(e.Path)+".lock" && n != "payload.lock" {
+		if n != filepath.Base(e.Path) && n != filepath.Base(e.Path)+".lock" && n != filepath.Base(e.Path)+".verified" && n != "payload.lock" {
 			t.Errorf("unexpected file %s in cache dir", n)
 		}
 		// Nothing we leave is group/world accessible.
