@@ -236,6 +236,7 @@ func run(args []string) {
 	perfBin := fs.String("perf-bin", "", "unstripped otelcol-hybrid for a perf profile of native and hybrid (empty: no profile)")
 	rustBin := fs.String("rust-bin", "", "otelcol-rust to run under perf (OTELCOL_HYBRID_RUST_BIN), for its symbols")
 	perfSecs := fs.Int("perf-secs", 4, "perf sampling seconds per profiled scenario")
+	perfEmbeddedBin := fs.String("perf-embedded-bin", "", "unstripped otelcol-hybrid-embedded for a perf profile of the embedded scenario (empty: none)")
 	only := fs.String("only", "", "comma-separated scenario names (default all)")
 	loadOnly := fs.Bool("load-only", false, "run only the load scenarios (no startup, extraction, sha256, context micro-benchmarks): for profiling work")
 	_ = fs.Parse(args) // flag.ExitOnError: Parse exits on a bad flag
@@ -325,8 +326,14 @@ func run(args []string) {
 		if _, err := exec.LookPath("perf"); err == nil {
 			for _, name := range []string{"native", "hybrid"} {
 				logf("perf: profiling %s (not part of any measured window)", name)
-				s.Perf = append(s.Perf, profile(byName[name], *perfBin, *rustBin, work, sk, lc, *perfSecs))
+				s.Perf = append(s.Perf, profile(byName[name], *perfBin, *rustBin, work, *out, sk, lc, *perfSecs))
 			}
+		}
+	}
+	if sc, ok := byName["embedded"]; ok && *perfEmbeddedBin != "" {
+		if _, err := exec.LookPath("perf"); err == nil {
+			logf("perf: profiling embedded (not part of any measured window)")
+			s.Perf = append(s.Perf, profile(sc, *perfEmbeddedBin, "", work, *out, sk, lc, *perfSecs))
 		}
 	}
 	if !*loadOnly {

@@ -13,7 +13,9 @@ import (
 // profile runs sc under saturation (headline load) with perf sampling both
 // processes' user space, and returns perf's flat profile (top symbols).
 // It runs after the measured windows: perf's own cost never touches them.
-func profile(sc scenario, bin, rustBin, work string, sk *sink, lc loadCfg, secs int) string {
+//
+// The samples are kept as <out>/perf-<scenario>.data for `perf report -i`.
+func profile(sc scenario, bin, rustBin, work, out string, sk *sink, lc loadCfg, secs int) string {
 	dir, _ := os.MkdirTemp(work, "perf-")
 	recv := freePort()
 	cfg := filepath.Join(dir, "config.yaml")
@@ -44,10 +46,13 @@ func profile(sc scenario, bin, rustBin, work string, sk *sink, lc loadCfg, secs 
 		pids = append(pids, fmt.Sprint(c))
 	}
 	data := filepath.Join(dir, "perf.data")
-	out, err := exec.Command("perf", "record", "-q", "-e", "cpu-clock:u", "-F", "499", "-p", strings.Join(pids, ","),
+	rec, err := exec.Command("perf", "record", "-q", "-e", "cpu-clock:u", "-F", "499", "-p", strings.Join(pids, ","),
 		"-o", data, "--", "sleep", fmt.Sprint(secs)).CombinedOutput()
 	if err != nil {
-		return fmt.Sprintf("perf record failed: %v: %s", err, firstLines(string(out), 5))
+		return fmt.Sprintf("perf record failed: %v: %s", err, firstLines(string(rec), 5))
+	}
+	if b, err := os.ReadFile(data); err == nil {
+		_ = os.WriteFile(filepath.Join(out, "perf-"+sc.Name+".data"), b, 0o644)
 	}
 	rep, err := exec.Command("perf", "report", "-i", data, "--stdio", "--sort", "comm,dso", "--percent-limit", "2").Output()
 	sym, err2 := exec.Command("perf", "report", "-i", data, "--stdio", "--sort", "comm,sym", "--percent-limit", "1.2").Output()
