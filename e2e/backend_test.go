@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
-	_ "google.golang.org/grpc/encoding/gzip" // real backends accept gzip, the exporters default to it
 	"google.golang.org/grpc/metadata"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
 )
 
 // backend is a real OTLP/gRPC server standing in for the user's observability
@@ -74,12 +73,9 @@ func startBackend(t *testing.T) *backend {
 	}
 	b := &backend{
 		Addr: l.Addr().String(), points: map[string]int{}, spans: map[string]int{},
-		logs: map[string]int{}, seqSeen: map[int64]int{}, srv: grpc.NewServer(),
+		logs: map[string]int{}, seqSeen: map[int64]int{},
 	}
-	pmetricotlp.RegisterGRPCServer(b.srv, &metricsSvc{b: b})
-	ptraceotlp.RegisterGRPCServer(b.srv, &tracesSvc{b: b})
-	plogotlp.RegisterGRPCServer(b.srv, &logsSvc{b: b})
-	go func() { _ = b.srv.Serve(l) }()
+	b.srv = otlpbackend.Serve(l, otlpbackend.Handlers{Traces: b.exportTraces, Metrics: b.exportMetrics, Logs: b.exportLogs})
 	t.Cleanup(b.srv.Stop)
 	return b
 }
@@ -153,43 +149,24 @@ func (b *backend) LastMetadata() metadata.MD {
 	return b.metadata[len(b.metadata)-1]
 }
 
-type metricsSvc struct {
-	pmetricotlp.UnimplementedGRPCServer
-	b *backend
-}
-
-func (s *metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	if err := s.b.record(ctx); err != nil {
-		return pmetricotlp.NewExportResponse(), err
+func (b *backend) exportMetrics(ctx context.Context, md pmetric.Metrics) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.record(ctx); err != nil {
+		return err
 	}
-	if err := s.b.recordMetricReq(ctx, req); err != nil {
-		return pmetricotlp.NewExportResponse(), err
+	if err := b.recordMetricReq(ctx, md); err != nil {
+		return err
 	}
-	forEachMetric(req.Metrics(), func(m pmetric.Metric) {
-		s.b.points[m.Name()] += dataPointCount(m)
+	for m := range otlpbackend.Metrics(md) {
+		b.points[m.Name()] += dataPointCount(m)
 		forEachPointAttrs(m, func(attrs pcommon.Map) {
 			if v, ok := attrs.Get("seq"); ok {
-				s.b.seqSeen[v.Int()]++
+				b.seqSeen[v.Int()]++
 			}
 		})
-	})
-	return pmetricotlp.NewExportResponse(), nil
-}
-
-// forEachMetric calls f on every metric of md.
-func forEachMetric(md pmetric.Metrics, f func(pmetric.Metric)) {
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				f(ms.At(k))
-			}
-		}
 	}
+	return nil
 }
 
 func dataPointCount(m pmetric.Metric) int {
@@ -221,65 +198,41 @@ func forEachPointAttrs(m pmetric.Metric, f func(pcommon.Map)) {
 	}
 }
 
-type tracesSvc struct {
-	ptraceotlp.UnimplementedGRPCServer
-	b *backend
+func (b *backend) exportTraces(ctx context.Context, td ptrace.Traces) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.record(ctx); err != nil {
+		return err
+	}
+	for in := range otlpbackend.Spans(td) {
+		sp := in.Span
+		b.spans[sp.Name()]++
+		svc, _ := in.Resource.Attributes().Get("service.name")
+		b.spanRecs = append(b.spanRecs, spanRec{
+			Name: sp.Name(), Service: svc.Str(), Scope: in.Scope.Name(), Kind: sp.Kind(),
+			TraceID: sp.TraceID().String(), SpanID: sp.SpanID().String(), ParentID: sp.ParentSpanID().String(),
+			StatusCode: sp.Status().Code(), Attrs: sp.Attributes().AsRaw(),
+		})
+	}
+	return nil
 }
 
-func (s *tracesSvc) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	if err := s.b.record(ctx); err != nil {
-		return ptraceotlp.NewExportResponse(), err
+func (b *backend) exportLogs(ctx context.Context, ld plog.Logs) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.record(ctx); err != nil {
+		return err
 	}
-	rss := req.Traces().ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				s.b.spans[sp.Name()]++
-				svc, _ := rss.At(i).Resource().Attributes().Get("service.name")
-				s.b.spanRecs = append(s.b.spanRecs, spanRec{
-					Name: sp.Name(), Service: svc.Str(), Scope: sss.At(j).Scope().Name(), Kind: sp.Kind(),
-					TraceID: sp.TraceID().String(), SpanID: sp.SpanID().String(), ParentID: sp.ParentSpanID().String(),
-					StatusCode: sp.Status().Code(), Attrs: sp.Attributes().AsRaw(),
-				})
-			}
-		}
+	for lr := range otlpbackend.LogRecords(ld) {
+		b.logs[lr.Body().AsString()]++
 	}
-	return ptraceotlp.NewExportResponse(), nil
-}
-
-type logsSvc struct {
-	plogotlp.UnimplementedGRPCServer
-	b *backend
-}
-
-func (s *logsSvc) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	s.b.mu.Lock()
-	defer s.b.mu.Unlock()
-	if err := s.b.record(ctx); err != nil {
-		return plogotlp.NewExportResponse(), err
-	}
-	rls := req.Logs().ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			recs := sls.At(j).LogRecords()
-			for k := 0; k < recs.Len(); k++ {
-				s.b.logs[recs.At(k).Body().AsString()]++
-			}
-		}
-	}
-	return plogotlp.NewExportResponse(), nil
+	return nil
 }
 
 // recordMetricReq logs the call and applies failMetric (b.mu held).
-func (b *backend) recordMetricReq(ctx context.Context, req pmetricotlp.ExportRequest) error {
+func (b *backend) recordMetricReq(ctx context.Context, metrics pmetric.Metrics) error {
 	name := ""
-	if rms := req.Metrics().ResourceMetrics(); rms.Len() > 0 {
+	if rms := metrics.ResourceMetrics(); rms.Len() > 0 {
 		if sms := rms.At(0).ScopeMetrics(); sms.Len() > 0 && sms.At(0).Metrics().Len() > 0 {
 			name = sms.At(0).Metrics().At(0).Name()
 		}

@@ -55,6 +55,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
 )
 
 // The drop patterns of advanced_filter in testdata/fidelity_{go_to_rust,rust_to_go}.yaml.
@@ -629,61 +630,39 @@ type capturingBackend struct {
 
 func startCapturingBackend(t *testing.T) *capturingBackend {
 	t.Helper()
-	srv := grpc.NewServer()
-	b := &capturingBackend{}
-	pmetricotlp.RegisterGRPCServer(srv, &captureMetrics{b: b})
-	ptraceotlp.RegisterGRPCServer(srv, &captureTraces{b: b})
-	plogotlp.RegisterGRPCServer(srv, &captureLogs{b: b})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Addr = l.Addr().String()
-	go func() { _ = srv.Serve(l) }()
+	b := &capturingBackend{Addr: l.Addr().String()}
+	srv := otlpbackend.Serve(l, otlpbackend.Handlers{
+		Traces: func(_ context.Context, in ptrace.Traces) error {
+			td := ptrace.NewTraces()
+			in.CopyTo(td)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.traces = append(b.traces, td)
+			return nil
+		},
+		Metrics: func(_ context.Context, in pmetric.Metrics) error {
+			md := pmetric.NewMetrics()
+			in.CopyTo(md)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.metrics = append(b.metrics, md)
+			return nil
+		},
+		Logs: func(_ context.Context, in plog.Logs) error {
+			ld := plog.NewLogs()
+			in.CopyTo(ld)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.logs = append(b.logs, ld)
+			return nil
+		},
+	})
 	t.Cleanup(srv.Stop)
 	return b
-}
-
-type captureMetrics struct {
-	pmetricotlp.UnimplementedGRPCServer
-	b *capturingBackend
-}
-
-func (s *captureMetrics) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	md := pmetric.NewMetrics()
-	req.Metrics().CopyTo(md)
-	s.b.mu.Lock()
-	s.b.metrics = append(s.b.metrics, md)
-	s.b.mu.Unlock()
-	return pmetricotlp.NewExportResponse(), nil
-}
-
-type captureTraces struct {
-	ptraceotlp.UnimplementedGRPCServer
-	b *capturingBackend
-}
-
-func (s *captureTraces) Export(_ context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	td := ptrace.NewTraces()
-	req.Traces().CopyTo(td)
-	s.b.mu.Lock()
-	s.b.traces = append(s.b.traces, td)
-	s.b.mu.Unlock()
-	return ptraceotlp.NewExportResponse(), nil
-}
-
-type captureLogs struct {
-	plogotlp.UnimplementedGRPCServer
-	b *capturingBackend
-}
-
-func (s *captureLogs) Export(_ context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	ld := plog.NewLogs()
-	req.Logs().CopyTo(ld)
-	s.b.mu.Lock()
-	s.b.logs = append(s.b.logs, ld)
-	s.b.mu.Unlock()
-	return plogotlp.NewExportResponse(), nil
 }
 
 func (b *capturingBackend) counts() itemCounts {

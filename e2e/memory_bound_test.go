@@ -23,13 +23,13 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
 )
 
 // stalledBackend accepts every connection and every request but answers none
 // until recover is called; from then on it accepts and counts data points
 // per metric name.
 type stalledBackend struct {
-	pmetricotlp.UnimplementedGRPCServer
 	Addr      string
 	recovered chan struct{}
 	once      sync.Once
@@ -45,16 +45,14 @@ func startStalledBackend(t *testing.T) *stalledBackend {
 		t.Fatal(err)
 	}
 	b := &stalledBackend{Addr: l.Addr().String(), recovered: make(chan struct{}), points: map[string]int{}}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
-	pmetricotlp.RegisterGRPCServer(srv, b)
-	go func() { _ = srv.Serve(l) }()
+	srv := otlpbackend.Serve(l, otlpbackend.Handlers{Metrics: b.export}, grpc.MaxRecvMsgSize(64<<20))
 	t.Cleanup(func() { b.recover(); srv.Stop() })
 	return b
 }
 
 func (b *stalledBackend) recover() { b.once.Do(func() { close(b.recovered) }) }
 
-func (b *stalledBackend) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+func (b *stalledBackend) export(ctx context.Context, md pmetric.Metrics) error {
 	select {
 	case <-b.recovered:
 	default:
@@ -62,22 +60,15 @@ func (b *stalledBackend) Export(ctx context.Context, req pmetricotlp.ExportReque
 		select {
 		case <-b.recovered:
 		case <-ctx.Done():
-			return pmetricotlp.NewExportResponse(), status.Error(codes.DeadlineExceeded, "stalled")
+			return status.Error(codes.DeadlineExceeded, "stalled")
 		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rms := req.Metrics().ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				b.points[ms.At(k).Name()] += ms.At(k).Gauge().DataPoints().Len()
-			}
-		}
+	for m := range otlpbackend.Metrics(md) {
+		b.points[m.Name()] += m.Gauge().DataPoints().Len()
 	}
-	return pmetricotlp.NewExportResponse(), nil
+	return nil
 }
 
 func (b *stalledBackend) Points(name string) int {

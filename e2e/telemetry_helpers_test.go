@@ -12,14 +12,13 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"google.golang.org/grpc"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
 )
 
 // promScrape reads the collector's Prometheus endpoint with Prometheus's own
@@ -123,7 +122,6 @@ func waitForSeries(t *testing.T, addr string, want []expectSeries) map[string]*d
 // ownMetricsSink is where the collector's OTLP periodic reader pushes its own
 // metrics: it remembers which (metric, label=value) pairs it has seen.
 type ownMetricsSink struct {
-	pmetricotlp.UnimplementedGRPCServer
 	Addr string
 	mu   sync.Mutex
 	seen map[string]bool
@@ -136,24 +134,22 @@ func startOwnMetricsSink(t *testing.T) *ownMetricsSink {
 		t.Fatal(err)
 	}
 	s := &ownMetricsSink{Addr: l.Addr().String(), seen: map[string]bool{}}
-	srv := grpc.NewServer()
-	pmetricotlp.RegisterGRPCServer(srv, s)
-	go func() { _ = srv.Serve(l) }()
+	srv := otlpbackend.Serve(l, otlpbackend.Handlers{Metrics: s.export})
 	t.Cleanup(srv.Stop)
 	return s
 }
 
-func (s *ownMetricsSink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+func (s *ownMetricsSink) export(_ context.Context, md pmetric.Metrics) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	forEachMetric(req.Metrics(), func(m pmetric.Metric) {
+	for m := range otlpbackend.Metrics(md) {
 		forEachPointAttrs(m, func(attrs pcommon.Map) {
 			for key, v := range attrs.All() {
 				s.seen[m.Name()+" "+key+"="+v.AsString()] = true
 			}
 		})
-	})
-	return pmetricotlp.NewExportResponse(), nil
+	}
+	return nil
 }
 
 // waitFor waits until metric name was pushed with label=value.

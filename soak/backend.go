@@ -2,22 +2,23 @@ package soak
 
 import (
 	"context"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	_ "google.golang.org/grpc/encoding/gzip" // the collector's exporters compress with gzip by default
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
 )
 
 // idKey is the attribute every item the clients send carries: the
@@ -65,11 +66,9 @@ func startBackend(ip string) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &backend{addr: l.Addr().String(), seen: map[string]int{}, srv: grpc.NewServer(grpc.MaxRecvMsgSize(256 << 20))}
-	ptraceotlp.RegisterGRPCServer(b.srv, &tracesSvc{b: b})
-	pmetricotlp.RegisterGRPCServer(b.srv, &metricsSvc{b: b})
-	plogotlp.RegisterGRPCServer(b.srv, &logsSvc{b: b})
-	go func() { _ = b.srv.Serve(l) }()
+	b := &backend{addr: l.Addr().String(), seen: map[string]int{}}
+	h := otlpbackend.Handlers{Traces: b.exportTraces, Metrics: b.exportMetrics, Logs: b.exportLogs}
+	b.srv = otlpbackend.Serve(l, h, grpc.MaxRecvMsgSize(256<<20))
 	return b, nil
 }
 
@@ -142,11 +141,7 @@ func (b *backend) totals() (distinct, duplicates int) {
 func (b *backend) snapshot() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make(map[string]int, len(b.seen))
-	for k, v := range b.seen {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(b.seen)
 }
 
 func idOf(attrs pcommon.Map) (string, bool) {
@@ -157,85 +152,49 @@ func idOf(attrs pcommon.Map) (string, bool) {
 	return v.Str(), true
 }
 
-type tracesSvc struct {
-	ptraceotlp.UnimplementedGRPCServer
-	b *backend
-}
-
-func (s *tracesSvc) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	if err := s.b.admit(ctx); err != nil {
-		return ptraceotlp.NewExportResponse(), err
+func (b *backend) exportTraces(ctx context.Context, td ptrace.Traces) error {
+	if err := b.admit(ctx); err != nil {
+		return err
 	}
 	var ids []string
-	rss := req.Traces().ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				if id, ok := idOf(spans.At(k).Attributes()); ok {
-					ids = append(ids, id)
-				}
+	for in := range otlpbackend.Spans(td) {
+		if id, ok := idOf(in.Span.Attributes()); ok {
+			ids = append(ids, id)
+		}
+	}
+	b.record(ids)
+	return nil
+}
+
+func (b *backend) exportMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	var ids []string
+	for m := range otlpbackend.Metrics(md) {
+		if m.Type() != pmetric.MetricTypeGauge {
+			continue
+		}
+		for _, dp := range m.Gauge().DataPoints().All() {
+			if id, ok := idOf(dp.Attributes()); ok {
+				ids = append(ids, id)
 			}
 		}
 	}
-	s.b.record(ids)
-	return ptraceotlp.NewExportResponse(), nil
+	b.record(ids)
+	return nil
 }
 
-type metricsSvc struct {
-	pmetricotlp.UnimplementedGRPCServer
-	b *backend
-}
-
-func (s *metricsSvc) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	if err := s.b.admit(ctx); err != nil {
-		return pmetricotlp.NewExportResponse(), err
+func (b *backend) exportLogs(ctx context.Context, ld plog.Logs) error {
+	if err := b.admit(ctx); err != nil {
+		return err
 	}
 	var ids []string
-	rms := req.Metrics().ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				if m := ms.At(k); m.Type() == pmetric.MetricTypeGauge {
-					dps := m.Gauge().DataPoints()
-					for p := 0; p < dps.Len(); p++ {
-						if id, ok := idOf(dps.At(p).Attributes()); ok {
-							ids = append(ids, id)
-						}
-					}
-				}
-			}
+	for lr := range otlpbackend.LogRecords(ld) {
+		if id, ok := idOf(lr.Attributes()); ok {
+			ids = append(ids, id)
 		}
 	}
-	s.b.record(ids)
-	return pmetricotlp.NewExportResponse(), nil
-}
-
-type logsSvc struct {
-	plogotlp.UnimplementedGRPCServer
-	b *backend
-}
-
-func (s *logsSvc) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	if err := s.b.admit(ctx); err != nil {
-		return plogotlp.NewExportResponse(), err
-	}
-	var ids []string
-	rls := req.Logs().ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			recs := sls.At(j).LogRecords()
-			for k := 0; k < recs.Len(); k++ {
-				if id, ok := idOf(recs.At(k).Attributes()); ok {
-					ids = append(ids, id)
-				}
-			}
-		}
-	}
-	s.b.record(ids)
-	return plogotlp.NewExportResponse(), nil
+	b.record(ids)
+	return nil
 }

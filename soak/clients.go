@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -290,11 +291,7 @@ func (l *ledger) outcome(c *client, kept []string, dropped string, err error) {
 func (l *ledger) ackedCopy() map[string]string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[string]string, len(l.acked))
-	for k, v := range l.acked {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(l.acked)
 }
 
 func (l *ledger) droppedCopy() []string {
@@ -310,9 +307,5 @@ func (l *ledger) droppedCopy() []string {
 func (l *ledger) errorCounts() map[string]int64 {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()
-	out := make(map[string]int64, len(l.errCodes))
-	for k, v := range l.errCodes {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(l.errCodes)
 }
