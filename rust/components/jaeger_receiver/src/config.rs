@@ -4,6 +4,7 @@
 //! `queue_size`, `max_packet_size` and `workers`. A protocol key with no
 //! value enables it with its defaults, as in Go.
 
+use otelcol_core::config::receiver::present;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::endpoint::ListenAddr;
 use serde::Deserialize;
@@ -25,14 +26,6 @@ struct Protocols {
     thrift_compact: Option<Udp<Compact>>,
     #[serde(default, deserialize_with = "present")]
     thrift_binary: Option<Udp<Binary>>,
-}
-
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 
 /// A protocol's default endpoint (the contrib factory's).

@@ -2,6 +2,7 @@
 //! settings implemented identically exist here; the partitioner keeps a Go
 //! receiver that uses any other setting in Go.
 
+use otelcol_core::config::receiver::present;
 use otelcol_core::config::{FieldError, parse_component_config};
 use otelcol_core::endpoint::ListenAddr;
 use serde::Deserialize;
@@ -21,15 +22,6 @@ struct Protocols {
     grpc: Option<GrpcConfig>,
     #[serde(default, deserialize_with = "present")]
     http: Option<HttpConfig>,
-}
-
-/// A key that is present enables the protocol, even with a null value.
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 
 fn default_grpc_endpoint() -> String {
@@ -136,7 +128,10 @@ fn url_path(field: &str, v: Option<String>, default: &str) -> Result<String, Fie
         return Ok(default.to_string());
     };
     if p.is_empty() || p.contains(char::is_whitespace) {
-        return Err(FieldError::new(format!("protocols.http.{field}"), "must be a non-empty URL path"));
+        return Err(FieldError::new(
+            format!("protocols.http.{field}"),
+            "must be a non-empty URL path",
+        ));
     }
     Ok(if p.starts_with('/') { p } else { format!("/{p}") })
 }
@@ -146,8 +141,7 @@ pub(crate) fn parse(value: serde_yaml::Value) -> Result<OtlpReceiverConfig, Fiel
     let grpc = match raw.protocols.grpc {
         None => None,
         Some(g) => {
-            let endpoint =
-                ListenAddr::parse(&g.endpoint).map_err(|e| FieldError::new("protocols.grpc.endpoint", e))?;
+            let endpoint = ListenAddr::parse(&g.endpoint).map_err(|e| FieldError::new("protocols.grpc.endpoint", e))?;
             if g.max_recv_msg_size_mib == 0 || g.max_recv_msg_size_mib > 4096 {
                 return Err(FieldError::new(
                     "protocols.grpc.max_recv_msg_size_mib",
@@ -197,7 +191,10 @@ mod tests {
         assert!(!g.bridge_secret, "only bridges ask for the parent's secret");
         let h = c.http.unwrap();
         assert_eq!(h.endpoint.to_string(), "localhost:4318");
-        assert_eq!((h.traces_path.as_str(), h.metrics_path.as_str(), h.logs_path.as_str()), ("/v1/traces", "/v1/metrics", "/v1/logs"));
+        assert_eq!(
+            (h.traces_path.as_str(), h.metrics_path.as_str(), h.logs_path.as_str()),
+            ("/v1/traces", "/v1/metrics", "/v1/logs")
+        );
         let c = parse_str("protocols: {grpc: {}}").unwrap();
         assert!(c.http.is_none());
     }
@@ -205,9 +202,14 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert_eq!(parse_str("protocols: {}").unwrap_err().path, "protocols");
-        assert_eq!(parse_str("protocols: {http: {tls: {}}}").unwrap_err().path, "protocols.http.tls");
         assert_eq!(
-            parse_str("protocols: {grpc: {max_recv_msg_size_mib: 0}}").unwrap_err().path,
+            parse_str("protocols: {http: {tls: {}}}").unwrap_err().path,
+            "protocols.http.tls"
+        );
+        assert_eq!(
+            parse_str("protocols: {grpc: {max_recv_msg_size_mib: 0}}")
+                .unwrap_err()
+                .path,
             "protocols.grpc.max_recv_msg_size_mib"
         );
         let c = parse_str("protocols: {http: {traces_url_path: t}}").unwrap();

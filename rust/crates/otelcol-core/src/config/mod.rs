@@ -1,11 +1,12 @@
 //! The collector config: same shape as the Go collector's, strict (unknown
 //! fields are errors) and every error names its path.
 
+pub mod duration;
 pub mod error;
 pub mod exporter;
-pub mod duration;
 pub mod glob;
 mod model;
+pub mod receiver;
 mod validate;
 
 pub use error::{ConfigError, FieldError, parse_component_config};
