@@ -49,9 +49,11 @@ const telemetryNone = `  telemetry:
       level: info
 `
 
-// goSinkExporter and rustSinkExporter: both synchronous (no sending queue,
-// no retry, no gzip), so both apply backpressure the same way.
-const goSinkExporter = `  otlp_grpc/sink:
+// sinkExporter is exporter name (otlp_grpc or otlp_rust) aimed at the sink,
+// synchronous (no sending queue, no retry, no gzip) so that the Go and the
+// Rust exporter apply backpressure the same way.
+func sinkExporter(name, sink string) string {
+	return fmt.Sprintf(`  %s:
     endpoint: %s
     tls:
       insecure: true
@@ -61,19 +63,21 @@ const goSinkExporter = `  otlp_grpc/sink:
       enabled: false
     retry_on_failure:
       enabled: false
-`
+`, name, sink)
+}
 
-const rustSinkExporter = `  otlp_rust/sink:
-    endpoint: %s
-    tls:
-      insecure: true
-    compression: none
-    timeout: 30s
-    sending_queue:
-      enabled: false
-    retry_on_failure:
-      enabled: false
-`
+// advancedFilter is the Rust advanced_filter dropping the metric and span
+// names in list (a YAML flow list), under "processors:".
+func advancedFilter(list string) string {
+	return "processors:\n  advanced_filter:\n    drop_metrics: " + list + "\n    drop_spans: " + list + "\n"
+}
+
+// rustRecv is goRecv as the Rust rust_otlp receiver, which has no
+// include_metadata.
+func rustRecv(recv string) string {
+	cfg := strings.Replace(fmt.Sprintf(goRecv, recv, false), "  otlp:\n", "  rust_otlp:\n", 1)
+	return strings.Replace(cfg, "        include_metadata: false\n", "", 1)
+}
 
 func pipelines(procs, exporter string) string {
 	var b strings.Builder
@@ -95,39 +99,34 @@ func quoteList(l []string) string {
 func scenarios() []scenario {
 	noMatch := quoteList([]string{"bench.nomatch"})
 	drop := quoteList(dropNames())
+	// Scenario 2, which 2a and 2c run too.
+	hybrid := func(recv, sink string) string {
+		return placementOff + fmt.Sprintf(goRecv, recv, false) + advancedFilter(noMatch) +
+			"exporters:\n" + sinkExporter("otlp_rust/sink", sink) + pipelines("advanced_filter", "otlp_rust/sink")
+	}
 	return []scenario{
 		{
 			Name: "native", Title: "1 native: Go otlp → Go OTLP exporter → sink", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
-				return fmt.Sprintf(goRecv, recv, false) + "processors: {}\nexporters:\n" + fmt.Sprintf(goSinkExporter, sink) +
+				return fmt.Sprintf(goRecv, recv, false) + "processors: {}\nexporters:\n" + sinkExporter("otlp_grpc/sink", sink) +
 					strings.ReplaceAll(pipelines("", "otlp_grpc/sink"), "      processors: []\n", "")
 			},
 		},
 		{
 			Name: "hybrid", Title: "2 hybrid pass-through: Go otlp → bridge → Rust advanced_filter (matches nothing) → otlp_rust → sink (receiver placement off)", Bin: "hybrid", KeptFrac: 1,
-			Config: func(recv, sink string) string {
-				return placementOff + fmt.Sprintf(goRecv, recv, false) +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
-			},
+			Config: hybrid,
 		},
 		{
 			Name: "go_half", Title: "2a the Go half of scenario 2 alone: Go otlp → bridge_cancel → otlp_grpc/bridge_N (bridge_context, as partitioned) aimed at the sink", Bin: "hybrid", KeptFrac: 1,
 			GoHalfOnly: true,
-			Config: func(recv, sink string) string {
-				return placementOff + fmt.Sprintf(goRecv, recv, false) +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
-			},
+			Config:     hybrid,
 		},
 		{
 			Name: "rust_pipeline", Title: "2b all-Rust: rust_otlp receiver → advanced_filter (matches nothing) → otlp_rust → sink (no bridge; the Go parent only supervises)", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
-				recvCfg := strings.Replace(fmt.Sprintf(goRecv, recv, false), "  otlp:\n", "  rust_otlp:\n", 1)
-				recvCfg = strings.Replace(recvCfg, "        include_metadata: false\n", "", 1)
-				return recvCfg +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) +
+				return rustRecv(recv) +
+					advancedFilter(noMatch) +
+					"exporters:\n" + sinkExporter("otlp_rust/sink", sink) +
 					strings.ReplaceAll(pipelines("advanced_filter", "otlp_rust/sink"), "[otlp]", "[rust_otlp]")
 			},
 		},
@@ -137,29 +136,29 @@ func scenarios() []scenario {
 				return fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  filter:\n    metrics:\n      exclude:\n        match_type: strict\n        metric_names: " + drop +
 					"\n    spans:\n      exclude:\n        match_type: strict\n        span_names: " + drop + "\n" +
-					"exporters:\n" + fmt.Sprintf(goSinkExporter, sink) + pipelines("filter", "otlp_grpc/sink")
+					"exporters:\n" + sinkExporter("otlp_grpc/sink", sink) + pipelines("filter", "otlp_grpc/sink")
 			},
 		},
 		{
 			Name: "filter_hybrid", Title: "3b filter hybrid: the user's Go otlp receiver → Rust advanced_filter (same names) → otlp_rust → sink; default placement runs the receiver in Rust (no bridge)", Bin: "hybrid", KeptFrac: 0.5,
 			Config: func(recv, sink string) string {
 				return fmt.Sprintf(goRecv, recv, false) +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + drop + "\n    drop_spans: " + drop + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
+					advancedFilter(drop) +
+					"exporters:\n" + sinkExporter("otlp_rust/sink", sink) + pipelines("advanced_filter", "otlp_rust/sink")
 			},
 		},
 		{
 			Name: "native_batch", Title: "4a baseline for 4: Go otlp → batch → Go OTLP exporter → sink", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
 				return fmt.Sprintf(goRecv, recv, false) + batchProc +
-					"exporters:\n" + fmt.Sprintf(goSinkExporter, sink) + pipelines("batch", "otlp_grpc/sink")
+					"exporters:\n" + sinkExporter("otlp_grpc/sink", sink) + pipelines("batch", "otlp_grpc/sink")
 			},
 		},
 		{
 			Name: "go_rust_go", Title: "4b two crossings: Go otlp → bridge → Rust advanced_filter → bridge → Go batch → Go OTLP exporter → sink", Bin: "hybrid", KeptFrac: 1,
 			Config: func(recv, sink string) string {
-				return placementOff + fmt.Sprintf(goRecv, recv, false) + strings.Replace(batchProc, "processors:\n", "processors:\n  advanced_filter:\n    drop_metrics: "+noMatch+"\n    drop_spans: "+noMatch+"\n", 1) +
-					"exporters:\n" + fmt.Sprintf(goSinkExporter, sink) + pipelines("advanced_filter, batch", "otlp_grpc/sink")
+				return placementOff + fmt.Sprintf(goRecv, recv, false) + strings.Replace(batchProc, "processors:\n", advancedFilter(noMatch), 1) +
+					"exporters:\n" + sinkExporter("otlp_grpc/sink", sink) + pipelines("advanced_filter, batch", "otlp_grpc/sink")
 			},
 		},
 		{
@@ -167,8 +166,8 @@ func scenarios() []scenario {
 			Combos: []string{"metrics-1000"}, Metadata: true,
 			Config: func(recv, sink string) string {
 				return placementOff + fmt.Sprintf(goRecv, recv, true) +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + "    forward_metadata: " + quoteList(mdKeyNames()) + "\n" + pipelines("advanced_filter", "otlp_rust/sink")
+					advancedFilter(noMatch) +
+					"exporters:\n" + sinkExporter("otlp_rust/sink", sink) + "    forward_metadata: " + quoteList(mdKeyNames()) + "\n" + pipelines("advanced_filter", "otlp_rust/sink")
 			},
 		},
 		{
@@ -177,26 +176,20 @@ func scenarios() []scenario {
 			Config: func(recv, sink string) string {
 				return placementOff + fmt.Sprintf(goRecv, recv, false) +
 					"processors:\n  fault:\n    error: permanent\n    every_nth: 2\n    message: hybench injected\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("fault", "otlp_rust/sink")
+					"exporters:\n" + sinkExporter("otlp_rust/sink", sink) + pipelines("fault", "otlp_rust/sink")
 			},
 		},
 		{
 			Name: "embedded", Title: "2c embedded: scenario 2's config in bin/otelcol-hybrid-embedded: Go otlp → in-process ffi_bridge → Rust advanced_filter → otlp_rust → sink", Bin: "embedded", KeptFrac: 1,
-			Config: func(recv, sink string) string {
-				return placementOff + fmt.Sprintf(goRecv, recv, false) +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + pipelines("advanced_filter", "otlp_rust/sink")
-			},
+			Config: hybrid,
 		},
 		{
 			Name: "rust_md", Title: "5b metadata, all-Rust (no bridge): rust_otlp → advanced_filter → otlp_rust forward_metadata [the 10 keys], 0 vs 10 keys — tells a bridge loss from an exporter loss", Bin: "hybrid", KeptFrac: 1,
 			Combos: []string{"metrics-1000"}, Metadata: true,
 			Config: func(recv, sink string) string {
-				recvCfg := strings.Replace(fmt.Sprintf(goRecv, recv, false), "  otlp:\n", "  rust_otlp:\n", 1)
-				recvCfg = strings.Replace(recvCfg, "        include_metadata: false\n", "", 1)
-				return recvCfg +
-					"processors:\n  advanced_filter:\n    drop_metrics: " + noMatch + "\n    drop_spans: " + noMatch + "\n" +
-					"exporters:\n" + fmt.Sprintf(rustSinkExporter, sink) + "    forward_metadata: " + quoteList(mdKeyNames()) + "\n" +
+				return rustRecv(recv) +
+					advancedFilter(noMatch) +
+					"exporters:\n" + sinkExporter("otlp_rust/sink", sink) + "    forward_metadata: " + quoteList(mdKeyNames()) + "\n" +
 					strings.ReplaceAll(pipelines("advanced_filter", "otlp_rust/sink"), "[otlp]", "[rust_otlp]")
 			},
 		},
