@@ -53,7 +53,7 @@ func merged(sink *consumertest.TracesSink) ptrace.Traces {
 
 // startRustReceiver runs otelcol-rust with a jaeger receiver on p exporting
 // to a backend.
-func startRustReceiver(t *testing.T, p Ports) *Backend {
+func startRustReceiver(t *testing.T, p Ports) (*Backend, *Process) {
 	t.Helper()
 	bin := Binary(t, "OTELCOL_RUST_BIN")
 	be := StartBackend(t)
@@ -69,8 +69,7 @@ service:
   pipelines:
     traces: {receivers: [jaeger], exporters: [otlp_rust]}
 `, p.ReceiverYAML("    "), be.Addr)
-	StartProcess(t, bin, cfg, p.GRPC)
-	return be
+	return be, StartProcess(t, bin, cfg, p.GRPC)
 }
 
 func spanCount(batches []*jaeger.Batch) int {
@@ -96,7 +95,7 @@ func protoSpanCount(batches []*model.Batch) int {
 func TestSameBatchesSameOTLPAsTheContribReceiver(t *testing.T) {
 	goPorts, rustPorts := FreePorts(t), FreePorts(t)
 	goSink := startGoReceiver(t, goPorts)
-	rustBackend := startRustReceiver(t, rustPorts)
+	rustBackend, _ := startRustReceiver(t, rustPorts)
 
 	for _, proto := range []string{"grpc", "thrift_http", "thrift_compact", "thrift_binary"} {
 		t.Run(proto, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,21 +58,7 @@ func hugeListBatch() []byte {
 
 func TestHostileInputIsRefusedOrDroppedAndTheReceiverKeepsServing(t *testing.T) {
 	p := FreePorts(t)
-	be := StartBackend(t)
-	bin := Binary(t, "OTELCOL_RUST_BIN")
-	cfg := fmt.Sprintf(`
-receivers:
-  jaeger:
-%s
-exporters:
-  otlp_rust:
-    endpoint: "%s"
-    tls: {insecure: true}
-service:
-  pipelines:
-    traces: {receivers: [jaeger], exporters: [otlp_rust]}
-`, p.ReceiverYAML("    "), be.Addr)
-	proc := StartProcess(t, bin, cfg, p.GRPC)
+	be, proc := startRustReceiver(t, p)
 
 	for _, c := range []struct {
 		name, ctype string
