@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
 )
 
@@ -19,11 +20,17 @@ type Options struct {
 	Platforms  string    // Rust platforms to embed, as make's PLATFORMS; the host is always added
 	OCB        []string  // command running OCB v0.162.0
 	Log        io.Writer // progress and tool output
+	// RustTargetDir is the cargo target dir ("" = <output>/_hybrid/rust/target).
+	// Distributions given one target dir share every compiled dependency:
+	// the generated crates' paths are then mapped from the _hybrid directory
+	// holding it, so that their RUSTFLAGS are identical.
+	RustTargetDir string
 }
 
 // Result says what was built and how long each step took.
 type Result struct {
 	Binary  string
+	Mode    mode.Mode
 	Steps   []Step
 	Catalog []CatalogRow
 }
@@ -63,9 +70,22 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := BuildMode(m.SubprocessMode, os.Getenv("CGO_ENABLED")); err != nil {
+	target, ok := targetPlatform()
+	if !ok {
+		return nil, fmt.Errorf("GOOS/GOARCH %s/%s is not in the platform table (platforms/platforms.go)", os.Getenv("GOOS"), os.Getenv("GOARCH"))
+	}
+	host, _ := platforms.Host()
+	md, err := BuildMode(m.SubprocessMode, os.Getenv("CGO_ENABLED"), target, host)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.File, err)
 	}
+	if md == mode.ModeEmbedded && len(m.Cargo) == 0 {
+		if mode.Mode(m.SubprocessMode) == mode.ModeEmbedded {
+			return nil, fmt.Errorf("%s: dist.subprocess_mode: embedded: the manifest has no cargo: components to link; use subprocess or auto", m.File)
+		}
+		md = mode.ModeSubprocess // nothing to link: a pure Go binary
+	}
+	res.Mode = md
 	out, err := outputDir(m)
 	if err != nil {
 		return nil, err
@@ -75,18 +95,32 @@ func Build(o Options) (*Result, error) {
 		return nil, err
 	}
 	l := newLayout(out)
+	if o.RustTargetDir != "" {
+		if l.rustTarget, err = filepath.Abs(o.RustTargetDir); err != nil {
+			return nil, err
+		}
+	}
+	var zig string
+	if md == mode.ModeEmbedded {
+		if zig, err = zigPath(root); err != nil {
+			return nil, fmt.Errorf("%s: dist.subprocess_mode: embedded: %w", m.File, err)
+		}
+	}
 	if err := os.MkdirAll(l.work, 0o755); err != nil {
 		return nil, err
-	}
-	target, ok := targetPlatform()
-	if !ok {
-		return nil, fmt.Errorf("GOOS/GOARCH %s/%s is not in the platform table (platforms/platforms.go)", os.Getenv("GOOS"), os.Getenv("GOARCH"))
 	}
 	if err := step("copy the otelcol-hybrid library", func() error { return CopyHybridModule(root, l.hybridCopy) }); err != nil {
 		return nil, err
 	}
 	var rust []RustComponent
-	if len(m.Cargo) > 0 {
+	var objectSum string
+	switch {
+	case len(m.Cargo) == 0:
+	case md == mode.ModeEmbedded:
+		if rust, objectSum, err = buildEmbeddedRust(m, root, l, target, zig, o.Log, step); err != nil {
+			return nil, err
+		}
+	default:
 		if rust, err = buildRustHalf(o, m, root, l, target, step); err != nil {
 			return nil, err
 		}
@@ -95,10 +129,18 @@ func Build(o Options) (*Result, error) {
 		return nil, err
 	}
 	var tags []string
-	if len(m.Cargo) > 0 {
+	var compileEnv []string
+	compileArgs := []string{"--config", l.ocbManifest, "--skip-generate", "--skip-get-modules"}
+	switch {
+	case md == mode.ModeEmbedded:
+		// No blob: the Rust half is linked, nothing is extracted.
+		tags = []string{"otelcol_embedded"}
+		compileEnv = cgoEnv(zig, target)
+		compileArgs = append(compileArgs, "--ldflags", embeddedLDFlags(objectSum))
+	case len(m.Cargo) > 0:
 		tags = []string{"require_blob"} // a binary without its collector must not compile
 	}
-	ocbYAML, err := m.OCBManifest(OCBOptions{OutputPath: out, HybridDir: l.hybridCopy, BuildTags: tags})
+	ocbYAML, err := m.OCBManifest(OCBOptions{OutputPath: out, HybridDir: l.hybridCopy, BuildTags: tags, CgoEnabled: md == mode.ModeEmbedded})
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +160,17 @@ func Build(o Options) (*Result, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := step("OCB: compile", func() error {
-		return runOCB(o, "--config", l.ocbManifest, "--skip-generate", "--skip-get-modules")
+	compileStep := "OCB: compile"
+	if md == mode.ModeEmbedded {
+		compileStep = "OCB: compile with cgo (zig cc, glibc " + target.GlibcFloor + "), the Rust object linked"
+	}
+	if err := step(compileStep, func() error {
+		return runOCBEnv(o, compileEnv, compileArgs...)
 	}); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.File, err)
 	}
 	res.Binary = filepath.Join(out, m.Dist.Name+target.ExeSuffix())
-	if host, _ := platforms.Host(); host == target {
+	if host == target {
 		if err := step("check the binary's components against the manifest", func() error {
 			res.Catalog, err = CheckCatalog(res.Binary, m, rust)
 			return err
@@ -135,14 +181,27 @@ func Build(o Options) (*Result, error) {
 	return res, nil
 }
 
+// resolveDeps is the manifest's cargo entries plus the bridge crates.
+func resolveDeps(m *Manifest, root string) ([]RustDep, error) {
+	deps, err := ResolveCargo(m.Cargo, root, []string{filepath.Join(root, "rust", "components")})
+	if err != nil {
+		return nil, err
+	}
+	return WithBridgeCrates(deps, root)
+}
+
+// remapRoot is the directory mapped to /otelcol-hybrid for the generated
+// crates: the _hybrid directory holding the target dir (<output>/_hybrid
+// by default), so that every build into one target dir has one RUSTFLAGS.
+func (l layout) remapRoot() string {
+	return filepath.Dir(filepath.Dir(l.rustTarget))
+}
+
 func buildRustHalf(o Options, m *Manifest, root string, l layout, target platforms.Platform, step func(string, func() error) error) ([]RustComponent, error) {
 	var crate *RustCrate
 	if err := step("generate the Rust collector crate", func() error {
-		deps, err := ResolveCargo(m.Cargo, root, []string{filepath.Join(root, "rust", "components")})
+		deps, err := resolveDeps(m, root)
 		if err != nil {
-			return err
-		}
-		if deps, err = WithBridgeCrates(deps, root); err != nil {
 			return err
 		}
 		if crate, err = WriteRustCrate(l.rustCrate, root, rustVersion(m.Dist.Version), m.File, deps); err != nil {
@@ -154,7 +213,7 @@ func buildRustHalf(o Options, m *Manifest, root string, l layout, target platfor
 	}
 	spec := strings.TrimSpace(o.Platforms + " " + target.String())
 	if err := step("cross-build the Rust collector (scripts/rustcross)", func() error {
-		return BuildRust(crate, root, spec, l.rustOut, l.rustTarget, o.Log)
+		return BuildRust(crate, root, spec, l.rustOut, l.rustTarget, l.remapRoot(), o.Log)
 	}); err != nil {
 		return nil, err
 	}
@@ -171,6 +230,63 @@ func buildRustHalf(o Options, m *Manifest, root string, l layout, target platfor
 		return nil, fmt.Errorf("the Rust collector was not built for the host %s (needed to list its components): %w", host, err)
 	}
 	return RustCatalog(filepath.Join(l.rustOut, host.Key(), "otelcol-rust"+host.ExeSuffix()), crate.Deps)
+}
+
+// buildEmbeddedRust generates the collector crate and, in its workspace,
+// the FFI crate; builds the FFI object where the distribution's copy of
+// embedded/ffi links it; and lists its components. The collector is not
+// built: an embedded binary carries no child.
+func buildEmbeddedRust(m *Manifest, root string, l layout, target platforms.Platform, zig string, log io.Writer, step func(string, func() error) error) ([]RustComponent, string, error) {
+	var deps []RustDep
+	var expected []Registration
+	if err := step("generate the Rust collector and FFI crates", func() error {
+		var err error
+		if deps, err = resolveDeps(m, root); err != nil {
+			return err
+		}
+		version := rustVersion(m.Dist.Version)
+		crate, err := writeRustCrate(l.rustCrate, root, version, m.File, deps, []string{ffiCrateDir})
+		if err != nil {
+			return err
+		}
+		if expected, err = WriteFFICrate(filepath.Join(l.rustCrate, ffiCrateDir), root, version, m.File, deps); err != nil {
+			return err
+		}
+		return CheckRustDeps(crate) // resolves (and locks) both members
+	}); err != nil {
+		return nil, "", err
+	}
+	obj := ffiObjectPath(l.hybridCopy, target.GOARCH)
+	var sum string
+	if err := step("build the Rust static library and its object (scripts/build-embedded.sh)", func() error {
+		var err error
+		sum, err = BuildFFI(FFIBuild{HybridRoot: root, Workspace: l.rustCrate, TargetDir: l.rustTarget, RemapRoot: l.remapRoot(),
+			Object: obj, Target: target, Deps: deps}, log)
+		if err != nil {
+			return err
+		}
+		// embedded/ffi's cgo CFLAGS name the header in the module's rust/,
+		// which the copy leaves out.
+		h, err := os.ReadFile(filepath.Join(root, ffiHeader))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(l.hybridCopy, ffiHeader)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(l.hybridCopy, ffiHeader), h, 0o644)
+	}); err != nil {
+		return nil, "", err
+	}
+	var comps []RustComponent
+	if err := step("list the linked Rust components (a probe linking the object)", func() error {
+		var err error
+		comps, err = FFICatalog(zig, obj, filepath.Join(l.work, "probe"), target, expected, deps)
+		return err
+	}); err != nil {
+		return nil, "", err
+	}
+	return comps, sum, nil
 }
 
 // outputDir is dist.output_path (default build/<name>), absolute.

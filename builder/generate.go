@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
 )
 
 // ocbSources are the files OCB generates for the main package.
@@ -29,7 +31,10 @@ func Generate(o GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := BuildMode(m.SubprocessMode, os.Getenv("CGO_ENABLED")); err != nil {
+	// The sources are the same in either mode (the repository builds both
+	// flavours from them); the field is checked as a build of the host would.
+	host, _ := platforms.Host()
+	if _, err := BuildMode(m.SubprocessMode, os.Getenv("CGO_ENABLED"), host, host); err != nil {
 		return fmt.Errorf("%s: %w", m.File, err)
 	}
 	out, err := outputDir(m)

@@ -73,6 +73,7 @@ type OCBOptions struct {
 	OutputPath string // absolute: where OCB writes the module and binary
 	HybridDir  string // absolute: the otelcol-hybrid module the distribution uses
 	BuildTags  []string
+	CgoEnabled bool // dist.cgo_enabled: OCB compiles with CGO_ENABLED=0 otherwise
 }
 
 // OCBManifest renders the manifest OCB v0.162.0 gets: the user's YAML minus
@@ -88,6 +89,9 @@ func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 	if len(o.BuildTags) > 0 {
 		tags := strings.Fields(strings.ReplaceAll(m.Dist.BuildTags, ",", " "))
 		mapSet(dist, "build_tags", strings.Join(append(tags, o.BuildTags...), ","))
+	}
+	if o.CgoEnabled {
+		mapSetNode(dist, "cgo_enabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	}
 	for key := range componentLists {
 		list := mapGet(root, key)

@@ -14,8 +14,14 @@ var DefaultOCB = []string{"go", "run", "go.opentelemetry.io/collector/cmd/builde
 
 // runOCB runs OCB; its log goes to o.Log, its cause into the error.
 func runOCB(o Options, args ...string) error {
+	return runOCBEnv(o, nil, args...)
+}
+
+// runOCBEnv is runOCB with env added to the environment (OCB passes its
+// environment on to go build).
+func runOCBEnv(o Options, env []string, args ...string) error {
 	cmdline := append(append([]string{}, o.OCB...), args...)
-	if err := runIn("", o.Log, nil, cmdline[0], cmdline[1:]...); err != nil {
+	if err := runIn("", o.Log, env, cmdline[0], cmdline[1:]...); err != nil {
 		return fmt.Errorf("OCB (%s): %w", strings.Join(o.OCB, " "), err)
 	}
 	return nil

@@ -67,9 +67,9 @@ func lastErrorLine(out string) string {
 // cargo-zigbuild, glibc floor and reproducibility flags as `make blobs`) into
 // out/<goos>_<goarch>/otelcol-rust, and returns the built platforms' list file.
 // A compile error is reported against the entry whose crate failed.
-func BuildRust(c *RustCrate, hybridRoot, platformSpec, out, targetDir string, log io.Writer) error {
+func BuildRust(c *RustCrate, hybridRoot, platformSpec, out, targetDir, remapRoot string, log io.Writer) error {
 	cmd := exec.Command("go", "run", "./scripts/rustcross", "-platforms", platformSpec, "-out", out,
-		"-manifest-path", filepath.Join(c.Dir, "Cargo.toml"), "-target-dir", targetDir)
+		"-manifest-path", filepath.Join(c.Dir, "Cargo.toml"), "-target-dir", targetDir, "-remap-root", remapRoot)
 	cmd.Dir = hybridRoot
 	// Not SOURCE_DATE_EPOCH: make sets it to the last commit's time, and the
 	// build scripts of ring and zstd-sys rerun when it changes, so every

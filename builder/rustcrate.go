@@ -166,6 +166,13 @@ func findLocal(local []localCrate, name string) (localCrate, bool) {
 // WriteRustCrate generates the collector crate in dir from otelcol-rust's
 // sources: same main, same dependencies and release profile, our components.
 func WriteRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDep) (*RustCrate, error) {
+	return writeRustCrate(dir, hybridRoot, version, manifestFile, deps, nil)
+}
+
+// writeRustCrate is WriteRustCrate with the workspace's other members
+// (directories under dir: the FFI crate of an embedded distribution), which
+// then share its Cargo.lock, profiles and target dir.
+func writeRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDep, members []string) (*RustCrate, error) {
 	wsDir := filepath.Join(hybridRoot, rustWorkspace)
 	ws, err := readToml(filepath.Join(wsDir, "Cargo.toml"))
 	if err != nil {
@@ -187,43 +194,16 @@ func WriteRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDe
 			fmt.Fprintf(&b, "%s = %s\n", k, v)
 		}
 	}
-	b.WriteString("publish = false\n\n[[bin]]\nname = \"otelcol-rust\"\npath = \"src/main.rs\"\n\n[dependencies]\n")
-	base := map[string]bool{}
-	for _, k := range bin.keys("[dependencies]") {
-		spec := ws.value("[workspace.dependencies]", k)
-		if spec == "" {
-			return nil, fmt.Errorf("otelcol-rust dependency %s is not in [workspace.dependencies]", k)
-		}
-		p := tomlPathRe.FindStringSubmatch(spec)
-		if p != nil && strings.HasPrefix(p[1], "components/") {
-			continue // a component crate of otelcol-rust: ours come from the manifest
-		}
-		if p != nil {
-			spec = strings.Replace(spec, p[0], fmt.Sprintf("path = %q", filepath.Join(wsDir, p[1])), 1)
-		}
-		base[k], base[RustIdent(k)] = true, true
-		fmt.Fprintf(&b, "%s = %s\n", k, spec)
-	}
-	b.WriteString("\n# The manifest's cargo entries.\n")
-	for _, d := range deps {
-		if base[d.Key] {
-			return nil, fmt.Errorf("%s: the name %s is taken by otelcol-rust's own dependency", d.Entry.Label(), d.Key)
-		}
-		var fields []string
-		if d.Package != "" && d.Package != d.Key {
-			fields = append(fields, fmt.Sprintf("package = %q", d.Package))
-		}
-		if d.Path != "" {
-			fields = append(fields, fmt.Sprintf("path = %q", d.Path))
-		}
-		if d.Entry.Version != "" {
-			fields = append(fields, fmt.Sprintf("version = %q", d.Entry.Version))
-		}
-		fmt.Fprintf(&b, "%s = { %s }\n", d.Key, strings.Join(fields, ", "))
+	b.WriteString("publish = false\n\n[[bin]]\nname = \"otelcol-rust\"\npath = \"src/main.rs\"\n\n")
+	if err := writeDependencies(&b, ws, wsDir, bin, "otelcol-rust", deps); err != nil {
+		return nil, err
 	}
 	// Its own workspace, so it never joins an enclosing one; the release
 	// profile only applies from a workspace root, so it is copied.
 	b.WriteString("\n[workspace]\n")
+	if len(members) > 0 {
+		fmt.Fprintf(&b, "members = [%s]\n", quotedList(members))
+	}
 	for _, sec := range ws.order {
 		if strings.HasPrefix(sec, "[profile.") {
 			fmt.Fprintf(&b, "\n%s\n%s\n", sec, strings.TrimRight(strings.Join(ws.sections[sec], "\n"), "\n"))
@@ -242,6 +222,56 @@ func WriteRustCrate(dir, hybridRoot, version, manifestFile string, deps []RustDe
 		return nil, err
 	}
 	return &RustCrate{Dir: dir, Version: version, Deps: deps}, nil
+}
+
+// writeDependencies writes the [dependencies] of a generated crate: those of
+// the crate it is generated from (owner's Cargo.toml, crate), their
+// workspace specs resolved with absolute paths and its component crates left
+// out, then the manifest's cargo entries.
+func writeDependencies(b *strings.Builder, ws *tomlDoc, wsDir string, crate *tomlDoc, owner string, deps []RustDep) error {
+	b.WriteString("[dependencies]\n")
+	base := map[string]bool{}
+	for _, k := range crate.keys("[dependencies]") {
+		spec := ws.value("[workspace.dependencies]", k)
+		if spec == "" {
+			return fmt.Errorf("%s dependency %s is not in [workspace.dependencies]", owner, k)
+		}
+		p := tomlPathRe.FindStringSubmatch(spec)
+		if p != nil && strings.HasPrefix(p[1], "components/") {
+			continue // a component crate of the checkout's build: ours come from the manifest
+		}
+		if p != nil {
+			spec = strings.Replace(spec, p[0], fmt.Sprintf("path = %q", filepath.Join(wsDir, p[1])), 1)
+		}
+		base[k], base[RustIdent(k)] = true, true
+		fmt.Fprintf(b, "%s = %s\n", k, spec)
+	}
+	b.WriteString("\n# The manifest's cargo entries.\n")
+	for _, d := range deps {
+		if base[d.Key] {
+			return fmt.Errorf("%s: the name %s is taken by %s's own dependency", d.Entry.Label(), d.Key, owner)
+		}
+		var fields []string
+		if d.Package != "" && d.Package != d.Key {
+			fields = append(fields, fmt.Sprintf("package = %q", d.Package))
+		}
+		if d.Path != "" {
+			fields = append(fields, fmt.Sprintf("path = %q", d.Path))
+		}
+		if d.Entry.Version != "" {
+			fields = append(fields, fmt.Sprintf("version = %q", d.Entry.Version))
+		}
+		fmt.Fprintf(b, "%s = { %s }\n", d.Key, strings.Join(fields, ", "))
+	}
+	return nil
+}
+
+func quotedList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // lockSeedStamp records which workspace lock the crate's lock was seeded from.

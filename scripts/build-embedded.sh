@@ -24,6 +24,16 @@
 #   - the remap flags rustcross sets for the generated crate under
 #     build/otelcol-hybrid (see reproducibleEnv in scripts/rustcross);
 #   - no SOURCE_DATE_EPOCH (ring's and zstd-sys's build scripts rerun on it).
+#
+# hybrid-builder builds an embedded distribution's staticlib with this script
+# too (OUT "-"), from the workspace it generates; these say where, with
+# defaults for this repository's own build:
+#   FFI_WORKSPACE   the Cargo workspace holding the otelcol-ffi package (rust)
+#   FFI_TARGET_DIR  the cargo target dir (rust/target)
+#   FFI_REMAP_ROOT  the directory rustcross maps to /otelcol-hybrid besides the
+#                   checkout: the parent of the generated collector crate that
+#                   shares the target dir (build/otelcol-hybrid)
+#   FFI_OBJ         the object to write (the path embedded/ffi links)
 set -euo pipefail
 platform=${1:?usage: build-embedded.sh GOOS/GOARCH OUT|- [GO BUILD FLAGS...]}
 out=${2:?usage: build-embedded.sh GOOS/GOARCH OUT|- [GO BUILD FLAGS...]}
@@ -41,8 +51,11 @@ case "$goos/$goarch" in
   *) echo "build-embedded: $platform: the embedded flavour is built for linux/amd64 and linux/arm64 only" >&2; exit 1 ;;
 esac
 triple=$arch-unknown-linux-gnu
+workspace=${FFI_WORKSPACE:-rust}
+target_dir=${FFI_TARGET_DIR:-$root/rust/target}
+remap_root=${FFI_REMAP_ROOT:-$root/build/otelcol-hybrid}
 
-sysroot=$(cd rust && rustc --print sysroot)
+sysroot=$(cd "$workspace" && rustc --print sysroot)
 if ! compgen -G "$sysroot/lib/rustlib/$triple/lib/*" >/dev/null; then
   msg="cannot build $platform: Rust std for $triple is not installed in $sysroot (rustup target add $triple)"
   if [[ -n ${STRICT:-} ]]; then echo "build-embedded: $msg" >&2; exit 1; fi
@@ -50,26 +63,27 @@ if ! compgen -G "$sysroot/lib/rustlib/$triple/lib/*" >/dev/null; then
   exit 0
 fi
 
-if [[ $goarch == amd64 ]]; then obj=build/ffi/otelcol_ffi.o; else obj=build/ffi/linux_$goarch/otelcol_ffi.o; fi
+if [[ -n ${FFI_OBJ:-} ]]; then obj=$FFI_OBJ
+elif [[ $goarch == amd64 ]]; then obj=build/ffi/otelcol_ffi.o; else obj=build/ffi/linux_$goarch/otelcol_ffi.o; fi
 
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 flags=(
   "--remap-path-prefix=$root=/otelcol-hybrid"
-  "--remap-path-prefix=$root/build/otelcol-hybrid=/otelcol-hybrid"
+  "--remap-path-prefix=$remap_root=/otelcol-hybrid"
   "--remap-path-prefix=$cargo_home=/cargo"
-  "--remap-path-prefix=$root/rust/target=/target"
+  "--remap-path-prefix=$target_dir=/target"
 )
 encoded=$(IFS=$'\x1f'; echo "${flags[*]}")
 lockflag=()
-[[ -f rust/Cargo.lock ]] && lockflag=(--locked)
+[[ -f $workspace/Cargo.lock ]] && lockflag=(--locked)
 echo "build-embedded: $platform: otelcol-ffi staticlib for $triple.$floor" >&2
-(cd rust && env -u SOURCE_DATE_EPOCH CARGO_ENCODED_RUSTFLAGS="$encoded" RUSTFLAGS= CARGO_INCREMENTAL=0 \
+(cd "$workspace" && env -u SOURCE_DATE_EPOCH CARGO_ENCODED_RUSTFLAGS="$encoded" RUSTFLAGS= CARGO_INCREMENTAL=0 \
   nice "$zigbuild" rustc --release "${lockflag[@]}" -p otelcol-ffi --lib --crate-type staticlib \
-  --target "$triple.$floor" --target-dir "$root/rust/target")
+  --target "$triple.$floor" --target-dir "$target_dir")
 
 # The host linker handles the host's objects; zig's lld any architecture.
 if [[ $goarch == "$(go env GOHOSTARCH)" ]]; then ld=ld; else ld="$zig ld.lld"; fi
-FFI_LD=$ld scripts/ffi-object.sh "rust/target/$triple/release" "$obj"
+FFI_LD=$ld scripts/ffi-object.sh "$target_dir/$triple/release" "$obj"
 # The object's hash, for -X ...ffi.LinkedObject (here and in .goreleaser.yaml):
 # it names the Rust build in the start-up log, and makes Go relink when the
 # object changes (its build cache does not hash files named in cgo LDFLAGS).

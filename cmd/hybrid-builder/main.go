@@ -8,6 +8,11 @@
 // build: Rust crate → scripts/rustcross → scripts/embedgen → OCB (Go module,
 // main patched to collector.NewCommand) → compile → check the binary's
 // `components` against the manifest; the binary is dist.output_path/dist.name.
+// An embedded build (subprocess_mode: embedded, or auto with cgo on Linux)
+// instead generates an otelcol-ffi static library crate with the manifest's
+// Rust components, builds its object with scripts/build-embedded.sh, and
+// compiles the Go half with cgo (zig cc at the glibc floor) linking it: no
+// child, no blob.
 // generate: the same sources written in place, for a distribution whose
 // sources are committed (otelcol-hybrid itself); --check only compares.
 package main
@@ -64,7 +69,8 @@ func finish(o *builder.Options, ocb string) error {
 func build(args []string) error {
 	fs := flag.NewFlagSet("build", flag.ExitOnError)
 	o, ocb := common(fs)
-	fs.StringVar(&o.Platforms, "platforms", "", `Rust collectors to embed besides the target's: "all" or goos/goarch ...`)
+	fs.StringVar(&o.Platforms, "platforms", "", `Rust collectors to embed besides the target's: "all" or goos/goarch ... (subprocess mode)`)
+	fs.StringVar(&o.RustTargetDir, "rust-target-dir", "", "cargo target dir, to share compiled dependencies between distributions (default: <output_path>/_hybrid/rust/target)")
 	_ = fs.Parse(args)
 	if err := finish(o, *ocb); err != nil {
 		return err
@@ -76,6 +82,7 @@ func build(args []string) error {
 	for _, s := range res.Steps {
 		fmt.Fprintf(os.Stderr, "hybrid-builder: %-55s %s\n", s.Name, s.Took)
 	}
+	fmt.Fprintf(os.Stderr, "hybrid-builder: built a %s-mode binary\n", res.Mode)
 	fmt.Println(res.Binary)
 	return nil
 }

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// The acceptance line: CGO_ENABLED=0 with subprocess_mode: embedded
-// fails, saying cgo is required, before anything is built.
+// CGO_ENABLED=0 with subprocess_mode: embedded fails, saying cgo is
+// required, before anything is built; so does a target without an
+// embedded flavour.
 func TestEmbeddedWithoutCgoFails(t *testing.T) {
 	dir := t.TempDir()
 	manifest := filepath.Join(dir, "m.yaml")
@@ -34,8 +35,15 @@ processors:
 	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("something was built before the mode was checked: %v", err)
 	}
+	// With cgo, embedded is built for Linux only: cgo binds the binary to glibc.
 	t.Setenv("CGO_ENABLED", "1")
-	if err := build([]string{"--config", manifest}); err == nil || !strings.Contains(err.Error(), "make build-embedded") {
-		t.Errorf("with cgo: error = %v, want the builder to point at make build-embedded", err)
+	t.Setenv("GOOS", "darwin")
+	t.Setenv("GOARCH", "arm64")
+	err = build([]string{"--config", manifest})
+	if err == nil || !strings.Contains(err.Error(), "m.yaml: dist.subprocess_mode: embedded: darwin/arm64 has no embedded build") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("for darwin: error = %v, want one line naming the manifest, the field and the platform", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("something was built before the mode was checked: %v", err)
 	}
 }

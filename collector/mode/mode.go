@@ -23,6 +23,13 @@ func Select(requested string, cgoEnabled bool) (Mode, error) {
 	return selectMode(requested, cgoEnabled, EmbeddedLinked)
 }
 
+// SelectFor is Select for a binary with the given build facts (linked: it
+// links the Rust library), such as the one a builder is about to make, so
+// that the builder decides as that binary will at run time.
+func SelectFor(requested string, cgoEnabled, linked bool) (Mode, error) {
+	return selectMode(requested, cgoEnabled, linked)
+}
+
 // selectMode is Select with the build's facts as parameters. linked: the
 // binary links the Rust library (an embedded build).
 func selectMode(requested string, cgoEnabled, linked bool) (Mode, error) {

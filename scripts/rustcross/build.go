@@ -20,6 +20,11 @@ type builder struct {
 	// crates from rust/components by path: those sources are in the
 	// checkout, not under the workspace.
 	checkout string
+	// remapRoot is mapped to /otelcol-hybrid like the checkout: the parent
+	// of the generated crate (its workspace's parent by default). Builds
+	// sharing a target dir must pass the same one, or cargo rebuilds every
+	// dependency in place for their differing RUSTFLAGS.
+	remapRoot string
 }
 
 func newBuilder(manifest, bin, targetDir string) (*builder, error) {
@@ -92,7 +97,10 @@ func (b *builder) build(p platforms.Platform, dir string) error {
 // more specific prefixes come last. CARGO_ENCODED_RUSTFLAGS (0x1f-separated)
 // keeps paths with spaces intact and overrides RUSTFLAGS from the caller.
 func (b *builder) reproducibleEnv() []string {
-	root := filepath.Dir(b.workspace)
+	root := b.remapRoot
+	if root == "" {
+		root = filepath.Dir(b.workspace)
+	}
 	cargoHome := os.Getenv("CARGO_HOME")
 	if cargoHome == "" {
 		home, _ := os.UserHomeDir()

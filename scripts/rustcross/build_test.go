@@ -68,4 +68,17 @@ func TestReproducibleEnv(t *testing.T) {
 		got[1] != "--remap-path-prefix=/src/proj/build/dist=/otelcol-hybrid" {
 		t.Errorf("generated workspace rustflags: %q", got)
 	}
+
+	// Distributions sharing one target dir share its remap root, wherever
+	// their own generated crate is.
+	b.remapRoot = "/src/proj/build/other"
+	flags = ""
+	for _, kv := range b.reproducibleEnv() {
+		if v, ok := strings.CutPrefix(kv, "CARGO_ENCODED_RUSTFLAGS="); ok {
+			flags = v
+		}
+	}
+	if got := strings.Split(flags, "\x1f"); len(got) != 4 || got[1] != "--remap-path-prefix=/src/proj/build/other=/otelcol-hybrid" {
+		t.Errorf("remap root rustflags: %q", got)
+	}
 }

@@ -27,13 +27,14 @@ func main() {
 	manifest := flag.String("manifest-path", "rust/Cargo.toml", "Cargo.toml of the Rust workspace")
 	bin := flag.String("bin", "otelcol-rust", "cargo binary target to build")
 	targetDir := flag.String("target-dir", "", "cargo target dir (default: <workspace>/target)")
+	remapRoot := flag.String("remap-root", "", "directory mapped to /otelcol-hybrid besides the checkout (default: the workspace's parent)")
 	list := flag.Bool("list", false, "only print the buildable platforms of -platforms (one line), build nothing")
 	flag.Parse()
 	var err error
 	if *list {
 		err = listBuildable(*spec, *manifest)
 	} else {
-		err = run(*spec, *strict, *out, *manifest, *bin, *targetDir)
+		err = run(*spec, *strict, *out, *manifest, *bin, *targetDir, *remapRoot)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rustcross:", err)
@@ -41,7 +42,7 @@ func main() {
 	}
 }
 
-func run(spec string, strict bool, out, manifest, bin, targetDir string) error {
+func run(spec string, strict bool, out, manifest, bin, targetDir, remapRoot string) error {
 	want, err := platforms.Select(spec)
 	if err != nil {
 		return err
@@ -49,6 +50,11 @@ func run(spec string, strict bool, out, manifest, bin, targetDir string) error {
 	b, err := newBuilder(manifest, bin, targetDir)
 	if err != nil {
 		return err
+	}
+	if remapRoot != "" {
+		if b.remapRoot, err = filepath.Abs(remapRoot); err != nil {
+			return err
+		}
 	}
 	// Check every target before building any, so a strict run fails at once.
 	var buildable []platforms.Platform
