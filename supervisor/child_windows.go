@@ -15,17 +15,6 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 }
 
-func (c *child) own(startErr chan<- error) {
-	if err := c.cmd.Start(); err != nil {
-		startErr <- err
-		return
-	}
-	startErr <- nil
-	_ = c.cmd.Wait()
-	c.markExited()
-	c.reaped(c.cmd.ProcessState)
-}
-
 // signalChild: Windows has no SIGTERM; the graceful request is closing the
 // child's stdin (otelcol-rust --exit-on-stdin-eof). Kill uses the process
 // handle, which cannot refer to a recycled PID.
