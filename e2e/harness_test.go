@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // Each endpoint a collector under test binds gets a loopback address of its
@@ -193,7 +193,7 @@ func startHybrid(t *testing.T, config string, o hybridOpts) *hybrid {
 		_ = h.cmd.Process.Kill()
 		<-h.exited
 		// Reap a child the parent could not stop (the test failed): never leak processes.
-		for _, pid := range childPIDs(h.cmd.Process.Pid) {
+		for _, pid := range procfs.Children(h.cmd.Process.Pid) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		if t.Failed() {
@@ -244,7 +244,7 @@ func (h *hybrid) listenAddr(ip string) string {
 	h.t.Helper()
 	var addr string
 	h.await(30*time.Second, "one listener on "+ip+" in otelcol-hybrid or its child", func() bool {
-		pids := append([]int{h.cmd.Process.Pid}, childPIDs(h.cmd.Process.Pid)...)
+		pids := append([]int{h.cmd.Process.Pid}, procfs.Children(h.cmd.Process.Pid)...)
 		found := listeners(pids, ip)
 		if len(found) == 1 {
 			addr = found[0]
@@ -290,45 +290,13 @@ func (h *hybrid) rustChild(timeout time.Duration) int {
 	h.t.Helper()
 	var pid int
 	h.await(timeout, fmt.Sprintf("a single otelcol-rust child of pid %d", h.cmd.Process.Pid), func() bool {
-		pids := childPIDs(h.cmd.Process.Pid)
+		pids := procfs.Children(h.cmd.Process.Pid)
 		if len(pids) == 1 {
 			pid = pids[0]
 		}
 		return len(pids) == 1
 	})
 	return pid
-}
-
-// childPIDs lists the live (non-zombie) children of pid from /proc.
-func childPIDs(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the parenthesised command: state ppid ...
-		rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
-		f := strings.Fields(rest)
-		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func processGone(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
-	return strings.HasPrefix(rest, "Z")
 }
 
 // run runs a client command (telemetrygen, grpc-health-probe) to completion.

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // seqClient sends gauge points numbered by a "seq" attribute, so the backend
@@ -105,7 +106,7 @@ func TestKill9ChildUnderLoadLosesNothing(t *testing.T) {
 	}
 	var second int
 	testkit.Eventually(t, time.Minute, "a new otelcol-rust child", func() bool {
-		pids := childPIDs(h.cmd.Process.Pid)
+		pids := procfs.Children(h.cmd.Process.Pid)
 		if len(pids) == 1 && pids[0] != first {
 			second = pids[0]
 			return true
@@ -163,7 +164,7 @@ func TestSIGTERMStopsBothAndCleansUp(t *testing.T) {
 	start := time.Now()
 	h.stopGracefully(30 * time.Second)
 	t.Logf("parent exited %s after SIGTERM", time.Since(start))
-	testkit.Eventually(t, 5*time.Second, "child gone", func() bool { return processGone(child) })
+	testkit.Eventually(t, 5*time.Second, "child gone", func() bool { return procfs.Gone(child) })
 	if !strings.Contains(h.out.String(), "exit") {
 		t.Logf("log:\n%s", tail(h.out.String(), 30))
 	}
@@ -216,7 +217,7 @@ func TestAllGoConfigStartsNoSubprocess(t *testing.T) {
 	h := s.h
 	s.sendMetrics("go_only", 10)
 	s.waitPoints("go_only", 10)
-	if pids := childPIDs(h.cmd.Process.Pid); len(pids) != 0 {
+	if pids := procfs.Children(h.cmd.Process.Pid); len(pids) != 0 {
 		t.Fatalf("all-Go config started children %v", pids)
 	}
 	if entries, err := os.ReadDir(h.cacheDir); err == nil && len(entries) > 0 {
@@ -339,6 +340,6 @@ func TestParentKill9TakesChildDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wait(10 * time.Second)
-	testkit.Eventually(t, time.Second, "the child to die with its parent", func() bool { return processGone(child) })
+	testkit.Eventually(t, time.Second, "the child to die with its parent", func() bool { return procfs.Gone(child) })
 	t.Logf("child gone %s after the parent's SIGKILL", time.Since(killed).Round(time.Millisecond))
 }

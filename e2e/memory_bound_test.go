@@ -24,6 +24,7 @@ import (
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/otlpbackend"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // stalledBackend accepts every connection and every request but answers none
@@ -182,7 +183,7 @@ func TestMemoryBoundRefusesThenRecovers(t *testing.T) {
 	if grown := peak - baseline; grown > 64<<10 {
 		t.Errorf("child RSS grew by %d KiB with an 8 MiB limit", grown)
 	}
-	if processGone(child) {
+	if procfs.Gone(child) {
 		t.Fatal("the child died")
 	}
 	// OTLP/HTTP is refused the HTTP way: 429 with Retry-After.

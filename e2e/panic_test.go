@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // TestRustPanicFailsOnlyItsRequest: a Rust component that panics (the fault
@@ -74,7 +75,7 @@ func TestRustPanicFailsOnlyItsRequest(t *testing.T) {
 	default:
 	}
 	if !embedded() {
-		if pids := childPIDs(s.h.cmd.Process.Pid); len(pids) != 1 || pids[0] != child {
+		if pids := procfs.Children(s.h.cmd.Process.Pid); len(pids) != 1 || pids[0] != child {
 			t.Errorf("Rust child %d before the panic, children %v after: want the same child, not restarted", child, pids)
 		}
 	}

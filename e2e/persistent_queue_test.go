@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // queueItems is how many acknowledged requests (one point each) the queue
@@ -79,7 +80,7 @@ func sendAcked(t *testing.T, in string, n int) {
 // awaitGone waits until pid has exited (or is a zombie).
 func awaitGone(t *testing.T, pid int) {
 	t.Helper()
-	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("pid %d to exit", pid), func() bool { return processGone(pid) })
+	testkit.Eventually(t, 10*time.Second, fmt.Sprintf("pid %d to exit", pid), func() bool { return procfs.Gone(pid) })
 }
 
 // checkAllArrived waits for every acknowledged seq at the backend and logs
@@ -153,7 +154,7 @@ func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
 	}
 	awaitGone(t, child)
 	h.await(60*time.Second, "a new Rust child", func() bool {
-		pids := childPIDs(h.cmd.Process.Pid)
+		pids := procfs.Children(h.cmd.Process.Pid)
 		return len(pids) == 1 && pids[0] != child
 	})
 	if d, _ := be.Seqs(); d != 0 {

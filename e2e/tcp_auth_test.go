@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 // tcpUserIP is where the user's receiver listens (port 0, read back): the
@@ -121,7 +122,7 @@ func TestTCPBridgesRefuseForeignClients(t *testing.T) {
 	if got := be.Points("foreign"); got != 0 {
 		t.Fatalf("the foreign client injected %d points", got)
 	}
-	if now := childPIDs(parent); len(now) != 1 || now[0] != child {
+	if now := procfs.Children(parent); len(now) != 1 || now[0] != child {
 		t.Fatalf("the child changed from pid %d to %v: a refused health probe restarted it?", child, now)
 	}
 

@@ -2,7 +2,6 @@ package soak
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io/fs"
 	"net"
@@ -11,38 +10,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// childPIDs lists the live (non-zombie) children of pid from /proc.
-func childPIDs(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	want := strconv.Itoa(pid)
-	for _, e := range entries {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the parenthesised command: state ppid ...
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-		if len(f) > 1 && f[0] != "Z" && f[1] == want {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// processGone: pid has exited (or is a zombie nobody reaped yet).
-func processGone(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	return strings.HasPrefix(string(stat[bytes.LastIndexByte(stat, ')')+2:]), "Z")
-}
 
 // statusValue reads a numeric field of /proc/<pid>/status (VmHWM, VmRSS in
 // kB, Threads); ok is false when the process is gone.

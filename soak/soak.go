@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit/procfs"
 )
 
 //go:embed collector.yaml
@@ -227,7 +229,7 @@ func (r *run) kill() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for pid := range r.childrenSeen {
-		if !processGone(pid) {
+		if !procfs.Gone(pid) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
@@ -259,7 +261,7 @@ func (r *run) await(timeout time.Duration, what string, cond func() bool) error 
 func (r *run) awaitChild(timeout time.Duration, not int) (int, error) {
 	var pid int
 	err := r.await(timeout, fmt.Sprintf("an otelcol-rust child other than %d", not), func() bool {
-		pids := childPIDs(r.cmd.Process.Pid)
+		pids := procfs.Children(r.cmd.Process.Pid)
 		if len(pids) == 1 && pids[0] != not {
 			pid = pids[0]
 			return true
@@ -276,7 +278,7 @@ func (r *run) monitor(ctx context.Context) {
 	defer t.Stop()
 	for {
 		parent := r.cmd.Process.Pid
-		pids := childPIDs(parent)
+		pids := procfs.Children(parent)
 		r.mu.Lock()
 		for _, pid := range pids {
 			r.childrenSeen[pid] = true
@@ -510,14 +512,14 @@ func (r *run) soak() (*Summary, error) {
 	s.ChildPIDsSeen = len(pidsSeen)
 	_ = r.await(10*time.Second, "every child gone", func() bool {
 		for _, pid := range pidsSeen {
-			if !processGone(pid) {
+			if !procfs.Gone(pid) {
 				return false
 			}
 		}
 		return true
 	})
 	for _, pid := range pidsSeen {
-		if !processGone(pid) {
+		if !procfs.Gone(pid) {
 			s.LeftoverProcesses = append(s.LeftoverProcesses, pid)
 		}
 	}
