@@ -58,7 +58,7 @@ func TestClientMetadataAndTraceContextInRust(t *testing.T) {
 		}
 	}
 	// A real client's --otlp-header, too.
-	run(t, 2*time.Minute, binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", in, "--otlp-insecure",
+	run(t, 2*time.Minute, testkit.Binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", in, "--otlp-insecure",
 		"--metrics", "1", "--otlp-metric-name", "md_telemetrygen", "--otlp-header", `x-tenant="tg"`)
 
 	// forward_metadata at the backend: chosen keys, all values, nothing else.

@@ -92,30 +92,15 @@ func listeners(pids []int, ip string) []string {
 
 // binary returns the path in env var name, or skips: `make test` always sets
 // these, a bare `go test ./...` has not built the binaries.
-func binary(t *testing.T, name string) string {
-	t.Helper()
-	p := os.Getenv(name)
-	if p == "" {
-		if os.Getenv("E2E_REQUIRED") != "" {
-			t.Fatalf("%s is not set but E2E_REQUIRED is: the Makefile lost track of a binary", name)
-		}
-		t.Skipf("%s is not set: run through `make test`, which builds the binaries", name)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s=%s: %v", name, p, err)
-	}
-	return p
-}
-
 // hybridBin is the collector under test: bin/otelcol-hybrid, or the
 // embedded build when OTELCOL_HYBRID_EMBEDDED_BIN is set (`make
 // test-embedded-e2e` runs the whole suite again that way).
 func hybridBin(t *testing.T) string {
 	t.Helper()
 	if embedded() {
-		return binary(t, "OTELCOL_HYBRID_EMBEDDED_BIN")
+		return testkit.Binary(t, "OTELCOL_HYBRID_EMBEDDED_BIN")
 	}
-	return binary(t, "OTELCOL_HYBRID_BIN")
+	return testkit.Binary(t, "OTELCOL_HYBRID_BIN")
 }
 
 // embedded: this run tests the embedded build (Rust linked in-process).
@@ -425,7 +410,7 @@ func (s *scenario) telemetrygen(signal string, args ...string) {
 			endpoint = s.http
 		}
 	}
-	run(s.t, 2*time.Minute, binary(s.t, "TELEMETRYGEN_BIN"),
+	run(s.t, 2*time.Minute, testkit.Binary(s.t, "TELEMETRYGEN_BIN"),
 		append([]string{signal, "--otlp-endpoint", endpoint, "--otlp-insecure", "--rate", "0"}, args...)...)
 }
 

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // sendMetrics runs telemetrygen metrics: n gauge points named name.
 func sendMetrics(t *testing.T, endpoint, name string, n int) {
 	t.Helper()
-	run(t, 2*time.Minute, binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", endpoint, "--otlp-insecure",
+	run(t, 2*time.Minute, testkit.Binary(t, "TELEMETRYGEN_BIN"), "metrics", "--otlp-endpoint", endpoint, "--otlp-insecure",
 		"--metrics", fmt.Sprint(n), "--rate", "0", "--otlp-metric-name", name)
 }
 

@@ -27,7 +27,7 @@ func TestQuickstartShowsEverySurvivingPoint(t *testing.T) {
 	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
 	in := h.listenAddr(grpcIP)
-	tg := binary(t, "TELEMETRYGEN_BIN")
+	tg := testkit.Binary(t, "TELEMETRYGEN_BIN")
 	const n = 150 // well past the default log sampling (10 a second, then 1 in 100)
 	for _, name := range []string{"up", "requests_total"} {
 		run(t, 2*time.Minute, tg, "metrics", "--otlp-endpoint", in, "--otlp-insecure", "--metrics", strconv.Itoa(n), "--rate", "0", "--otlp-metric-name", name)

@@ -18,9 +18,9 @@ import (
 // socket, grpc-health-probe sees SERVING, SIGTERM exits 0 within 5 s.
 func TestRustCollectorAsANewUserWouldRunIt(t *testing.T) {
 	t.Parallel()
-	rustBin := binary(t, "OTELCOL_RUST_BIN")
-	tg := binary(t, "TELEMETRYGEN_BIN")
-	probe := binary(t, "GRPC_HEALTH_PROBE_BIN")
+	rustBin := testkit.Binary(t, "OTELCOL_RUST_BIN")
+	tg := testkit.Binary(t, "TELEMETRYGEN_BIN")
+	probe := testkit.Binary(t, "GRPC_HEALTH_PROBE_BIN")
 	be := startBackend(t)
 	dir := shortTempDir(t)
 	sock := filepath.Join(dir, "in.sock")

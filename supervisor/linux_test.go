@@ -18,6 +18,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
 
 // TestPeerCredMismatchRefused: the child lets a grandchild (same uid, other
@@ -79,18 +81,7 @@ func TestParentKilledChildDies(t *testing.T) {
 }
 
 func TestRealCollectorDiesWithParent(t *testing.T) {
-	bin := os.Getenv("OTELCOL_RUST_BIN")
-	if bin == "" {
-		if os.Getenv("E2E_REQUIRED") != "" {
-			t.Fatal("OTELCOL_RUST_BIN is not set but E2E_REQUIRED is")
-		}
-		t.Skip("OTELCOL_RUST_BIN is not set; `make test` sets it to the built otelcol-rust")
-	}
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parentKilledChildDies(t, bin)
+	parentKilledChildDies(t, testkit.Binary(t, "OTELCOL_RUST_BIN"))
 }
 
 func parentKilledChildDies(t *testing.T, extra ...string) {

@@ -20,20 +20,7 @@ import (
 // (`make test` always sets it).
 func realHarness(t *testing.T, config func(dir string) string) *harness {
 	t.Helper()
-	bin := os.Getenv("OTELCOL_RUST_BIN")
-	if bin == "" {
-		if os.Getenv("E2E_REQUIRED") != "" {
-			t.Fatal("OTELCOL_RUST_BIN is not set but E2E_REQUIRED is")
-		}
-		t.Skip("OTELCOL_RUST_BIN is not set; `make test` sets it to the built otelcol-rust")
-	}
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("OTELCOL_RUST_BIN: %v", err)
-	}
+	bin := testkit.Binary(t, "OTELCOL_RUST_BIN")
 	h := newHarness(t)
 	core, logs := observer.New(zapcore.DebugLevel)
 	h.logs = logs

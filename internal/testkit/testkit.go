@@ -1,7 +1,7 @@
 // Package testkit holds the small helpers the end-to-end, builder and
-// supervisor tests share: waiting for a condition (or checking one keeps
-// holding), the TCP addresses a process listens on, and a goroutine-safe
-// buffer for a child process's output.
+// supervisor tests share: the binary under test, waiting for a condition (or
+// checking one keeps holding), the TCP addresses a process listens on, and a
+// goroutine-safe buffer for a child process's output.
 package testkit
 
 import (
@@ -18,6 +18,29 @@ import (
 	"testing"
 	"time"
 )
+
+// Binary is the absolute path of the executable that environment variable
+// name points at. Without it the test is skipped, unless E2E_REQUIRED is set
+// (`make test` sets both): then a missing binary means the Makefile lost
+// track of one, and the test fails.
+func Binary(t testing.TB, name string) string {
+	t.Helper()
+	p := os.Getenv(name)
+	if p == "" {
+		if os.Getenv("E2E_REQUIRED") != "" {
+			t.Fatalf("%s is not set but E2E_REQUIRED is: the Makefile lost track of a binary", name)
+		}
+		t.Skipf("%s is not set: run through `make test`, which builds the binaries", name)
+	}
+	p, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s=%s: %v", name, p, err)
+	}
+	return p
+}
 
 // poll is how often Eventually re-checks its condition.
 const poll = 20 * time.Millisecond
