@@ -92,8 +92,7 @@ impl Exporter for FileExporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-    use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics};
+    use opentelemetry_proto::tonic::metrics::v1::Metric;
 
     #[tokio::test]
     async fn writes_one_otlp_json_line_per_request() {
@@ -102,18 +101,10 @@ mod tests {
         let value: serde_yaml::Value = serde_yaml::from_str(&format!("path: {}", path.display())).unwrap();
         let e = create(&ComponentId::parse("file").unwrap(), value).unwrap();
         e.start().await.unwrap();
-        let req = ExportMetricsServiceRequest {
-            resource_metrics: vec![ResourceMetrics {
-                scope_metrics: vec![ScopeMetrics {
-                    metrics: vec![Metric {
-                        name: "kept".into(),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-        };
+        let req = otelcol_core::model::testdata::in_one_scope(vec![Metric {
+            name: "kept".into(),
+            ..Default::default()
+        }]);
         let ctx = RequestContext::background();
         e.export(&ctx, Payload::from(req.clone())).await.unwrap();
         e.export(&ctx, Payload::from(req)).await.unwrap();

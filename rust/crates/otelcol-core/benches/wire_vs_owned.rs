@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
-use opentelemetry_proto::tonic::metrics::v1::{Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point};
+use opentelemetry_proto::tonic::metrics::v1::{Gauge, Metric, NumberDataPoint, metric, number_data_point};
 use otelcol_core::Signal;
 use otelcol_core::model::Payload;
 use prost::Message;
@@ -40,15 +40,7 @@ fn request() -> ExportMetricsServiceRequest {
             ..Default::default()
         })
         .collect();
-    ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
+    otelcol_core::model::testdata::in_one_scope(metrics)
 }
 
 fn drop(name: &str) -> bool {
@@ -57,7 +49,10 @@ fn drop(name: &str) -> bool {
 
 fn main() {
     let bytes = bytes::Bytes::from(request().encode_to_vec());
-    let rounds = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300usize);
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300usize);
     let points = 10_000.0 * rounds as f64;
 
     // Validation alone: what every Rust receiver pays before any component runs.

@@ -20,9 +20,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::
 use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
-use opentelemetry_proto::tonic::metrics::v1::{
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point,
-};
+use opentelemetry_proto::tonic::metrics::v1::{Gauge, Metric, NumberDataPoint, metric, number_data_point};
 use tokio::net::UnixStream;
 use tokio::sync::Semaphore;
 use tonic::metadata::MetadataMap;
@@ -182,15 +180,7 @@ pub fn metrics(names: &[(&str, usize)]) -> ExportMetricsServiceRequest {
             ..Default::default()
         })
         .collect();
-    ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
+    otelcol_core::model::testdata::in_one_scope(metrics)
 }
 
 pub fn points_by_name(reqs: &[ExportMetricsServiceRequest]) -> BTreeMap<String, usize> {

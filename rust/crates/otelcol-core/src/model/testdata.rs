@@ -10,9 +10,9 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::{
-    exemplar, exponential_histogram_data_point::Buckets, metric::Data, number_data_point, summary_data_point,
     Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint, Metric,
-    NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint, exemplar,
+    exponential_histogram_data_point::Buckets, metric::Data, number_data_point, summary_data_point,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
@@ -47,8 +47,18 @@ impl Rng {
 }
 
 const NAMES: &[&str] = &[
-    "", "up", "http.server.duration", "scrape_samples", "очередь", "日本語", "requests_total", "a", "ab", "span-ü",
-    "db.query", "x/y:z",
+    "",
+    "up",
+    "http.server.duration",
+    "scrape_samples",
+    "очередь",
+    "日本語",
+    "requests_total",
+    "a",
+    "ab",
+    "span-ü",
+    "db.query",
+    "x/y:z",
 ];
 
 fn name(rng: &mut Rng) -> String {
@@ -104,7 +114,11 @@ fn scope(rng: &mut Rng) -> Option<InstrumentationScope> {
 }
 
 fn schema_url(rng: &mut Rng) -> String {
-    if rng.chance(50) { "https://opentelemetry.io/schemas/1.26.0".into() } else { String::new() }
+    if rng.chance(50) {
+        "https://opentelemetry.io/schemas/1.26.0".into()
+    } else {
+        String::new()
+    }
 }
 
 fn id(rng: &mut Rng, n: usize) -> Vec<u8> {
@@ -138,7 +152,11 @@ fn span(rng: &mut Rng) -> Span {
     Span {
         trace_id: id(rng, 16),
         span_id: id(rng, 8),
-        trace_state: if rng.chance(30) { "vendor=a,other=b".into() } else { String::new() },
+        trace_state: if rng.chance(30) {
+            "vendor=a,other=b".into()
+        } else {
+            String::new()
+        },
         parent_span_id: id(rng, 8),
         flags: rng.below(512) as u32,
         name: name(rng),
@@ -288,10 +306,28 @@ fn metric(rng: &mut Rng) -> Metric {
     };
     Metric {
         name: name(rng),
-        description: if rng.chance(50) { "described".into() } else { String::new() },
+        description: if rng.chance(50) {
+            "described".into()
+        } else {
+            String::new()
+        },
         unit: if rng.chance(50) { "ms".into() } else { String::new() },
         metadata: if rng.chance(20) { attributes(rng, 0) } else { vec![] },
         data,
+    }
+}
+
+/// A request carrying `metrics` under one resource and one scope, both empty:
+/// for tests and benchmarks that build their own metrics.
+pub fn in_one_scope(metrics: Vec<Metric>) -> ExportMetricsServiceRequest {
+    ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
     }
 }
 
