@@ -22,8 +22,12 @@ const deadlineSlack = 20 * time.Millisecond
 // the request's cancellation token in Rust's registry.
 var (
 	nextCall atomic.Uint64
-	calls    sync.Map // uint64 → chan *Error
 	waiters  = sync.Pool{New: func() any { return make(chan *Error, 1) }}
+	// A plain map under a mutex: an entry costs a few words, where
+	// sync.Map's trie nodes and boxed keys cost several times that for
+	// every request in flight.
+	callsMu sync.Mutex
+	calls   = map[uint64]chan *Error{}
 )
 
 // Consume hands one encoded OTLP export request to the Rust ffi_bridge
@@ -38,7 +42,9 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 	}
 	id := nextCall.Add(2) // even ids; Rust numbers its own calls odd
 	ch := waiters.Get().(chan *Error)
-	calls.Store(id, ch)
+	callsMu.Lock()
+	calls[id] = ch
+	callsMu.Unlock()
 	token := uint64(0)
 	if ctx.Done() != nil {
 		token = id
@@ -48,25 +54,23 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 	dp, dn := bytesArg(data)
 	C.otelcol_ffi_consume(bp, bn, C.uint8_t(signal), dp, dn, cctx.raw, C.uint64_t(id))
 	cctx.free()
+	// The caller's goroutine waits here anyway, so it also watches ctx: no
+	// goroutine and no AfterFunc registration per call (that registration
+	// alone held ~375 bytes per request in flight).
 	var res *Error
-	if token != 0 {
+	select {
+	case res = <-ch:
+	case <-ctx.Done():
 		// A passed deadline is Rust's to report (it ends a little earlier,
 		// with DeadlineExceeded), and so is a cancel within deadlineSlack of
 		// the deadline: that is a gRPC client giving up at its deadline, whose
 		// RST_STREAM reaches the Go server before the server's own timer.
 		// Anything else ends the Rust request now.
-		stop := context.AfterFunc(ctx, func() {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			if d, ok := ctx.Deadline(); !ok || time.Until(d) >= deadlineSlack {
+				C.otelcol_ffi_cancel(C.uint64_t(id))
 			}
-			if d, ok := ctx.Deadline(); ok && time.Until(d) < deadlineSlack {
-				return
-			}
-			C.otelcol_ffi_cancel(C.uint64_t(id))
-		})
-		res = <-ch
-		stop()
-	} else {
+		}
 		res = <-ch
 	}
 	waiters.Put(ch)
@@ -80,7 +84,11 @@ func (e *Error) Error() string { return e.Message }
 
 // complete delivers a Go → Rust call's result (from the exported callback).
 func complete(id uint64, res *Error) {
-	if ch, ok := calls.LoadAndDelete(id); ok {
-		ch.(chan *Error) <- res
+	callsMu.Lock()
+	ch, ok := calls[id]
+	delete(calls, id)
+	callsMu.Unlock()
+	if ok {
+		ch <- res
 	}
 }

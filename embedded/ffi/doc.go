@@ -11,5 +11,7 @@
 //
 // Calls are asynchronous: Consume blocks only its goroutine, on a channel
 // the completion callback fills; no thread waits in Rust. Cancellation is
-// immediate: context.AfterFunc fires the request's Rust CancellationToken.
+// immediate: the goroutine waiting for the result also selects on the
+// context's Done, and fires the request's Rust CancellationToken when it
+// closes first.
 package ffi

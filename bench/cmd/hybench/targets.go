@@ -41,7 +41,7 @@ var targets = []target{
 	{"embedded_start_ms", false, 30, "exec → ready of the embedded binary, one crossing, nothing extracted"},
 	{"ffi_context_transfer_us", false, 5, "Go context → C struct → Rust RequestContext, 10 keys + trace context, µs"},
 	{"ffi_error_translation_us", false, 2, "error struct → consumererror as the OTLP exporter classifies, µs"},
-	{"ffi_cancel_latency_p99_ms", false, 1, "Go cancel → Rust request ended (context.AfterFunc → CancellationToken), p99 ms"},
+	{"ffi_cancel_latency_p99_ms", false, 1, "Go cancel → Rust request ended (the waiting goroutine's select → CancellationToken), p99 ms"},
 	{"ffi_go_bytes_per_active_request", false, 1024, "Go heap one request in flight across the FFI holds (10 keys + trace context), bytes"},
 }
 

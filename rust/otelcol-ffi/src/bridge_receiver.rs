@@ -109,7 +109,12 @@ pub fn consume(
             "bridge {bridge:?} carries no {signal} pipeline"
         ))));
     };
-    let payload = match Payload::from_wire(signal, data) {
+    // Only the Go bridge exporter calls in, with bytes pdata encoded from a
+    // request Go's receiver decoded: as at the Rust end of a socket bridge,
+    // the framing is counted down to the items, and their contents are not
+    // walked again (Go also accepts strings that are not UTF-8, and an
+    // all-Go collector delivers them).
+    let payload = match Payload::from_validated_sender(signal, data) {
         Ok(p) => p,
         Err(e) => {
             return done(Err(ProcessingError::Permanent {
