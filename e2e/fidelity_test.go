@@ -636,33 +636,25 @@ func startCapturingBackend(t *testing.T) *capturingBackend {
 	}
 	b := &capturingBackend{Addr: l.Addr().String()}
 	srv := otlpbackend.Serve(l, otlpbackend.Handlers{
-		Traces: func(_ context.Context, in ptrace.Traces) error {
-			td := ptrace.NewTraces()
-			in.CopyTo(td)
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.traces = append(b.traces, td)
-			return nil
-		},
-		Metrics: func(_ context.Context, in pmetric.Metrics) error {
-			md := pmetric.NewMetrics()
-			in.CopyTo(md)
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.metrics = append(b.metrics, md)
-			return nil
-		},
-		Logs: func(_ context.Context, in plog.Logs) error {
-			ld := plog.NewLogs()
-			in.CopyTo(ld)
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.logs = append(b.logs, ld)
-			return nil
-		},
+		Traces:  keep(&b.mu, &b.traces, ptrace.NewTraces),
+		Metrics: keep(&b.mu, &b.metrics, pmetric.NewMetrics),
+		Logs:    keep(&b.mu, &b.logs, plog.NewLogs),
 	})
 	t.Cleanup(srv.Stop)
 	return b
+}
+
+// keep is a handler that appends a copy of each request's data to *into
+// (under mu): the request's own data is not the handler's to keep.
+func keep[T interface{ CopyTo(T) }](mu *sync.Mutex, into *[]T, empty func() T) func(context.Context, T) error {
+	return func(_ context.Context, in T) error {
+		kept := empty()
+		in.CopyTo(kept)
+		mu.Lock()
+		defer mu.Unlock()
+		*into = append(*into, kept)
+		return nil
+	}
 }
 
 func (b *capturingBackend) counts() itemCounts {
