@@ -261,7 +261,7 @@ func buildEmbeddedRust(m *Manifest, root string, l layout, target platforms.Plat
 	if err := step("build the Rust static library and its object (scripts/build-embedded.sh)", func() error {
 		var err error
 		sum, err = BuildFFI(FFIBuild{HybridRoot: root, Workspace: l.rustCrate, TargetDir: l.rustTarget, RemapRoot: l.remapRoot(),
-			Object: obj, Target: target, Deps: deps}, log)
+			Object: obj, Target: target, Zig: zig, Deps: deps}, log)
 		if err != nil {
 			return err
 		}

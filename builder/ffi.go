@@ -174,6 +174,7 @@ type FFIBuild struct {
 	RemapRoot  string // see scripts/rustcross -remap-root
 	Object     string
 	Target     platforms.Platform
+	Zig        string
 	Deps       []RustDep // for naming the entry whose crate failed to compile
 }
 
@@ -185,7 +186,9 @@ type FFIBuild struct {
 func BuildFFI(f FFIBuild, log io.Writer) (string, error) {
 	cmd := exec.Command(filepath.Join(f.HybridRoot, ffiScript), f.Target.String(), "-")
 	cmd.Dir = f.HybridRoot
-	cmd.Env = append(withoutEnv(os.Environ(), "SOURCE_DATE_EPOCH"),
+	// cargo-zigbuild finds zig on PATH (make puts .tools/bin there).
+	cmd.Env = append(withoutEnv(withoutEnv(os.Environ(), "SOURCE_DATE_EPOCH"), "PATH"),
+		"PATH="+filepath.Dir(f.Zig)+string(os.PathListSeparator)+os.Getenv("PATH"), "ZIG="+f.Zig,
 		"FFI_WORKSPACE="+f.Workspace, "FFI_TARGET_DIR="+f.TargetDir, "FFI_REMAP_ROOT="+f.RemapRoot,
 		"FFI_OBJ="+f.Object, "STRICT=1")
 	var stderr bytes.Buffer

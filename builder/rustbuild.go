@@ -50,7 +50,8 @@ func depNamedIn(deps []RustDep, out string) (RustDep, bool) {
 func lastErrorLine(out string) string {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	for _, l := range lines {
-		if strings.HasPrefix(l, "error") {
+		// cargo says "error:", cargo-zigbuild "Error:".
+		if strings.HasPrefix(strings.ToLower(l), "error") {
 			return strings.TrimSpace(l)
 		}
 	}

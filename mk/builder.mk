@@ -2,7 +2,9 @@
 #   make example-distribution [BUILDER_CONFIG=my.yaml] [PLATFORMS=...]
 #                          build a distribution (default: examples/builder-config.yaml → build/example/)
 #   make test-builder      builder unit tests + the design's manifest (examples/design-manifest.yaml)
-#                          built and run end to end: components, real Jaeger clients, the design config
+#                          built and run end to end: components, real Jaeger clients, the design config;
+#                          and an embedded distribution (examples/embedded-manifest.yaml) built and run:
+#                          its components, a Go → Rust → Go pipeline in-process, no child
 #   make generate          regenerate cmd/otelcol-hybrid/*.go (and build/otelcol-hybrid/rust)
 #                          from cmd/otelcol-hybrid/builder-config.yaml
 #   make check-generate    fail when the committed cmd/otelcol-hybrid/*.go differ from a fresh generation
@@ -21,6 +23,13 @@ EXAMPLE_BIN    := $(ROOT)/build/example/otelcol-example
 # (contrib prometheus, jaeger, otap), and one distribution build is enough.
 DESIGN_MANIFEST := examples/design-manifest.yaml
 DESIGN_BIN      := $(ROOT)/build/otelcol-custom/otelcol-custom
+# The embedded distribution test-builder also builds: its Rust crates are
+# among the design's, and it is built into the design build's target dir
+# (--rust-target-dir, same RUSTFLAGS), so what the two resolve alike is
+# compiled once.
+EMBEDDED_MANIFEST   := examples/embedded-manifest.yaml
+EMBEDDED_DIST_BIN   := $(ROOT)/build/otelcol-embedded/otelcol-embedded
+DESIGN_RUST_TARGET  := $(ROOT)/build/otelcol-custom/_hybrid/rust/target
 
 # OCB, pinned, installed as tools.mk installs its Go tools.
 $(eval $(call GO_TOOL,$(OCB),go.opentelemetry.io/collector/cmd/builder,$(OCB_VERSION)))
@@ -32,13 +41,19 @@ hybrid-builder:
 	@mkdir -p $(dir $(HYBRID_BUILDER))
 	go build -o $(HYBRID_BUILDER) ./cmd/hybrid-builder
 
-example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD)
+# zig: an embedded distribution (subprocess_mode: embedded, or auto with cgo
+# on Linux) is compiled and linked with zig cc at the glibc floor.
+example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
 	nice $(HYBRID_BUILDER) build --config $(BUILDER_CONFIG) --ocb $(OCB) --platforms "$(PLATFORMS)"
 
-test-builder: BUILDER_CONFIG = $(DESIGN_MANIFEST)
-test-builder: example-distribution
+# The design's manifest says `subprocess_mode: auto`: CGO_ENABLED=0 makes it
+# the subprocess build these tests are about (OCB compiles it without cgo
+# either way); the embedded flavour is the second manifest's.
+test-builder: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
+	CGO_ENABLED=0 nice $(HYBRID_BUILDER) build --config $(DESIGN_MANIFEST) --ocb $(OCB) --platforms "$(PLATFORMS)"
+	CGO_ENABLED=1 nice $(HYBRID_BUILDER) build --config $(EMBEDDED_MANIFEST) --ocb $(OCB) --rust-target-dir $(DESIGN_RUST_TARGET)
 	go test -count=1 ./builder/ ./cmd/hybrid-builder/
-	HYBRID_EXAMPLE_BIN=$(DESIGN_BIN) go test -count=1 -run 'TestExample' -v ./cmd/hybrid-builder/
+	HYBRID_EXAMPLE_BIN=$(DESIGN_BIN) HYBRID_EMBEDDED_BIN=$(EMBEDDED_DIST_BIN) go test -count=1 -run 'TestExample|TestEmbeddedExample' -v ./cmd/hybrid-builder/
 	cd e2e/jaegerpeer && E2E_REQUIRED=1 HYBRID_DESIGN_BIN=$(DESIGN_BIN) go test -count=1 -timeout 5m \
 	  -run 'TestRealJaegerClientsThroughTheHybridPipeline|TestDesignConfigDeliversTheCollectorsOwnSeriesOverOTAP' -v ./...
 

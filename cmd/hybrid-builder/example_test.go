@@ -90,6 +90,20 @@ func TestExampleComponents(t *testing.T) {
 func TestExampleMixedPipeline(t *testing.T) {
 	bin := exampleBinary(t)
 	t.Parallel()
+	mixedPipeline(t, bin, func(t *testing.T, pid int, _, _, _ string) {
+		// The other mode's checks (embedded_example_test.go) look for the
+		// absence of this child.
+		if kids := children(t, pid); len(kids) != 1 {
+			t.Errorf("the subprocess collector runs %v, want its one otelcol-rust child", kids)
+		}
+	})
+}
+
+// mixedPipeline runs bin with the mixed pipeline and checks what reaches the
+// backend; whileRunning (if any) inspects the running collector (pid, its
+// runtime and cache dirs, its output so far) once data went through.
+func mixedPipeline(t *testing.T, bin string, whileRunning func(t *testing.T, pid int, runtimeDir, cacheDir, log string)) {
+	t.Helper()
 	be := startBackend(t)
 	dir, err := os.MkdirTemp("", "hyb") // short: unix socket paths are limited
 	if err != nil {
@@ -175,6 +189,9 @@ service:
 	testkit.Eventually(t, 30*time.Second, "requests_total at the backend", func() bool { return be.points("requests_total") == 2 })
 	// Anything else in flight would arrive meanwhile.
 	testkit.Consistently(t, 500*time.Millisecond, "no `up` point through the Rust filter", func() bool { return be.points("up") == 0 })
+	if whileRunning != nil {
+		whileRunning(t, cmd.Process.Pid, dir, filepath.Join(dir, "c"), out.String())
+	}
 	// SIGTERM: both halves stop cleanly.
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -82,7 +82,7 @@ func build(args []string) error {
 	for _, s := range res.Steps {
 		fmt.Fprintf(os.Stderr, "hybrid-builder: %-55s %s\n", s.Name, s.Took)
 	}
-	fmt.Fprintf(os.Stderr, "hybrid-builder: built a %s-mode binary\n", res.Mode)
+	fmt.Fprintf(os.Stderr, "hybrid-builder: mode: %s\n", res.Mode)
 	fmt.Println(res.Binary)
 	return nil
 }
