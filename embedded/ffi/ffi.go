@@ -52,6 +52,19 @@ const (
 // Signal is an OTLP signal.
 type Signal uint8
 
+// String is the signal's name as the collector writes it (traces, metrics, logs).
+func (s Signal) String() string {
+	switch s {
+	case SignalTraces:
+		return "traces"
+	case SignalMetrics:
+		return "metrics"
+	case SignalLogs:
+		return "logs"
+	}
+	return fmt.Sprintf("signal(%d)", uint8(s))
+}
+
 var initOnce = sync.OnceValue(func() error {
 	if C.otelcol_go_init() != C.OTELCOL_OK {
 		return errors.New("otelcol-ffi: callbacks were registered already by another copy of this package")

@@ -12,6 +12,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
 )
@@ -22,10 +25,23 @@ import (
 type bridgeExporter struct {
 	bridge string
 	signal ffi.Signal
+	// The crossing's client span, as otelgrpc records one around the gRPC
+	// bridge's call: the Rust receiver's server span is its child, so a
+	// trace reads the same in both modes.
+	tracer   trace.Tracer
+	spanName string
+	attrs    trace.SpanStartEventOption
 }
 
 func newExporter(set exporter.Settings, signal ffi.Signal) *bridgeExporter {
-	return &bridgeExporter{bridge: set.ID.Name(), signal: signal}
+	return &bridgeExporter{
+		bridge:   set.ID.Name(),
+		signal:   signal,
+		tracer:   set.TracerProvider.Tracer("github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffibridgeexporter"),
+		spanName: "ffi_bridge/" + set.ID.Name() + "/" + signal.String(),
+		attrs: trace.WithAttributes(attribute.String("otelcol.component.id", set.ID.String()),
+			attribute.String("rpc.system", "otelcol_ffi")),
+	}
 }
 
 func (e *bridgeExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
@@ -50,7 +66,12 @@ func (e *bridgeExporter) send(ctx context.Context, data []byte, marshalErr error
 	if marshalErr != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding for the Rust half: %w", marshalErr))
 	}
+	ctx, span := e.tracer.Start(ctx, e.spanName, trace.WithSpanKind(trace.SpanKindClient), e.attrs)
+	defer span.End()
 	err := ffi.Consume(ctx, e.bridge, e.signal, data)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
 	var fe *ffi.Error
 	if errors.As(err, &fe) {
 		return fe.ConsumerError()

@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use bytes::Bytes;
 use otelcol_core::config::{FieldError, parse_component_config};
+use otelcol_core::spans::{ActiveSpan, SpanKind, SpanNames};
 use otelcol_core::{
     ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, TraceContext, async_trait,
 };
@@ -46,6 +47,10 @@ struct Entry {
     consumers: BTreeMap<Signal, Arc<dyn Consumer>>,
     tracker: TaskTracker,
     id: ComponentId,
+    /// The request's server span, as the otlp receiver at the Rust end of a
+    /// socket bridge records it: `receiver/<id>/<signal>`.
+    span_names: SpanNames,
+    component: Arc<str>,
 }
 
 /// Started bridge receivers by bridge name.
@@ -74,6 +79,8 @@ impl Receiver for BridgeReceiver {
                 consumers: host.consumers,
                 tracker: self.tracker.clone(),
                 id: self.id.clone(),
+                span_names: SpanNames::new("receiver", self.id.as_str()),
+                component: Arc::from(self.id.as_str()),
             }),
         );
         Ok(())
@@ -136,6 +143,14 @@ pub fn consume(
     // As the otlp receiver does with grpc-timeout: end a little before the
     // caller, so the caller gets Rust's DeadlineExceeded, not its own.
     ctx.deadline = ctx.deadline.map(|d| d.checked_sub(DEADLINE_MARGIN).unwrap_or(d));
+    // Sampled and spans enabled: the request gets a SERVER span, child of the
+    // Go exporter's client span, and everything downstream becomes its child.
+    let items = payload.item_count();
+    let mut server_span = ActiveSpan::start(ctx.trace.as_ref(), SpanKind::Server, entry.span_names.get(signal));
+    if let Some(s) = &mut server_span {
+        s.set_component(entry.component.clone(), signal, items);
+        ctx.trace = Some(s.context());
+    }
     // The same tracing span as the otlp receiver's, so Rust's log lines of a
     // request carry its trace id in both modes.
     let span = tracing::info_span!(
@@ -150,8 +165,10 @@ pub fn consume(
         span.record("span_id", tracing::field::display(t.span_id_display()));
     }
     let work = async move {
-        let items = payload.item_count();
         let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
+        if let Some(s) = server_span {
+            s.end_with(&r);
+        }
         // The otlp receiver's lines, so a request reads the same in both modes.
         match &r {
             Ok(()) => tracing::debug!(items, "request accepted"),
