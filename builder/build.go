@@ -86,6 +86,9 @@ func Build(o Options) (*Result, error) {
 		md = mode.ModeSubprocess // nothing to link: a pure Go binary
 	}
 	res.Mode = md
+	if md == mode.ModeEmbedded && strings.TrimSpace(o.Platforms) != "" {
+		return nil, fmt.Errorf("%s: dist.subprocess_mode: %s builds embedded, which links the Rust components into this one binary and embeds no Rust collectors (--platforms %q); build once per platform, or use subprocess", m.File, orAuto(m.SubprocessMode), o.Platforms)
+	}
 	out, err := outputDir(m)
 	if err != nil {
 		return nil, err
@@ -179,6 +182,13 @@ func Build(o Options) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+func orAuto(requested string) string {
+	if requested == "" {
+		return string(mode.ModeAuto)
+	}
+	return requested
 }
 
 // resolveDeps is the manifest's cargo entries plus the bridge crates.

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,33 @@ processors:
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("something was built before the mode was checked: %v", err)
+	}
+}
+
+// An embedded binary links its Rust components and embeds no collectors, so
+// --platforms (the collectors to embed) is refused before anything is built.
+func TestEmbeddedRefusesPlatforms(t *testing.T) {
+	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
+		t.Skip("embedded distributions are built for linux/amd64 and linux/arm64")
+	}
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "m.yaml")
+	err := os.WriteFile(manifest, []byte(`dist:
+  name: otelcol-x
+  output_path: `+filepath.Join(dir, "out")+`
+  subprocess_mode: embedded
+processors:
+  - cargo: advanced_filter = "0.1.0"
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CGO_ENABLED", "1")
+	err = build([]string{"--config", manifest, "--platforms", "all"})
+	if err == nil || !strings.Contains(err.Error(), "m.yaml: dist.subprocess_mode: embedded builds embedded") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error = %v, want one line naming the manifest and the field", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("something was built before the flags were checked: %v", err)
 	}
 }
