@@ -153,17 +153,7 @@ pub fn consume(
     }
     // The same tracing span as the otlp receiver's, so Rust's log lines of a
     // request carry its trace id in both modes.
-    let span = tracing::info_span!(
-        "request",
-        receiver = %id,
-        signal = %signal,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty
-    );
-    if let Some(t) = &ctx.trace {
-        span.record("trace_id", tracing::field::display(t.trace_id_display()));
-        span.record("span_id", tracing::field::display(t.span_id_display()));
-    }
+    let span = otelcol_core::logging::request_span(&id, signal, ctx.trace.as_ref());
     let work = async move {
         let r = crate::panics::request(&id, ctx.run(consumer.consume(&ctx, payload))).await;
         if let Some(s) = server_span {

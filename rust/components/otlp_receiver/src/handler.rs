@@ -86,17 +86,7 @@ impl Handler {
             trace,
         };
 
-        let span = tracing::info_span!(
-            "request",
-            receiver = %self.receiver,
-            signal = %signal,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty
-        );
-        if let Some(t) = &ctx.trace {
-            span.record("trace_id", tracing::field::display(t.trace_id_display()));
-            span.record("span_id", tracing::field::display(t.span_id_display()));
-        }
+        let span = otelcol_core::logging::request_span(&self.receiver, signal, ctx.trace.as_ref());
         // The pipeline runs in its own task so that, when the request future is
         // dropped (client cancel / stream reset), the drop guard fires the token
         // and the pipeline observes the cancellation instead of vanishing mid-await.

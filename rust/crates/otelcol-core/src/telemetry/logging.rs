@@ -44,3 +44,26 @@ pub fn normalize_level(level: &str) -> Result<&'static str, String> {
         )),
     }
 }
+
+/// The tracing span a receiver runs one request under: every log line of the
+/// request names the receiver, the signal and, when the request is traced,
+/// its trace and span ids. Receivers at both ends of a bridge (socket or in
+/// process) use it, so a request's lines read the same in either mode.
+pub fn request_span(
+    receiver: &dyn std::fmt::Display,
+    signal: crate::Signal,
+    trace: Option<&crate::TraceContext>,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        "request",
+        receiver = %receiver,
+        signal = %signal,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty
+    );
+    if let Some(t) = trace {
+        span.record("trace_id", tracing::field::display(t.trace_id_display()));
+        span.record("span_id", tracing::field::display(t.span_id_display()));
+    }
+    span
+}
