@@ -27,8 +27,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let prost_ok = match signal {
-        Signal::Traces => opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(body).is_ok(),
-        Signal::Metrics => opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest::decode(body).is_ok(),
+        Signal::Traces => {
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(body).is_ok()
+        }
+        Signal::Metrics => {
+            opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest::decode(body).is_ok()
+        }
         Signal::Logs => opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest::decode(body).is_ok(),
     };
     assert!(prost_ok, "validated bytes that prost refuses");

@@ -27,11 +27,11 @@ mod service;
 
 // Linking a component crate registers it (linkme): the distribution's set.
 use jaeger_receiver as _;
+use otap_exporter as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;
 use otelcol_file_exporter as _;
-use otap_exporter as _;
 use otelcol_otlp_receiver as _;
 use otelcol_otlp_rust_exporter as _;
 

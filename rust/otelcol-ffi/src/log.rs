@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-
 /// Collects one formatted event, then hands it to Go when dropped.
 pub struct GoLine(Vec<u8>);
 

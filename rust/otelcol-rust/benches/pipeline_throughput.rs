@@ -236,7 +236,11 @@ service:
         .lines()
         .filter(|l| l.contains("otelcol-rust stopped"))
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find_map(|v| v.pointer("/fields/full_decodes").or_else(|| v.get("full_decodes")).and_then(|n| n.as_u64()));
+        .find_map(|v| {
+            v.pointer("/fields/full_decodes")
+                .or_else(|| v.get("full_decodes"))
+                .and_then(|n| n.as_u64())
+        });
 
     let points_in = (batches * BATCH_POINTS) as f64;
     let exported = sink.0.load(Ordering::SeqCst);

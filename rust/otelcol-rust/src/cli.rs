@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof] [--secret-on-stdin]
+pub const USAGE: &str =
+    "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof] [--secret-on-stdin]
        otelcol-rust validate --config FILE
        otelcol-rust components
        otelcol-rust --version";

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 
 // Linking a component crate registers it (linkme); nothing else is needed.
 use jaeger_receiver as _;
+use otap_exporter as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;
 use otelcol_file_exporter as _;
-use otap_exporter as _;
 use otelcol_otlp_receiver as _;
 use otelcol_otlp_rust_exporter as _;
 
@@ -132,7 +132,11 @@ async fn run(config: std::path::PathBuf, exit_with_parent: bool, exit_on_stdin_e
     };
     // full_decodes: how often a component needed owned structs instead of the
     // wire view; benchmarks read it to catch a slow path.
-    tracing::info!(clean, full_decodes = otelcol_core::model::full_decodes(), "otelcol-rust stopped");
+    tracing::info!(
+        clean,
+        full_decodes = otelcol_core::model::full_decodes(),
+        "otelcol-rust stopped"
+    );
     if clean {
         ExitCode::SUCCESS
     } else {

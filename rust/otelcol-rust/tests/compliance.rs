@@ -18,18 +18,24 @@ use otelcol_core::{
 
 // The same crates the binary links.
 use jaeger_receiver as _;
+use otap_exporter as _;
 use otelcol_advanced_filter as _;
 use otelcol_debug_exporter as _;
 use otelcol_fault as _;
 use otelcol_file_exporter as _;
 use otelcol_otlp_receiver as _;
 use otelcol_otlp_rust_exporter as _;
-use otap_exporter as _;
 
 /// A working config per type; `{dir}` is a fresh temporary directory.
 const EXAMPLES: &[(&str, &str)] = &[
-    ("receiver/otlp", "protocols: {grpc: {endpoint: 'unix://{dir}/g.sock'}, http: {endpoint: 'unix://{dir}/h.sock'}}"),
-    ("receiver/jaeger", "protocols: {grpc: {endpoint: 'unix://{dir}/j.sock'}, thrift_http: {endpoint: 'unix://{dir}/jh.sock'}, thrift_compact: {endpoint: '127.0.0.1:0'}}"),
+    (
+        "receiver/otlp",
+        "protocols: {grpc: {endpoint: 'unix://{dir}/g.sock'}, http: {endpoint: 'unix://{dir}/h.sock'}}",
+    ),
+    (
+        "receiver/jaeger",
+        "protocols: {grpc: {endpoint: 'unix://{dir}/j.sock'}, thrift_http: {endpoint: 'unix://{dir}/jh.sock'}, thrift_compact: {endpoint: '127.0.0.1:0'}}",
+    ),
     ("processor/advanced_filter", "drop_metrics: [up]"),
     ("processor/fault", "error: retryable"),
     ("exporter/debug", "verbosity: detailed"),
@@ -62,16 +68,22 @@ fn check_factory<T: ?Sized>(kind: &str, f: &Factory<T>, dir: &Path) -> Arc<T> {
     let id = ComponentId::parse(f.type_name).unwrap();
     let what = format!("{kind}/{}", f.type_name);
     if let Err(e) = (f.create)(&id, serde_yaml::Value::Null) {
-        assert!(!e.path.is_empty(), "{what}: a default config that fails must name the missing field: {e:?}");
+        assert!(
+            !e.path.is_empty(),
+            "{what}: a default config that fails must name the missing field: {e:?}"
+        );
     }
     let mut with_unknown = example(kind, f.type_name, dir);
     with_unknown
         .as_mapping_mut()
         .unwrap_or_else(|| panic!("{what}: the example is a mapping"))
         .insert("no_such_setting".into(), 1.into());
-    let err = (f.create)(&id, with_unknown).err().unwrap_or_else(|| panic!("{what}: an unknown field must be refused"));
+    let err = (f.create)(&id, with_unknown)
+        .err()
+        .unwrap_or_else(|| panic!("{what}: an unknown field must be refused"));
     assert_eq!(err.path, "no_such_setting", "{what}: {err:?}");
-    (f.create)(&id, example(kind, f.type_name, dir)).unwrap_or_else(|e| panic!("{what}: the example must be valid: {e:?}"))
+    (f.create)(&id, example(kind, f.type_name, dir))
+        .unwrap_or_else(|e| panic!("{what}: the example must be valid: {e:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,13 +92,18 @@ async fn every_registered_component_meets_the_contract() {
     for f in registry::RECEIVERS.iter() {
         let dir = tempfile::tempdir().unwrap();
         let r = check_factory("receiver", f, dir.path());
-        let consumers: BTreeMap<Signal, Arc<dyn Consumer>> =
-            f.signals.iter().map(|s| (*s, Arc::new(Sink) as Arc<dyn Consumer>)).collect();
+        let consumers: BTreeMap<Signal, Arc<dyn Consumer>> = f
+            .signals
+            .iter()
+            .map(|s| (*s, Arc::new(Sink) as Arc<dyn Consumer>))
+            .collect();
         let host = ReceiverHost {
             consumers,
             health: HealthState::new().await,
         };
-        r.start(host).await.unwrap_or_else(|e| panic!("receiver/{}: start: {e}", f.type_name));
+        r.start(host)
+            .await
+            .unwrap_or_else(|e| panic!("receiver/{}: start: {e}", f.type_name));
         r.shutdown().await;
         seen.push(format!("receiver/{}", f.type_name));
     }
@@ -102,7 +119,9 @@ async fn every_registered_component_meets_the_contract() {
     for f in registry::EXPORTERS.iter() {
         let dir = tempfile::tempdir().unwrap();
         let e = check_factory("exporter", f, dir.path());
-        e.start().await.unwrap_or_else(|err| panic!("exporter/{}: start: {err}", f.type_name));
+        e.start()
+            .await
+            .unwrap_or_else(|err| panic!("exporter/{}: start: {err}", f.type_name));
         e.shutdown().await;
         seen.push(format!("exporter/{}", f.type_name));
     }
@@ -112,7 +131,9 @@ async fn every_registered_component_meets_the_contract() {
         let host = ExtensionHost {
             health: HealthState::new().await,
         };
-        x.start(host).await.unwrap_or_else(|e| panic!("extension/{}: start: {e}", f.type_name));
+        x.start(host)
+            .await
+            .unwrap_or_else(|e| panic!("extension/{}: start: {e}", f.type_name));
         x.shutdown().await;
         seen.push(format!("extension/{}", f.type_name));
     }

@@ -53,7 +53,10 @@ service:
 /// One HTTP/1.1 exchange on a fresh connection; returns status, headers and body.
 async fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -62,7 +65,10 @@ async fn post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> 
     s.write_all(body).await.unwrap();
     let mut out = Vec::new();
     s.read_to_end(&mut out).await.unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response");
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
     let head = String::from_utf8_lossy(&out[..split]).to_string();
     let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, head, out[split + 4..].to_vec())
@@ -100,13 +106,21 @@ async fn otlp_http_protobuf_json_gzip_and_errors() {
     )
     .await;
     assert_eq!(status, 200, "{head}");
-    assert!(head.to_ascii_lowercase().contains("content-type: application/x-protobuf"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/x-protobuf"),
+        "{head}"
+    );
     assert!(body.is_empty(), "an empty ExportMetricsServiceResponse");
     assert_eq!(points_by_name(&backend.received_metrics())["requests_total"], 3);
     assert!(!points_by_name(&backend.received_metrics()).contains_key("up"));
     {
         let got = backend.state.metrics.lock().unwrap();
-        assert_eq!(got[0].0.get("x-tenant").unwrap(), "acme", "include_metadata puts headers in the context");
+        assert_eq!(
+            got[0].0.get("x-tenant").unwrap(),
+            "acme",
+            "include_metadata puts headers in the context"
+        );
     }
 
     let (status, head, _) = post(
@@ -120,30 +134,70 @@ async fn otlp_http_protobuf_json_gzip_and_errors() {
     assert_eq!(points_by_name(&backend.received_metrics())["gzipped"], 4);
 
     let json = br#"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"j"}}]},"scopeMetrics":[{"metrics":[{"name":"from_json","sum":{"dataPoints":[{"asInt":"5","timeUnixNano":"1700000000000000000"},{"asDouble":1.5}],"aggregationTemporality":2,"isMonotonic":true}}]}]}]}"#;
-    let (status, head, body) = post(&endpoint, "/custom/metrics", &[("Content-Type", "application/json")], json).await;
+    let (status, head, body) = post(
+        &endpoint,
+        "/custom/metrics",
+        &[("Content-Type", "application/json")],
+        json,
+    )
+    .await;
     assert_eq!(status, 200, "{head}");
     assert_eq!(body, b"{}");
     assert_eq!(points_by_name(&backend.received_metrics())["from_json"], 2);
 
     // The Go receiver's answers to the wrong path, method, media type, body.
-    assert_eq!(post(&endpoint, "/v1/metrics", &[("Content-Type", "application/json")], b"{}").await.0, 404, "only the configured path");
+    assert_eq!(
+        post(&endpoint, "/v1/metrics", &[("Content-Type", "application/json")], b"{}")
+            .await
+            .0,
+        404,
+        "only the configured path"
+    );
     let (status, _, _) = post(&endpoint, "/custom/metrics", &[("Content-Type", "text/plain")], b"x").await;
     assert_eq!(status, 415);
-    let (status, _, body) = post(&endpoint, "/custom/metrics", &[("Content-Type", "application/x-protobuf")], &[0x0a, 0xff, 0x01]).await;
+    let (status, _, body) = post(
+        &endpoint,
+        "/custom/metrics",
+        &[("Content-Type", "application/x-protobuf")],
+        &[0x0a, 0xff, 0x01],
+    )
+    .await;
     assert_eq!(status, 400);
     let st = tonic_types::pb::Status::decode(body.as_slice()).expect("a google.rpc.Status body");
     assert_eq!(st.code, Code::InvalidArgument as i32);
     assert!(st.message.contains("invalid OTLP metrics request"), "{}", st.message);
-    let (status, _, body) = post(&endpoint, "/custom/metrics", &[("Content-Type", "application/json")], b"{\"resourceMetrics\": 5}").await;
+    let (status, _, body) = post(
+        &endpoint,
+        "/custom/metrics",
+        &[("Content-Type", "application/json")],
+        b"{\"resourceMetrics\": 5}",
+    )
+    .await;
     assert_eq!(status, 400);
-    assert!(String::from_utf8_lossy(&body).contains("\"code\":3"), "{}", String::from_utf8_lossy(&body));
+    assert!(
+        String::from_utf8_lossy(&body).contains("\"code\":3"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     // A gzip bomb is bounded: 64 MiB of zeros compressed to a few KiB.
     let bomb = gzip(&vec![0u8; 64 << 20]);
-    let (status, _, _) = post(&endpoint, "/custom/metrics", &[("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")], &bomb).await;
+    let (status, _, _) = post(
+        &endpoint,
+        "/custom/metrics",
+        &[("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")],
+        &bomb,
+    )
+    .await;
     assert_eq!(status, 400);
 
     // Still serving, same process.
-    let (status, _, _) = post(&endpoint, "/custom/metrics", &[("Content-Type", "application/x-protobuf")], &metrics(&[("after", 1)]).encode_to_vec()).await;
+    let (status, _, _) = post(
+        &endpoint,
+        "/custom/metrics",
+        &[("Content-Type", "application/x-protobuf")],
+        &metrics(&[("after", 1)]).encode_to_vec(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(points_by_name(&backend.received_metrics())["after"], 1);
 }
@@ -229,8 +283,16 @@ async fn hostile_grpc_bodies_are_refused_and_the_receiver_keeps_serving() {
         ("invalid UTF-8 metric name", bad_utf8, Code::InvalidArgument),
         ("nested 150 deep", deep, Code::InvalidArgument),
         ("a group wire type", vec![0x0b, 0x0c], Code::InvalidArgument),
-        ("a length past the end", vec![0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], Code::InvalidArgument),
-        ("over max_recv_msg_size_mib", vec![0u8; 2 << 20], Code::ResourceExhausted),
+        (
+            "a length past the end",
+            vec![0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            Code::InvalidArgument,
+        ),
+        (
+            "over max_recv_msg_size_mib",
+            vec![0u8; 2 << 20],
+            Code::ResourceExhausted,
+        ),
     ];
     for (what, body, want) in cases {
         let err = send_raw(&sock, body).await.expect_err(what);
@@ -238,8 +300,13 @@ async fn hostile_grpc_bodies_are_refused_and_the_receiver_keeps_serving() {
     }
     assert_eq!(backend.calls(), 0, "nothing invalid reached the backend");
 
-    send_raw(&sock, valid).await.expect("a valid request after the hostile ones");
+    send_raw(&sock, valid)
+        .await
+        .expect("a valid request after the hostile ones");
     assert_eq!(points_by_name(&backend.received_metrics())["ok"], 2);
     assert_eq!(col.pid(), pid);
-    assert!(col.child.try_wait().unwrap().is_none(), "the collector is still running");
+    assert!(
+        col.child.try_wait().unwrap().is_none(),
+        "the collector is still running"
+    );
 }

@@ -1,5 +1,4 @@
 use super::*;
-use otelcol_core::model::Request;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -8,6 +7,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::{Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric};
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otelcol_core::model::Request;
 
 fn metric(name: &str) -> Metric {
     Metric {
@@ -36,7 +36,12 @@ fn metrics(resources: &[&[&str]]) -> Payload {
 
 fn names(p: &Payload) -> Vec<Vec<String>> {
     p.resources()
-        .map(|r| r.scopes().flat_map(|s| s.items()).map(|i| i.name().to_string()).collect())
+        .map(|r| {
+            r.scopes()
+                .flat_map(|s| s.items())
+                .map(|i| i.name().to_string())
+                .collect()
+        })
         .collect()
 }
 
@@ -149,10 +154,11 @@ fn owned_filter(f: &AdvancedFilter, r: &mut Request) {
         }),
         Request::Logs(r) if !f.logs.is_empty() => r.resource_logs.retain_mut(|rl| {
             rl.scope_logs.retain_mut(|sl| {
-                sl.log_records.retain(|l| match l.body.as_ref().and_then(|b| b.value.as_ref()) {
-                    Some(Value::StringValue(s)) => !f.logs.matches(s),
-                    _ => true,
-                });
+                sl.log_records
+                    .retain(|l| match l.body.as_ref().and_then(|b| b.value.as_ref()) {
+                        Some(Value::StringValue(s)) => !f.logs.matches(s),
+                        _ => true,
+                    });
                 !sl.log_records.is_empty()
             });
             !rl.scope_logs.is_empty()
@@ -165,7 +171,12 @@ fn owned_filter(f: &AdvancedFilter, r: &mut Request) {
 fn wire_filter_agrees_with_the_owned_filter() {
     use otelcol_core::model::testdata::{Rng, logs_request, metrics_request, traces_request};
     let configs = [
-        AdvancedFilter::new(&["up".into(), "scrape_*".into(), "a?".into()], &["*ü".into(), "db.*".into()], &["очередь".into(), "日本*".into()]).unwrap(),
+        AdvancedFilter::new(
+            &["up".into(), "scrape_*".into(), "a?".into()],
+            &["*ü".into(), "db.*".into()],
+            &["очередь".into(), "日本*".into()],
+        )
+        .unwrap(),
         AdvancedFilter::new(&[], &[], &["up".into()]).unwrap(),
         AdvancedFilter::new(&["*".into()], &["*".into()], &["*".into()]).unwrap(),
     ];
@@ -189,7 +200,10 @@ fn wire_filter_agrees_with_the_owned_filter() {
         match f.filter(wire) {
             None => assert!(expected_empty, "round {round}: the wire filter dropped everything"),
             Some(p) => {
-                assert!(!expected_empty, "round {round}: the wire filter kept data the owned one dropped");
+                assert!(
+                    !expected_empty,
+                    "round {round}: the wire filter kept data the owned one dropped"
+                );
                 assert_eq!(p.decode().unwrap(), expected, "round {round}");
                 assert_eq!(p.item_count(), Payload::from(expected).item_count(), "round {round}");
             }

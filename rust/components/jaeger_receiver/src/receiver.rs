@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use otelcol_core::net::serving::Serving;
 use otelcol_core::endpoint::{ListenAddr, Listener};
 use otelcol_core::grpc_layers::OtlpServerLayer;
+use otelcol_core::net::serving::Serving;
 use otelcol_core::{ComponentId, Receiver, ReceiverHost, Signal, async_trait};
 
 use crate::config::JaegerReceiverConfig;

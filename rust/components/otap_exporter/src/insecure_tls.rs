@@ -97,8 +97,8 @@ pub fn connector(
     Error = io::Error,
     Future = impl Future<Output = io::Result<TokioIo<tokio_rustls::client::TlsStream<TcpStream>>>> + Send,
 > + Send
-       + Clone
-       + 'static {
++ Clone
++ 'static {
     tower::service_fn(move |uri: Uri| {
         let config = Arc::clone(&config);
         let server_name = server_name.clone();
@@ -110,8 +110,8 @@ pub fn connector(
             let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
             let tcp = TcpStream::connect((host.as_str(), port)).await?;
             tcp.set_nodelay(true)?;
-            let name = ServerName::try_from(server_name.unwrap_or(host))
-                .map_err(|e| invalid(&format!("server name: {e}")))?;
+            let name =
+                ServerName::try_from(server_name.unwrap_or(host)).map_err(|e| invalid(&format!("server name: {e}")))?;
             let tls = TlsConnector::from(config).connect(name, tcp).await?;
             Ok(TokioIo::new(tls))
         }

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use otelcol_core::config::FieldError;
 use otelcol_core::{ComponentId, Exporter};
 
-pub use config::{ArrowConfig, Compression, Destination, OtapConfig, PayloadCompression, RetryConfig, TlsDestination, ZstdLevel};
+pub use config::{
+    ArrowConfig, Compression, Destination, OtapConfig, PayloadCompression, RetryConfig, TlsDestination, ZstdLevel,
+};
 pub use exporter::OtapExporter;
 
 otelcol_core::register!(exporter OTAP = "otap", [Traces, Metrics, Logs], create);

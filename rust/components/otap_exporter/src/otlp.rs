@@ -3,12 +3,12 @@
 
 use std::marker::PhantomData;
 
+use crate::zstd_level::Transport;
 use bytes::{BufMut, Bytes};
 use http::uri::PathAndQuery;
 use otelcol_core::Signal;
 use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataMap;
-use crate::zstd_level::Transport;
 use tonic::{Request, Status};
 
 use crate::config::Compression;

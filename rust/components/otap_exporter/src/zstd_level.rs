@@ -30,7 +30,10 @@ pub struct ZstdLevel {
 
 impl Default for ZstdLevel {
     fn default() -> Self {
-        ZstdLevel { level: DEFAULT_LEVEL, window_log: None }
+        ZstdLevel {
+            level: DEFAULT_LEVEL,
+            window_log: None,
+        }
     }
 }
 
@@ -65,7 +68,12 @@ impl tower::Service<http::Request<Body>> for Transport {
         parts
             .headers
             .insert("grpc-encoding", http::HeaderValue::from_static("zstd"));
-        let body = Body::new(Recompress { inner: body, pending: BytesMut::new(), zstd, compressor: None });
+        let body = Body::new(Recompress {
+            inner: body,
+            pending: BytesMut::new(),
+            zstd,
+            compressor: None,
+        });
         self.inner.call(http::Request::from_parts(parts, body))
     }
 }
@@ -117,7 +125,8 @@ fn new_compressor(z: ZstdLevel) -> Result<zstd::bulk::Compressor<'static>, Statu
     let fail = |e: std::io::Error| Status::internal(format!("zstd level {}: {e}", z.level));
     let mut c = zstd::bulk::Compressor::new(z.level).map_err(fail)?;
     if let Some(w) = z.window_log {
-        c.set_parameter(zstd::zstd_safe::CParameter::WindowLog(w)).map_err(fail)?;
+        c.set_parameter(zstd::zstd_safe::CParameter::WindowLog(w))
+            .map_err(fail)?;
     }
     Ok(c)
 }
@@ -176,13 +185,18 @@ mod tests {
         wire.extend(frame(0, &b));
         wire.extend(frame(0, b""));
         // Chunks of 7 bytes: headers and payloads straddle them.
-        let chunks: Vec<Result<Frame<Bytes>, Status>> =
-            wire.chunks(7).map(|c| Ok(Frame::data(Bytes::copy_from_slice(c)))).collect();
+        let chunks: Vec<Result<Frame<Bytes>, Status>> = wire
+            .chunks(7)
+            .map(|c| Ok(Frame::data(Bytes::copy_from_slice(c))))
+            .collect();
         let inner = Body::new(http_body_util::StreamBody::new(futures::stream::iter(chunks)));
         let body = Recompress {
             inner,
             pending: BytesMut::new(),
-            zstd: ZstdLevel { level: 9, window_log: Some(20) },
+            zstd: ZstdLevel {
+                level: 9,
+                window_log: Some(20),
+            },
             compressor: None,
         };
         let out = body.collect().await.unwrap().to_bytes();
@@ -203,7 +217,12 @@ mod tests {
         let wire = frame(0, b"hello")[..7].to_vec();
         let chunks: Vec<Result<Frame<Bytes>, Status>> = vec![Ok(Frame::data(Bytes::from(wire)))];
         let inner = Body::new(http_body_util::StreamBody::new(futures::stream::iter(chunks)));
-        let body = Recompress { inner, pending: BytesMut::new(), zstd: ZstdLevel::default(), compressor: None };
+        let body = Recompress {
+            inner,
+            pending: BytesMut::new(),
+            zstd: ZstdLevel::default(),
+            compressor: None,
+        };
         let err = body.collect().await.unwrap_err();
         assert!(err.message().contains("ended inside a gRPC message"), "{err}");
     }
@@ -212,12 +231,17 @@ mod tests {
     /// really applied.
     #[test]
     fn the_level_is_applied() {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 % 16).collect();
+        let data: Vec<u8> = (0..200_000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 % 16)
+            .collect();
         let size = |level| {
             let mut r = Recompress {
                 inner: Body::empty(),
                 pending: BytesMut::from(&frame(0, &data)[..]),
-                zstd: ZstdLevel { level, window_log: None },
+                zstd: ZstdLevel {
+                    level,
+                    window_log: None,
+                },
                 compressor: None,
             };
             r.next_message().unwrap().unwrap().len()

@@ -11,7 +11,7 @@ use bytes::{Buf, Bytes};
 use futures::future::BoxFuture;
 use otelcol_core::{Payload, Signal};
 use tonic::Status;
-use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder, EnabledCompressionEncodings};
+use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EnabledCompressionEncodings, EncodeBuf, Encoder};
 use tonic::server::{Grpc, NamedService, UnaryService};
 
 use crate::handler::Handler;

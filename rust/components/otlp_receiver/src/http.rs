@@ -69,7 +69,10 @@ impl HttpServer {
             return plain(StatusCode::NOT_FOUND, "404 page not found");
         };
         if req.method() != Method::POST {
-            let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, &format!("{} method not allowed, supported: [POST]", req.method()));
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &format!("{} method not allowed, supported: [POST]", req.method()),
+            );
             r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return r;
         }
@@ -84,11 +87,18 @@ impl HttpServer {
             other => {
                 return plain(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    &format!("{} is not supported; use {PROTOBUF} or {JSON}", other.unwrap_or("no content type")),
+                    &format!(
+                        "{} is not supported; use {PROTOBUF} or {JSON}",
+                        other.unwrap_or("no content type")
+                    ),
                 );
             }
         };
-        let gzip = match req.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?")) {
+        let gzip = match req
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?"))
+        {
             None | Some("") | Some("identity") => false,
             Some("gzip") => true,
             Some(other) => {
@@ -111,7 +121,10 @@ impl HttpServer {
             Err(e) => {
                 let too_big = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
                 return if too_big {
-                    plain(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body larger than {MAX_BODY} bytes"))
+                    plain(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        &format!("request body larger than {MAX_BODY} bytes"),
+                    )
                 } else {
                     plain(StatusCode::BAD_REQUEST, "cannot read the request body")
                 };
@@ -188,7 +201,8 @@ fn parse(signal: Signal, enc: Encoding, body: Bytes) -> Result<Payload, String> 
 fn with_type(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
     let mut r = Response::new(Full::new(body));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use otelcol_core::auth::{SecretLayer, required_parent_secret};
 use otelcol_core::component::consumer_for_transport;
-use otelcol_core::net::serving::Serving;
 use otelcol_core::endpoint::Listener;
 use otelcol_core::grpc_layers::OtlpServerLayer;
+use otelcol_core::net::serving::Serving;
 use otelcol_core::{ComponentId, Consumer, Receiver, ReceiverHost, Signal, async_trait};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

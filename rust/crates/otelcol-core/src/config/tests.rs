@@ -127,17 +127,22 @@ fn shutdown_timeout_defaults_to_10s_and_health_check_needs_listing() {
         .replace("  extensions: [health_check]\n", "");
     let c = load_str("cfg.yaml", &yaml).unwrap();
     assert_eq!(c.shutdown_timeout, Duration::from_secs(10));
-    assert!(
-        c.extensions.is_empty(),
-        "defined but not enabled in service.extensions"
-    );
+    assert!(c.extensions.is_empty(), "defined but not enabled in service.extensions");
 }
 
 #[test]
 fn memory_limit_defaults_and_is_checked() {
     let c = load_str("cfg.yaml", GOOD).unwrap();
-    assert_eq!(c.memory_limit_bytes, crate::runtime::admission::DEFAULT_MEMORY_LIMIT_MIB << 20);
-    let with = |v: &str| GOOD.replace("  shutdown_timeout: 250ms\n", &format!("  shutdown_timeout: 250ms\n  memory_limit_mib: {v}\n"));
+    assert_eq!(
+        c.memory_limit_bytes,
+        crate::runtime::admission::DEFAULT_MEMORY_LIMIT_MIB << 20
+    );
+    let with = |v: &str| {
+        GOOD.replace(
+            "  shutdown_timeout: 250ms\n",
+            &format!("  shutdown_timeout: 250ms\n  memory_limit_mib: {v}\n"),
+        )
+    };
     assert_eq!(load_str("cfg.yaml", &with("8")).unwrap().memory_limit_bytes, 8 << 20);
     let e = err(&with("0"));
     assert!(e.contains("service.memory_limit_mib: must be greater than zero"), "{e}");

@@ -7,9 +7,9 @@
 //! and resources left without scopes disappear, as they do when the owned
 //! request is filtered with `retain`.
 
+use super::Signal;
 use super::view::{ItemView, resources};
 use super::wire::{Field, fields, len_field_size, put_len_header};
-use super::Signal;
 
 /// What an edit made of a request.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,7 +53,10 @@ pub fn retain_items<'a>(request: &'a [u8], signal: Signal, mut keep: impl FnMut(
     }
 
     let mut out = Vec::with_capacity(request.len());
-    let mut d = Decisions { all: &decisions, next: 0 };
+    let mut d = Decisions {
+        all: &decisions,
+        next: 0,
+    };
     let mut items = 0usize;
     for f in fields(request) {
         if f.number != 1 {

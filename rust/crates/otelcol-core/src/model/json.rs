@@ -76,10 +76,12 @@ fn encode_message(v: &Value, msg: &'static Msg, out: &mut Vec<u8>, at: &str) -> 
                 let mut packed = Vec::new();
                 for item in items {
                     match kind {
-                        Kind::RepeatedVarint => put_varint(&mut packed, integer(item).ok_or_else(|| bad(&here(), item))? as u64),
-                        Kind::RepeatedFixed64 => {
-                            packed.extend_from_slice(&(integer(item).ok_or_else(|| bad(&here(), item))? as u64).to_le_bytes())
+                        Kind::RepeatedVarint => {
+                            put_varint(&mut packed, integer(item).ok_or_else(|| bad(&here(), item))? as u64)
                         }
+                        Kind::RepeatedFixed64 => packed.extend_from_slice(
+                            &(integer(item).ok_or_else(|| bad(&here(), item))? as u64).to_le_bytes(),
+                        ),
                         _ => packed.extend_from_slice(&double(item).ok_or_else(|| bad(&here(), item))?.to_le_bytes()),
                     }
                 }
@@ -133,7 +135,9 @@ fn scalar(v: &Value, number: u32, name: &str, kind: Kind, out: &mut Vec<u8>) -> 
         Kind::Varint => {
             let n = match v {
                 Value::Bool(b) => i128::from(*b),
-                Value::String(s) if s.starts_with(|c: char| c.is_ascii_uppercase()) => i128::from(enum_value(name, s).ok_or(())?),
+                Value::String(s) if s.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                    i128::from(enum_value(name, s).ok_or(())?)
+                }
                 other => integer(other).ok_or(())?,
             };
             tag(out, number, 0);
@@ -240,7 +244,11 @@ fn enum_value(field: &str, name: &str) -> Option<u64> {
             ("SPAN_KIND_PRODUCER", 4),
             ("SPAN_KIND_CONSUMER", 5),
         ],
-        "code" => &[("STATUS_CODE_UNSET", 0), ("STATUS_CODE_OK", 1), ("STATUS_CODE_ERROR", 2)],
+        "code" => &[
+            ("STATUS_CODE_UNSET", 0),
+            ("STATUS_CODE_OK", 1),
+            ("STATUS_CODE_ERROR", 2),
+        ],
         "aggregation_temporality" => &[
             ("AGGREGATION_TEMPORALITY_UNSPECIFIED", 0),
             ("AGGREGATION_TEMPORALITY_DELTA", 1),
@@ -267,8 +275,8 @@ fn enum_value(field: &str, name: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Payload, Request, schema};
     use crate::Signal;
+    use crate::model::{Payload, Request, schema};
 
     fn decode(signal: Signal, json: &str) -> Request {
         let bytes = to_protobuf(json.as_bytes(), crate::model::request_schema(signal)).unwrap();
@@ -304,23 +312,32 @@ mod tests {
         use opentelemetry_proto::tonic::metrics::v1::{exemplar, metric::Data, number_data_point::Value as N};
         let res = m.resource_metrics[0].resource.as_ref().unwrap();
         assert_eq!(res.attributes[0].key, "");
-        assert!(matches!(res.attributes[1].value.as_ref().unwrap().value, Some(V::ArrayValue(_))));
+        assert!(matches!(
+            res.attributes[1].value.as_ref().unwrap().value,
+            Some(V::ArrayValue(_))
+        ));
         assert!(matches!(res.attributes[3].value.as_ref().unwrap().value, Some(V::DoubleValue(d)) if d.is_nan()));
         assert_eq!(res.entity_refs[0].r#type, "service");
         assert_eq!(res.entity_refs[0].description_keys, vec!["a", "b"]);
         let metrics = &m.resource_metrics[0].scope_metrics[0].metrics;
-        let Some(Data::Gauge(g)) = &metrics[0].data else { unreachable!() };
+        let Some(Data::Gauge(g)) = &metrics[0].data else {
+            unreachable!()
+        };
         assert_eq!(g.data_points[0].value, Some(N::AsInt(1)));
         assert!(matches!(g.data_points[1].value, Some(N::AsDouble(d)) if d.to_bits() == GO_NAN_BITS));
         assert_eq!(g.data_points[2].value, Some(N::AsInt(-7)));
         assert_eq!(g.data_points[2].time_unix_nano, 1_700_000_000_000_000_001);
-        let Some(Data::ExponentialHistogram(e)) = &metrics[1].data else { unreachable!() };
+        let Some(Data::ExponentialHistogram(e)) = &metrics[1].data else {
+            unreachable!()
+        };
         assert_eq!(e.aggregation_temporality, 1);
         let p = &e.data_points[0];
         assert_eq!((p.count, p.scale, p.zero_threshold), (3, -2, 0.5));
         assert_eq!(p.positive.as_ref().unwrap().offset, -3);
         assert_eq!(p.positive.as_ref().unwrap().bucket_counts, vec![1, 2]);
-        let Some(Data::Histogram(h)) = &metrics[2].data else { unreachable!() };
+        let Some(Data::Histogram(h)) = &metrics[2].data else {
+            unreachable!()
+        };
         assert_eq!(h.data_points[0].explicit_bounds, vec![1.5]);
         assert_eq!(h.data_points[0].exemplars[0].value, Some(exemplar::Value::AsInt(9)));
         assert_eq!(h.data_points[0].exemplars[0].span_id, vec![1, 2, 3, 4, 5, 6, 7, 8]);
@@ -349,14 +366,23 @@ mod tests {
         assert!(recs[0].body.as_ref().unwrap().value.is_none());
         assert_eq!(recs[1].severity_number, 14);
         use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
-        assert_eq!(recs[1].body.as_ref().unwrap().value, Some(V::BytesValue(b"hi".to_vec())));
+        assert_eq!(
+            recs[1].body.as_ref().unwrap().value,
+            Some(V::BytesValue(b"hi".to_vec()))
+        );
     }
 
     #[test]
     fn bad_values_name_their_path() {
-        let e = to_protobuf(br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}"#, &schema::TRACES_REQUEST)
-            .unwrap_err();
-        assert!(e.contains("ExportTraceServiceRequest.resourceSpans.scopeSpans.spans.traceId"), "{e}");
+        let e = to_protobuf(
+            br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}"#,
+            &schema::TRACES_REQUEST,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("ExportTraceServiceRequest.resourceSpans.scopeSpans.spans.traceId"),
+            "{e}"
+        );
         assert!(to_protobuf(b"[1]", &schema::TRACES_REQUEST).is_err());
     }
 }

@@ -6,8 +6,8 @@
 
 pub mod edit;
 pub mod json;
-mod signal;
 pub mod schema;
+mod signal;
 pub mod testdata;
 pub mod validate;
 pub mod view;
@@ -21,8 +21,8 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
-pub use signal::Signal;
 pub use edit::Retained;
+pub use signal::Signal;
 pub use validate::InvalidPayload;
 pub use view::{
     AnyValueView, Attributes, DataPointView, ItemView, LogView, MetricType, MetricView, ResourceView, ScopeView,
@@ -163,7 +163,11 @@ impl From<Request> for Payload {
         // What prost encodes is valid by construction, except strings built
         // from invalid UTF-8, which Rust's String cannot hold; count on the way.
         let items = validate::validate(&bytes, request_schema(signal)).unwrap_or_else(|_| {
-            let p = Payload { signal, bytes: bytes.clone(), items: 0 };
+            let p = Payload {
+                signal,
+                bytes: bytes.clone(),
+                items: 0,
+            };
             p.items().map(|i| i.item_count()).sum()
         });
         Payload { signal, bytes, items }

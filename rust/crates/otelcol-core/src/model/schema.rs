@@ -80,7 +80,11 @@ pub static KEY_VALUE_LIST: Msg = Msg {
 };
 pub static KEY_VALUE: Msg = Msg {
     name: "KeyValue",
-    fields: &[(1, "key", String), (2, "value", Message(&ANY_VALUE)), (3, "key_strindex", Varint)],
+    fields: &[
+        (1, "key", String),
+        (2, "value", Message(&ANY_VALUE)),
+        (3, "key_strindex", Varint),
+    ],
 };
 pub static SCOPE: Msg = Msg {
     name: "InstrumentationScope",
@@ -125,7 +129,11 @@ pub static RESOURCE_SPANS: Msg = Msg {
 };
 pub static SCOPE_SPANS: Msg = Msg {
     name: "ScopeSpans",
-    fields: &[(1, "scope", Message(&SCOPE)), (2, "spans", Item(&SPAN)), (3, "schema_url", String)],
+    fields: &[
+        (1, "scope", Message(&SCOPE)),
+        (2, "spans", Item(&SPAN)),
+        (3, "schema_url", String),
+    ],
 };
 pub static SPAN: Msg = Msg {
     name: "Span",
@@ -223,11 +231,17 @@ pub static SUM: Msg = Msg {
 };
 pub static HISTOGRAM: Msg = Msg {
     name: "Histogram",
-    fields: &[(1, "data_points", Item(&HISTOGRAM_POINT)), (2, "aggregation_temporality", Varint)],
+    fields: &[
+        (1, "data_points", Item(&HISTOGRAM_POINT)),
+        (2, "aggregation_temporality", Varint),
+    ],
 };
 pub static EXP_HISTOGRAM: Msg = Msg {
     name: "ExponentialHistogram",
-    fields: &[(1, "data_points", Item(&EXP_HISTOGRAM_POINT)), (2, "aggregation_temporality", Varint)],
+    fields: &[
+        (1, "data_points", Item(&EXP_HISTOGRAM_POINT)),
+        (2, "aggregation_temporality", Varint),
+    ],
 };
 pub static SUMMARY: Msg = Msg {
     name: "Summary",
@@ -328,7 +342,11 @@ pub static RESOURCE_LOGS: Msg = Msg {
 };
 pub static SCOPE_LOGS: Msg = Msg {
     name: "ScopeLogs",
-    fields: &[(1, "scope", Message(&SCOPE)), (2, "log_records", Item(&LOG_RECORD)), (3, "schema_url", String)],
+    fields: &[
+        (1, "scope", Message(&SCOPE)),
+        (2, "log_records", Item(&LOG_RECORD)),
+        (3, "schema_url", String),
+    ],
 };
 pub static LOG_RECORD: Msg = Msg {
     name: "LogRecord",

@@ -52,7 +52,12 @@ fn owned_filter(r: &mut Request, drop: &dyn Fn(&str) -> bool) {
 
 fn owned_items(r: &Request) -> usize {
     match r {
-        Request::Traces(r) => r.resource_spans.iter().flat_map(|x| &x.scope_spans).map(|s| s.spans.len()).sum(),
+        Request::Traces(r) => r
+            .resource_spans
+            .iter()
+            .flat_map(|x| &x.scope_spans)
+            .map(|s| s.spans.len())
+            .sum(),
         Request::Metrics(r) => r
             .resource_metrics
             .iter()
@@ -60,7 +65,12 @@ fn owned_items(r: &Request) -> usize {
             .flat_map(|s| &s.metrics)
             .map(point_count)
             .sum(),
-        Request::Logs(r) => r.resource_logs.iter().flat_map(|x| &x.scope_logs).map(|s| s.log_records.len()).sum(),
+        Request::Logs(r) => r
+            .resource_logs
+            .iter()
+            .flat_map(|x| &x.scope_logs)
+            .map(|s| s.log_records.len())
+            .sum(),
     }
 }
 
@@ -97,12 +107,22 @@ fn wire_edit_equals_decode_filter_encode() {
         owned_filter(&mut expected, &drop);
         let got = wire.retain(|item| !drop(item.name()));
         match got {
-            None => assert!(is_empty(&expected), "round {round}: wire dropped everything, owned kept some"),
+            None => assert!(
+                is_empty(&expected),
+                "round {round}: wire dropped everything, owned kept some"
+            ),
             Some(p) => {
-                assert!(!is_empty(&expected), "round {round}: wire kept something, owned nothing");
+                assert!(
+                    !is_empty(&expected),
+                    "round {round}: wire kept something, owned nothing"
+                );
                 let decoded = p.decode().unwrap();
                 assert_eq!(decoded, expected, "round {round}: items differ");
-                assert_eq!(p.item_count(), owned_items(&expected), "round {round}: count after edit");
+                assert_eq!(
+                    p.item_count(),
+                    owned_items(&expected),
+                    "round {round}: count after edit"
+                );
                 if p.bytes() != payload.bytes() {
                     edited += 1;
                     // An edit writes what prost would have written.
@@ -111,7 +131,11 @@ fn wire_edit_equals_decode_filter_encode() {
                         Request::Metrics(r) => r.encode_to_vec(),
                         Request::Logs(r) => r.encode_to_vec(),
                     };
-                    assert_eq!(p.bytes().as_ref(), reencoded.as_slice(), "round {round}: bytes differ from prost");
+                    assert_eq!(
+                        p.bytes().as_ref(),
+                        reencoded.as_slice(),
+                        "round {round}: bytes differ from prost"
+                    );
                 }
             }
         }
@@ -124,10 +148,14 @@ fn keeping_everything_keeps_the_bytes() {
     let mut rng = Rng::new(7);
     for _ in 0..50 {
         let p = Payload::from(metrics_request(&mut rng));
-        let has_empty = p.resources().any(|r| r.scopes().next().is_none() || r.scopes().any(|s| s.items().next().is_none()));
+        let has_empty = p
+            .resources()
+            .any(|r| r.scopes().next().is_none() || r.scopes().any(|s| s.items().next().is_none()));
         let before = p.bytes().clone();
         match p.retain(|_| true) {
-            Some(after) if !has_empty => assert_eq!(after.bytes().as_ptr(), before.as_ptr(), "no copy when nothing changes"),
+            Some(after) if !has_empty => {
+                assert_eq!(after.bytes().as_ptr(), before.as_ptr(), "no copy when nothing changes")
+            }
             _ => {}
         }
     }
@@ -143,7 +171,12 @@ fn views_read_what_prost_decodes() {
         for rs in &r.resource_spans {
             for ss in &rs.scope_spans {
                 for s in &ss.spans {
-                    names.push((s.name.clone(), s.trace_id.clone(), s.start_time_unix_nano, s.attributes.len()));
+                    names.push((
+                        s.name.clone(),
+                        s.trace_id.clone(),
+                        s.start_time_unix_nano,
+                        s.attributes.len(),
+                    ));
                 }
             }
         }
@@ -151,7 +184,12 @@ fn views_read_what_prost_decodes() {
             .items()
             .map(|i| {
                 let s = i.as_span().unwrap();
-                (s.name().to_string(), s.trace_id().to_vec(), s.start_time_unix_nano(), s.attributes().iter().count())
+                (
+                    s.name().to_string(),
+                    s.trace_id().to_vec(),
+                    s.start_time_unix_nano(),
+                    s.attributes().iter().count(),
+                )
             })
             .collect();
         assert_eq!(got, names);
@@ -172,7 +210,10 @@ fn views_read_what_prost_decodes() {
             _ => None,
         })
         .collect();
-    let got: Vec<_> = p.items().map(|i| i.as_log().unwrap().body().and_then(|b| b.as_str()).map(String::from)).collect();
+    let got: Vec<_> = p
+        .items()
+        .map(|i| i.as_log().unwrap().body().and_then(|b| b.as_str()).map(String::from))
+        .collect();
     assert_eq!(got, bodies);
 }
 
@@ -206,7 +247,10 @@ fn invalid_bodies_are_refused_with_a_reason() {
     // A string where a message belongs.
     let mut req = vec![0x08];
     put_varint(&mut req, 5); // request.1 as a varint
-    assert_eq!(Payload::from_wire(Signal::Logs, req.into()).unwrap_err().what, "wrong wire type");
+    assert_eq!(
+        Payload::from_wire(Signal::Logs, req.into()).unwrap_err().what,
+        "wrong wire type"
+    );
 
     // AnyValue nested 200 deep.
     let mut v: Vec<u8> = vec![];
@@ -319,7 +363,10 @@ fn a_validated_sender_may_send_invalid_utf8_inside_items_as_go_does() {
     super::wire::put_len_header(&mut record, 5, any.len());
     record.extend_from_slice(&any);
     let req = nest(&record, &[2, 2, 1]); // log_records in scope_logs in resource_logs
-    assert!(Payload::from_wire(Signal::Logs, req.clone().into()).is_err(), "a client's invalid UTF-8 is refused");
+    assert!(
+        Payload::from_wire(Signal::Logs, req.clone().into()).is_err(),
+        "a client's invalid UTF-8 is refused"
+    );
     let p = Payload::from_validated_sender(Signal::Logs, req.into()).expect("the Go half's request is kept");
     assert_eq!(p.item_count(), 1);
     assert_eq!(p.items().count(), 1);

@@ -26,7 +26,11 @@ impl fmt::Display for InvalidPayload {
         if self.field.is_empty() {
             write!(f, "{} in {} at byte {}", self.what, self.message, self.offset)
         } else {
-            write!(f, "{} in {}.{} at byte {}", self.what, self.message, self.field, self.offset)
+            write!(
+                f,
+                "{} in {}.{} at byte {}",
+                self.what, self.message, self.field, self.offset
+            )
         }
     }
 }

@@ -4,8 +4,8 @@
 //! items, scope.3 = schema_url), so one walk serves traces, metrics and logs.
 //! Views borrow the payload's bytes and never allocate.
 
-use super::wire::{Value, fields, first};
 use super::Signal;
+use super::wire::{Value, fields, first};
 
 fn str_of(v: Option<Value<'_>>) -> &str {
     v.and_then(|v| v.as_bytes())
@@ -338,12 +338,7 @@ pub struct Attributes<'a>(&'a [u8], u32);
 
 impl<'a> Attributes<'a> {
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, AnyValueView<'a>)> + Clone + use<'a> {
-        repeated(self.0, self.1).map(|kv| {
-            (
-                str_of(first(kv, 1)),
-                AnyValueView(bytes_of(first(kv, 2))),
-            )
-        })
+        repeated(self.0, self.1).map(|kv| (str_of(first(kv, 1)), AnyValueView(bytes_of(first(kv, 2)))))
     }
 
     pub fn get(&self, key: &str) -> Option<AnyValueView<'a>> {

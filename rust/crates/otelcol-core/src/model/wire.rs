@@ -180,11 +180,17 @@ impl<'a> Iterator for Fields<'a> {
                 None => return self.fail("truncated varint"),
             },
             WireType::Fixed64 => match self.buf.get(p..p + 8) {
-                Some(b) => (Value::Fixed64(u64::from_le_bytes(b.try_into().unwrap_or_default())), p + 8),
+                Some(b) => (
+                    Value::Fixed64(u64::from_le_bytes(b.try_into().unwrap_or_default())),
+                    p + 8,
+                ),
                 None => return self.fail("truncated fixed64"),
             },
             WireType::Fixed32 => match self.buf.get(p..p + 4) {
-                Some(b) => (Value::Fixed32(u32::from_le_bytes(b.try_into().unwrap_or_default())), p + 4),
+                Some(b) => (
+                    Value::Fixed32(u32::from_le_bytes(b.try_into().unwrap_or_default())),
+                    p + 4,
+                ),
                 None => return self.fail("truncated fixed32"),
             },
             WireType::Len => {
@@ -263,7 +269,10 @@ mod tests {
         }
         // 11 bytes, or a tenth byte above 1: not a u64.
         assert_eq!(read_varint(&[0xff; 11], 0), None);
-        assert_eq!(read_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], 0), None);
+        assert_eq!(
+            read_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], 0),
+            None
+        );
     }
 
     #[test]

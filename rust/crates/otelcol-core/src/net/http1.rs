@@ -17,8 +17,13 @@ use crate::net::endpoint::Listener;
 
 /// Serves `handle` on every connection `listener` accepts; `what` names the
 /// server in the debug line of a failed accept.
-pub async fn serve<H, F, B>(listener: Listener, stop: CancellationToken, conns: TaskTracker, what: &'static str, handle: H)
-where
+pub async fn serve<H, F, B>(
+    listener: Listener,
+    stop: CancellationToken,
+    conns: TaskTracker,
+    what: &'static str,
+    handle: H,
+) where
     H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<B>> + Send + 'static,
     B: hyper::body::Body + Send + 'static,

@@ -440,7 +440,12 @@ mod tests {
 
     /// A QueuedExporter by value, so a test can swap its budget.
     fn unwrap_queued(cfg: QueueConfig, inner: Arc<Backend>) -> Box<QueuedExporter> {
-        Box::new(QueuedExporter::new(ComponentId::parse("otlp_rust").unwrap(), inner, cfg, Duration::from_secs(2)))
+        Box::new(QueuedExporter::new(
+            ComponentId::parse("otlp_rust").unwrap(),
+            inner,
+            cfg,
+            Duration::from_secs(2),
+        ))
     }
 
     fn big_payload() -> Payload {

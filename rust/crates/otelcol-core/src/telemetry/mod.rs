@@ -1,5 +1,5 @@
 //! The collector's own telemetry: logs, spans and component metrics.
 
 pub mod logging;
-pub mod spans;
 pub mod metrics;
+pub mod spans;
