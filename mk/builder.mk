@@ -1,6 +1,8 @@
 # hybrid-builder: distributions from an OCB manifest with `cargo:` components.
 #   make example-distribution [BUILDER_CONFIG=my.yaml] [PLATFORMS=...]
-#                          build a distribution (default: examples/builder-config.yaml → build/example/)
+#                          build a distribution (default: examples/builder-config.yaml → build/example/),
+#                          embedded or subprocess as its dist.subprocess_mode says (auto: embedded with cgo
+#                          on Linux; CGO_ENABLED=0 for subprocess)
 #   make test-builder      builder unit tests + the design's manifest (examples/design-manifest.yaml)
 #                          built and run end to end: components, real Jaeger clients, the design config;
 #                          and an embedded distribution (examples/embedded-manifest.yaml) built and run:
@@ -52,6 +54,7 @@ example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
 test-builder: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
 	CGO_ENABLED=0 nice $(HYBRID_BUILDER) build --config $(DESIGN_MANIFEST) --ocb $(OCB) --platforms "$(PLATFORMS)"
 	CGO_ENABLED=1 nice $(HYBRID_BUILDER) build --config $(EMBEDDED_MANIFEST) --ocb $(OCB) --rust-target-dir $(DESIGN_RUST_TARGET)
+	scripts/check-glibc.sh $(EMBEDDED_DIST_BIN) 2.17
 	go test -count=1 ./builder/ ./cmd/hybrid-builder/
 	HYBRID_EXAMPLE_BIN=$(DESIGN_BIN) HYBRID_EMBEDDED_BIN=$(EMBEDDED_DIST_BIN) go test -count=1 -run 'TestExample|TestEmbeddedExample' -v ./cmd/hybrid-builder/
 	cd e2e/jaegerpeer && E2E_REQUIRED=1 HYBRID_DESIGN_BIN=$(DESIGN_BIN) go test -count=1 -timeout 5m \
