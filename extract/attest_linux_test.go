@@ -93,12 +93,7 @@ func TestRewriteWithRestoredMtimeIsHashed(t *testing.T) {
 	}
 	// A coarse kernel clock could leave ctime unchanged within one tick.
 	time.Sleep(20 * time.Millisecond)
-	marker := t.TempDir() + "/planted-program-ran"
-	script := "#!/bin/sh\necho planted > " + marker + "\n"
-	planted := []byte(script + strings.Repeat("#", len(payloadRaw)-len(script)-1) + "\n")
-	mustDo(t, os.Chmod(e.Path, 0o700))
-	mustDo(t, os.WriteFile(e.Path, planted, 0o500))
-	mustDo(t, os.Chmod(e.Path, 0o500))
+	marker := plantProgram(t, e.Path)
 	mustDo(t, os.Chtimes(e.Path, before.ModTime(), before.ModTime()))
 
 	hooks, n := hashCounter()

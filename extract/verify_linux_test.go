@@ -107,19 +107,7 @@ func TestTamperedCachedFileNeverRun(t *testing.T) {
 	}
 	closeExe(t, e)
 
-	marker := filepath.Join(t.TempDir(), "planted-program-ran")
-	script := "#!/bin/sh\necho planted > " + marker + "\n"
-	// Same size as the payload so a size check alone cannot catch it.
-	planted := []byte(script + strings.Repeat("#", len(payloadRaw)-len(script)-1) + "\n")
-	if err := os.Chmod(e.Path, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(e.Path, planted, 0o500); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(e.Path, 0o500); err != nil {
-		t.Fatal(err)
-	}
+	marker := plantProgram(t, e.Path)
 
 	var logs logRecorder
 	e2, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk, Logger: logs.log})
@@ -200,4 +188,20 @@ func TestRawSizeBounded(t *testing.T) {
 			t.Fatalf("temp file %s left behind", n)
 		}
 	}
+}
+
+// plantProgram overwrites the cached executable at path, keeping its size
+// (so a size check alone cannot catch it) and mode, with a script that
+// creates the returned marker file if it is ever run.
+func plantProgram(t *testing.T, path string) (marker string) {
+	t.Helper()
+	marker = filepath.Join(t.TempDir(), "planted-program-ran")
+	script := "#!/bin/sh\necho planted > " + marker + "\n"
+	planted := []byte(script + strings.Repeat("#", len(payloadRaw)-len(script)-1) + "\n")
+	for _, err := range []error{os.Chmod(path, 0o700), os.WriteFile(path, planted, 0o500), os.Chmod(path, 0o500)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return marker
 }
