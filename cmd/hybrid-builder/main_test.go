@@ -12,19 +12,9 @@ import (
 // required, before anything is built; so does a target without an
 // embedded flavour.
 func TestEmbeddedWithoutCgoFails(t *testing.T) {
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "m.yaml")
-	err := os.WriteFile(manifest, []byte(`dist:
-  name: otelcol-x
-  output_path: `+filepath.Join(dir, "out")+`
-  subprocess_mode: embedded
-processors:
-  - cargo: advanced_filter = "0.1.0"
-`), 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, manifest := embeddedManifest(t)
 	t.Setenv("CGO_ENABLED", "0")
+	var err error
 	for _, err := range []error{
 		build([]string{"--config", manifest}),
 		generate([]string{"--config", manifest, "--go-out", dir, "--rust-out", dir}),
@@ -55,8 +45,23 @@ func TestEmbeddedRefusesPlatforms(t *testing.T) {
 	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
 		t.Skip("embedded distributions are built for linux/amd64 and linux/arm64")
 	}
-	dir := t.TempDir()
-	manifest := filepath.Join(dir, "m.yaml")
+	dir, manifest := embeddedManifest(t)
+	t.Setenv("CGO_ENABLED", "1")
+	err := build([]string{"--config", manifest, "--platforms", "all"})
+	if err == nil || !strings.Contains(err.Error(), "m.yaml: dist.subprocess_mode: embedded builds embedded") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error = %v, want one line naming the manifest and the field", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("something was built before the flags were checked: %v", err)
+	}
+}
+
+// embeddedManifest writes m.yaml, an embedded distribution with one Rust
+// processor whose output path is dir/out, and returns dir and its path.
+func embeddedManifest(t *testing.T) (dir, manifest string) {
+	t.Helper()
+	dir = t.TempDir()
+	manifest = filepath.Join(dir, "m.yaml")
 	err := os.WriteFile(manifest, []byte(`dist:
   name: otelcol-x
   output_path: `+filepath.Join(dir, "out")+`
@@ -67,12 +72,5 @@ processors:
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("CGO_ENABLED", "1")
-	err = build([]string{"--config", manifest, "--platforms", "all"})
-	if err == nil || !strings.Contains(err.Error(), "m.yaml: dist.subprocess_mode: embedded builds embedded") || strings.Contains(err.Error(), "\n") {
-		t.Errorf("error = %v, want one line naming the manifest and the field", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
-		t.Errorf("something was built before the flags were checked: %v", err)
-	}
+	return dir, manifest
 }
