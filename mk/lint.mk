@@ -11,10 +11,12 @@ GO_LINT_MODULES := . bench e2e/otappeer e2e/jaegerpeer
 
 lint: lint-go lint-rust ## golangci-lint over every Go module, rustfmt and clippy over rust/
 
+# --allow-serial-runners: another golangci-lint (another checkout, an editor)
+# makes this one wait for it instead of failing the run.
 lint-go: $(GOLANGCI_LINT)
 	@for m in $(GO_LINT_MODULES); do \
 	  echo "golangci-lint: $$m"; \
-	  (cd $(ROOT)/$$m && nice $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yml ./...) || exit 1; \
+	  (cd $(ROOT)/$$m && nice $(GOLANGCI_LINT) run --allow-serial-runners --config $(ROOT)/.golangci.yml ./...) || exit 1; \
 	done
 
 lint-rust:
