@@ -69,7 +69,7 @@ test-embedded: check-ffi-header lint-embedded check-glibc-embedded test-embedded
 
 # make lint sees only the default build; the cgo files carry the otelcol_embedded tag.
 lint-embedded: $(GOLANGCI_LINT)
-	$(GOLANGCI_LINT) run --build-tags otelcol_embedded ./embedded/... ./collector/...
+	$(GOLANGCI_LINT) run --allow-serial-runners --build-tags otelcol_embedded ./embedded/... ./collector/...
 
 # The FFI bridge under the race detector (needs the object `make ffi` writes).
 test-embedded-go: ffi
