@@ -74,13 +74,7 @@ archives:
     format_overrides:
       - goos: windows
         formats: [zip]
-    files:
-      - src: packaging/config.yaml
-        dst: config.yaml
-        info:
-          mtime: "{{ .CommitDate }}"
-    builds_info:
-      mtime: "{{ .CommitDate }}"
+[[- template "archiveContents" ]]
   - id: embedded
     ids:
 [[- range .Embedded ]]
@@ -88,13 +82,7 @@ archives:
 [[- end ]]
     name_template: "{{ .ProjectName }}-embedded_{{ .Version }}_{{ .Os }}_{{ .Arch }}"
     formats: [tar.gz]
-    files:
-      - src: packaging/config.yaml
-        dst: config.yaml
-        info:
-          mtime: "{{ .CommitDate }}"
-    builds_info:
-      mtime: "{{ .CommitDate }}"
+[[- template "archiveContents" ]]
 
 checksum:
   name_template: checksums.txt
@@ -190,4 +178,14 @@ changelog:
   disable: true
 
 report_sizes: true
+[[- /* What both flavours' archives hold besides the binary, dated by the commit so that archives are reproducible. */ -]]
+[[- define "archiveContents" ]]
+    files:
+      - src: packaging/config.yaml
+        dst: config.yaml
+        info:
+          mtime: "{{ .CommitDate }}"
+    builds_info:
+      mtime: "{{ .CommitDate }}"
+[[- end ]]
 `
