@@ -166,20 +166,13 @@ func (m *Manifest) parseDist(v *yaml.Node, errf errFunc) error {
 		if val.Kind != yaml.ScalarNode {
 			return errf(val, where, "must be a string")
 		}
-		switch k.Value {
-		case "name":
-			m.Dist.Name = val.Value
-		case "module":
-			m.Dist.Module = val.Value
-		case "description":
-			m.Dist.Description = val.Value
-		case "version":
-			m.Dist.Version = val.Value
-		case "output_path":
-			m.Dist.OutputPath = val.Value
-		case "build_tags":
-			m.Dist.BuildTags = val.Value
-		case "subprocess_mode":
+		// The string settings we read, by key; the others only pass to OCB.
+		strs := map[string]*string{"name": &m.Dist.Name, "module": &m.Dist.Module, "description": &m.Dist.Description,
+			"version": &m.Dist.Version, "output_path": &m.Dist.OutputPath, "build_tags": &m.Dist.BuildTags}
+		if p, ok := strs[k.Value]; ok {
+			*p = val.Value
+		}
+		if k.Value == "subprocess_mode" {
 			switch val.Value {
 			case "auto", "embedded", "subprocess":
 				m.SubprocessMode = val.Value
