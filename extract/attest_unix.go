@@ -64,11 +64,19 @@ func attested(path string, a Artifact, fi fs.FileInfo) bool {
 	return err == nil && bytes.Equal(got, []byte(want))
 }
 
-// attest records path, just hashed in full, as verified. Best effort: a
-// missing record only costs the next start a full hash.
-func attest(path string, a Artifact, opts *Options) {
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() {
+// attest records path, just hashed in full, as verified, with fi its state
+// taken before the hash (nil: as it is now, for a file we just renamed into
+// place under the exclusive lock). Any change since moved its ctime, so the
+// record then simply fails to match. Best effort: a missing record only costs
+// the next start a full hash.
+func attest(path string, a Artifact, fi fs.FileInfo, opts *Options) {
+	if fi == nil {
+		var err error
+		if fi, err = os.Lstat(path); err != nil {
+			return
+		}
+	}
+	if !fi.Mode().IsRegular() {
 		return
 	}
 	line, ok := attestation(a, fi)

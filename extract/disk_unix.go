@@ -42,7 +42,8 @@ func placeDisk(ctx context.Context, a Artifact, blob []byte, dir string, opts *O
 
 	// Warm path without the exclusive lock: a cached file is only ever
 	// created by rename of verified bytes and never written in place, so
-	// reading it concurrently is safe; its hash is still re-checked.
+	// reading it concurrently is safe; its hash is still re-checked unless
+	// its record shows it is the very file last hashed (attest_unix.go).
 	if err := verifyCached(final, a, opts); err == nil {
 		if l, ok, _ := tryLockExisting(filepath.Join(dir, a.Name+".lock"), unix.LOCK_EX); ok {
 			cleanupStale(dir, a, opts)
@@ -114,7 +115,7 @@ func verifyCached(path string, a Artifact, opts *Options) error {
 	if !strings.EqualFold(got, a.RawSHA256) {
 		return &ChecksumError{What: "cached file " + path, Name: a.Name, Want: a.RawSHA256, Got: got}
 	}
-	attest(path, a, opts)
+	attest(path, a, fi, opts)
 	return nil
 }
 
@@ -168,7 +169,7 @@ func writeVerified(dir, final string, a Artifact, blob []byte, opts *Options) (e
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	attest(final, a, opts)
+	attest(final, a, nil, opts)
 	return nil
 }
 
