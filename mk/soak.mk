@@ -19,9 +19,9 @@ SOAK_BIN ?= $(ROOT)/bin/otelcol-hybrid
 .PHONY: soak soak-short
 
 soak: build ## the soak run: load and faults for SOAK_DURATION, JSON summary in soak/results/
-	nice go run ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_DURATION) -transport $(SOAK_TRANSPORT) \
+	$(GO_TEST_ENV) nice go run $(GO_TEST_FLAGS) ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary.json -collector-log soak/results/collector.log
 
 soak-short: build
-	nice go run ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_SHORT_DURATION) -transport $(SOAK_TRANSPORT) \
+	$(GO_TEST_ENV) nice go run $(GO_TEST_FLAGS) ./soak/cmd/soak -bin $(SOAK_BIN) -duration $(SOAK_SHORT_DURATION) -transport $(SOAK_TRANSPORT) \
 	  -out soak/results/summary-short.json -collector-log soak/results/collector-short.log
