@@ -18,8 +18,7 @@ func hashCounter() (*testHooks, *int) {
 // A warm start that finds the file it recorded does not hash it again; one
 // whose record is stale, planted or unsafe hashes it in full.
 func TestWarmStartTrustsOnlyItsOwnRecord(t *testing.T) {
-	a, blob := artifactFor(t, "payload", payloadRaw)
-	dir := privDir(t)
+	a, blob, dir, path := extractedOnce(t)
 	warm := func() int {
 		t.Helper()
 		hooks, n := hashCounter()
@@ -34,12 +33,7 @@ func TestWarmStartTrustsOnlyItsOwnRecord(t *testing.T) {
 		runPayload(t, e.Path)
 		return *n
 	}
-	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeExe(t, e)
-	record := e.Path + attestSuffix
+	record := path + attestSuffix
 	if n := warm(); n != 0 {
 		t.Fatalf("warm start after extraction hashed %d times, want 0 (record: %v)", n, fileText(record))
 	}
@@ -80,21 +74,15 @@ func TestWarmStartTrustsOnlyItsOwnRecord(t *testing.T) {
 // still moves its ctime: the record no longer matches and the planted bytes
 // are hashed, refused and replaced, never run.
 func TestRewriteWithRestoredMtimeIsHashed(t *testing.T) {
-	a, blob := artifactFor(t, "payload", payloadRaw)
-	dir := privDir(t)
-	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeExe(t, e)
-	before, err := os.Stat(e.Path)
+	a, blob, dir, path := extractedOnce(t)
+	before, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A coarse kernel clock could leave ctime unchanged within one tick.
 	time.Sleep(20 * time.Millisecond)
-	marker := plantProgram(t, e.Path)
-	mustDo(t, os.Chtimes(e.Path, before.ModTime(), before.ModTime()))
+	marker := plantProgram(t, path)
+	mustDo(t, os.Chtimes(path, before.ModTime(), before.ModTime()))
 
 	hooks, n := hashCounter()
 	e2, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk, hooks: hooks})

@@ -99,15 +99,8 @@ func TestTamperedRawDigestRefused(t *testing.T) {
 // A file planted at the cached path (same name, valid mode) must never run:
 // the warm start re-hashes it and replaces it with the verified payload.
 func TestTamperedCachedFileNeverRun(t *testing.T) {
-	a, blob := artifactFor(t, "payload", payloadRaw)
-	dir := privDir(t)
-	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeExe(t, e)
-
-	marker := plantProgram(t, e.Path)
+	a, blob, dir, path := extractedOnce(t)
+	marker := plantProgram(t, path)
 
 	var logs logRecorder
 	e2, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk, Logger: logs.log})
@@ -204,4 +197,18 @@ func plantProgram(t *testing.T, path string) (marker string) {
 		}
 	}
 	return marker
+}
+
+// extractedOnce extracts the test payload into a new private cache dir and
+// closes it, as a first start leaves it; it returns what a warm start needs.
+func extractedOnce(t *testing.T) (a Artifact, blob []byte, dir, path string) {
+	t.Helper()
+	a, blob = artifactFor(t, "payload", payloadRaw)
+	dir = privDir(t)
+	e, err := Executable(testCtx(t), a, blob, Options{Dir: dir, Mode: ModeDisk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeExe(t, e)
+	return a, blob, dir, e.Path
 }
