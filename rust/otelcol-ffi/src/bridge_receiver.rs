@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use bytes::Bytes;
 use otelcol_core::config::{FieldError, parse_component_config};
-use otelcol_core::spans::{ActiveSpan, SpanKind, SpanNames};
+use otelcol_core::spans::{ActiveSpan, SpanNames};
 use otelcol_core::{
     ComponentId, Consumer, Payload, ProcessingError, Receiver, ReceiverHost, Signal, TraceContext, async_trait,
 };
@@ -46,10 +46,10 @@ pub fn bridge_name(id: &ComponentId) -> &str {
 struct Entry {
     consumers: BTreeMap<Signal, Arc<dyn Consumer>>,
     tracker: TaskTracker,
-    id: ComponentId,
     /// The request's server span, as the otlp receiver at the Rust end of a
     /// socket bridge records it: `receiver/<id>/<signal>`.
     span_names: SpanNames,
+    /// The receiver's id, for its spans, logs and panics.
     component: Arc<str>,
 }
 
@@ -78,7 +78,6 @@ impl Receiver for BridgeReceiver {
             Arc::new(Entry {
                 consumers: host.consumers,
                 tracker: self.tracker.clone(),
-                id: self.id.clone(),
                 span_names: SpanNames::new("receiver", self.id.as_str()),
                 component: Arc::from(self.id.as_str()),
             }),
@@ -130,7 +129,7 @@ pub fn consume(
             }));
         }
     };
-    let id = entry.id.to_string();
+    let id = entry.component.clone();
     let mut ctx = ctx;
     // A caller without a span of its own may still have sent traceparent
     // (it crossed in the metadata): read it as the otlp receiver does.
@@ -146,11 +145,13 @@ pub fn consume(
     // Sampled and spans enabled: the request gets a SERVER span, child of the
     // Go exporter's client span, and everything downstream becomes its child.
     let items = payload.item_count();
-    let mut server_span = ActiveSpan::start(ctx.trace.as_ref(), SpanKind::Server, entry.span_names.get(signal));
-    if let Some(s) = &mut server_span {
-        s.set_component(entry.component.clone(), signal, items);
-        ctx.trace = Some(s.context());
-    }
+    let server_span = ActiveSpan::start_server(
+        &mut ctx.trace,
+        entry.span_names.get(signal),
+        entry.component.clone(),
+        signal,
+        items,
+    );
     // The same tracing span as the otlp receiver's, so Rust's log lines of a
     // request carry its trace id in both modes.
     let span = otelcol_core::logging::request_span(&id, signal, ctx.trace.as_ref());

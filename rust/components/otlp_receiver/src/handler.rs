@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use otelcol_core::grpc_layers::Authority;
-use otelcol_core::spans::{ActiveSpan, SpanKind, SpanNames};
+use otelcol_core::spans::{ActiveSpan, SpanNames};
 use otelcol_core::{ClientMetadata, Consumer, Payload, ProcessingError, RequestContext, TraceContext};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -73,11 +73,13 @@ impl Handler {
         // the caller's, and everything downstream becomes its child.
         let signal = data.signal();
         let items = data.item_count();
-        let mut server_span = ActiveSpan::start(trace.as_ref(), SpanKind::Server, self.span_names.get(signal));
-        if let Some(s) = &mut server_span {
-            s.set_component(self.receiver.clone(), signal, items);
-            trace = Some(s.context());
-        }
+        let server_span = ActiveSpan::start_server(
+            &mut trace,
+            self.span_names.get(signal),
+            self.receiver.clone(),
+            signal,
+            items,
+        );
         let deadline = timeout.map(|t| Instant::now() + t.saturating_sub(DEADLINE_MARGIN));
         let ctx = RequestContext {
             deadline,

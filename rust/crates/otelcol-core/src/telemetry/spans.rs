@@ -199,6 +199,23 @@ impl ActiveSpan {
         Self::start_in(recorder, parent, kind, name)
     }
 
+    /// A receiver's SERVER span for one request of `items` items: a child of
+    /// the caller's `trace`, which it then replaces, so that everything
+    /// downstream becomes the span's child. `None` (and `trace` untouched)
+    /// when nothing is recorded.
+    pub fn start_server(
+        trace: &mut Option<TraceContext>,
+        name: &Arc<str>,
+        component: Arc<str>,
+        signal: Signal,
+        items: usize,
+    ) -> Option<ActiveSpan> {
+        let mut span = Self::start(trace.as_ref(), SpanKind::Server, name)?;
+        span.set_component(component, signal, items);
+        *trace = Some(span.context());
+        Some(span)
+    }
+
     fn start_in(
         recorder: &'static Recorder,
         parent: Option<&TraceContext>,
