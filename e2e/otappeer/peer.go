@@ -57,6 +57,21 @@ type Received struct {
 	Logs    []plog.Logs
 }
 
+// Items counts the data points, spans and log records received.
+func (r Received) Items() int {
+	n := 0
+	for _, m := range r.Metrics {
+		n += m.DataPointCount()
+	}
+	for _, t := range r.Traces {
+		n += t.SpanCount()
+	}
+	for _, l := range r.Logs {
+		n += l.LogRecordCount()
+	}
+	return n
+}
+
 // Peer is a running test peer.
 type Peer struct {
 	Addr string

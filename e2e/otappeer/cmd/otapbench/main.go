@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/e2e/otappeer"
 )
@@ -56,6 +57,12 @@ func main() {
 				}
 			}
 		}
+		// Exporters answer once a request is queued (sending_queue is on by
+		// default), so the collector's work ends when the peer has every
+		// item, not when the last send returns: count bytes and CPU then.
+		if err := waitForItems(peer, exporter, items, 30*time.Second); err != nil {
+			fatal(err)
+		}
 		after, err := c.CPUSeconds()
 		if err != nil {
 			fatal(err)
@@ -77,6 +84,26 @@ func main() {
 	}
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))
+}
+
+// waitForItems waits until the peer has received want items through the
+// exporter's kind of service; fewer by the deadline is lost data.
+func waitForItems(peer *otappeer.Peer, exporter string, want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		got := peer.OTLP()
+		if exporter == "otap" {
+			got = peer.Arrow()
+		}
+		n := got.Items()
+		if n >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: the peer received %d of %d items within %s", exporter, n, want, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func fatal(err error) {
