@@ -220,9 +220,13 @@ func userRustLogs(user map[string]any) any {
 	return confmap.NewFromStringMap(user).Get("extensions::" + subprocessext.Type.String() + "::logs")
 }
 
+// maxRustWorkerThreads is the Rust half's own bound on service.worker_threads.
+const maxRustWorkerThreads = 1024
+
 // partitionSettings are the partitioner options the operator sets in
 // extensions.rust_subprocess: bridge_timeout (0: the partitioner's default),
-// memory_limit_mib (0: the Rust half's default) and receiver_placement.
+// memory_limit_mib (0: the Rust half's default), worker_threads (0: chosen
+// from GOMAXPROCS) and receiver_placement.
 func partitionSettings(sub *subprocessext.Config, opts *partition.Options) error {
 	if sub.BridgeTimeout < 0 {
 		return fmt.Errorf("extensions::%s::bridge_timeout: must not be negative, got %s", subprocessext.Type, sub.BridgeTimeout)
@@ -230,6 +234,11 @@ func partitionSettings(sub *subprocessext.Config, opts *partition.Options) error
 	if sub.MemoryLimitMiB < 0 {
 		return fmt.Errorf("extensions::%s::memory_limit_mib: %d is not a positive whole number of MiB", subprocessext.Type, sub.MemoryLimitMiB)
 	}
+	if sub.WorkerThreads < 0 || sub.WorkerThreads > maxRustWorkerThreads {
+		return fmt.Errorf("extensions::%s::worker_threads: %d is not between 1 and %d (0 or unset: chosen from the CPUs)", subprocessext.Type, sub.WorkerThreads, maxRustWorkerThreads)
+	}
+	opts.RustWorkerThreads = sub.WorkerThreads
+	opts.CPUs = runtime.GOMAXPROCS(0)
 	opts.BridgeTimeout = sub.BridgeTimeout
 	opts.RustMemoryLimitMiB = sub.MemoryLimitMiB
 	opts.KeepReceiversInGo = !sub.ReceiverPlacement

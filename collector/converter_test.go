@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -141,6 +142,11 @@ service:
 	if _, leaked := procs["advanced_filter"]; leaked {
 		t.Errorf("Rust processor left in the Go half")
 	}
+	// Fed only through the bridge: half of this process's CPUs.
+	want := max(1, runtime.GOMAXPROCS(0)/2)
+	if got := rc["service"].(map[string]any)["worker_threads"]; got != want {
+		t.Errorf("Rust half service.worker_threads = %v, want %d (GOMAXPROCS %d)", got, want, runtime.GOMAXPROCS(0))
+	}
 }
 
 func TestConverterLeavesAllGoConfigAlone(t *testing.T) {
@@ -181,6 +187,20 @@ processors: {advanced_filtr: {}}
 exporters: {debug: {}}
 service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filtr], exporters: [debug]}}}
 `: "advanced_filtr",
+		`
+receivers: {otlp: {protocols: {grpc: {}}}}
+processors: {advanced_filter: {}}
+exporters: {debug: {}}
+extensions: {rust_subprocess: {worker_threads: -1}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter], exporters: [debug]}}}
+`: "extensions::rust_subprocess::worker_threads: -1 is not between 1 and 1024",
+		`
+receivers: {otlp: {protocols: {grpc: {}}}}
+processors: {advanced_filter: {}}
+exporters: {debug: {}}
+extensions: {rust_subprocess: {worker_threads: 5000}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter], exporters: [debug]}}}
+`: "extensions::rust_subprocess::worker_threads: 5000 is not between 1 and 1024",
 	} {
 		_, err := convert(t, cfg)
 		if err == nil || !strings.Contains(err.Error(), want) {

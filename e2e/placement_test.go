@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,7 +75,7 @@ func checkPlacementCounts(s *scenario) {
 func TestGoReceiverPlacedInRust(t *testing.T) {
 	t.Parallel()
 	be := startBackend(t)
-	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "true"}
+	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "true", "WORKER_THREADS": "0"}
 	cfg, _ := renderConfig(t, "placement.yaml", vars)
 
 	out, goYAML, rustYAML := partitionCmd(t, cfg)
@@ -89,6 +90,11 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 		if !strings.Contains(rustYAML, s) {
 			t.Fatalf("rust.yaml lacks %q:\n%s", s, rustYAML)
 		}
+	}
+	// A Rust half with a receiver of its own runs whole pipelines: one
+	// runtime thread per CPU, the Rust default.
+	if strings.Contains(rustYAML, "worker_threads") {
+		t.Fatalf("rust.yaml sizes the runtime of a half that has its own receiver:\n%s", rustYAML)
 	}
 
 	s := startScenario(t, "placement.yaml", scenarioOpts{be: be, vars: vars})
@@ -115,7 +121,7 @@ func TestGoReceiverPlacedInRust(t *testing.T) {
 func TestReceiverPlacementOff(t *testing.T) {
 	t.Parallel()
 	be := startBackend(t)
-	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "false"}
+	vars := map[string]string{"BACKEND": be.Addr, "RECEIVER_PLACEMENT": "false", "WORKER_THREADS": "3"}
 	cfg, _ := renderConfig(t, "placement.yaml", vars)
 
 	out, goYAML, rustYAML := partitionCmd(t, cfg)
@@ -130,11 +136,18 @@ func TestReceiverPlacementOff(t *testing.T) {
 	if !strings.Contains(goYAML, goEnd) || !strings.Contains(rustYAML, rustEnd) {
 		t.Fatalf("no bridge:\n--- go.yaml\n%s\n--- rust.yaml\n%s", goYAML, rustYAML)
 	}
+	if !strings.Contains(rustYAML, "worker_threads: 3") {
+		t.Fatalf("rust.yaml lacks the operator's worker_threads: 3:\n%s", rustYAML)
+	}
 
 	s := startScenario(t, "placement.yaml", scenarioOpts{be: be, vars: vars})
 	h := s.h
 	if !strings.Contains(h.out.String(), want) {
 		t.Fatalf("start-up log lacks %q", want)
+	}
+	// The runtime reports its own size as it starts, in either mode.
+	if !regexp.MustCompile(`otelcol-rust (starting|started in-process).*"worker_threads": 3\b`).MatchString(h.out.String()) {
+		t.Fatalf("the Rust half's start line does not report worker_threads 3:\n%s", tail(h.out.String(), 40))
 	}
 	for _, addr := range []string{s.grpc, s.http} {
 		if pid := listenerPID(t, addr); pid != h.cmd.Process.Pid {

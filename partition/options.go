@@ -54,6 +54,13 @@ type Options struct {
 	// (its service.memory_limit_mib: the request data it holds before it
 	// refuses new data with a retryable error); 0 keeps the Rust default.
 	RustMemoryLimitMiB int
+	// RustWorkerThreads, when positive, sizes the Rust half's async runtime
+	// (its service.worker_threads). 0 lets the partitioner choose from CPUs
+	// (rustWorkerThreads).
+	RustWorkerThreads int
+	// CPUs is what this process may run on (GOMAXPROCS); 0: unknown, and the
+	// Rust half then takes one runtime thread per CPU.
+	CPUs int
 }
 
 // DefaultBridgeTimeout is deliberately longer than the collector exporters'

@@ -219,3 +219,44 @@ func TestRustMemoryLimitReachesTheRustHalf(t *testing.T) {
 		t.Error("memory_limit_mib written without being asked for: the Rust default applies")
 	}
 }
+
+// TestRustWorkerThreads: a Rust half that Go feeds through bridges gets half
+// the CPUs; one with a receiver of its own (here the placed otlp receiver)
+// keeps one thread per CPU (unset); the operator's number wins either way.
+func TestRustWorkerThreads(t *testing.T) {
+	cfg := queueConfig(`  otlp_rust: {endpoint: b:4317}`, "otlp_rust")
+	cases := []struct {
+		name           string
+		cpus, explicit int
+		keepInGo       bool
+		want           any // nil: unset
+	}{
+		{"bridged, 2 CPUs", 2, 0, true, 1},
+		{"bridged, 1 CPU", 1, 0, true, 1},
+		{"bridged, 16 CPUs", 16, 0, true, 8},
+		{"bridged, CPUs unknown", 0, 0, true, nil},
+		{"own receiver", 16, 0, false, nil},
+		{"operator's number, bridged", 16, 3, true, 3},
+		{"operator's number, own receiver", 16, 5, false, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := testOptions()
+			opts.CPUs, opts.RustWorkerThreads, opts.KeepReceiversInGo = c.cpus, c.explicit, c.keepInGo
+			res, err := partitionYAML(t, cfg, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, set := res.Rust["service"].(map[string]any)["worker_threads"]
+			if c.want == nil {
+				if set {
+					t.Errorf("service.worker_threads = %v, want unset (one per CPU)", got)
+				}
+				return
+			}
+			if got != c.want {
+				t.Errorf("service.worker_threads = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -54,6 +54,12 @@ type Config struct {
 	// partitioning converter reads it from the user's config.
 	MemoryLimitMiB int `mapstructure:"memory_limit_mib"`
 
+	// WorkerThreads sizes the Rust half's async runtime, in both modes; 0
+	// lets the partitioner choose (half the CPUs when Go feeds the Rust half
+	// through bridges, every CPU when it has receivers of its own). The
+	// partitioning converter reads it from the user's config.
+	WorkerThreads int `mapstructure:"worker_threads"`
+
 	HealthCheck HealthCheckConfig `mapstructure:"health_check"`
 	Restart     RestartConfig     `mapstructure:"restart"`
 	Logs        LogsConfig        `mapstructure:"logs"`

@@ -6,16 +6,32 @@
 //! EPIPE instead of killing the process, as it does on Go's own threads.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::runtime::{Builder, Runtime};
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
+/// `service.worker_threads` of the config that starts the Rust half; 0: one
+/// thread per CPU.
+static WORKER_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sizes the runtime before it is built. Returns false when it already runs
+/// (a second start in the same process), which keeps its size.
+pub fn set_worker_threads(n: usize) -> bool {
+    WORKER_THREADS.store(n, Ordering::Relaxed);
+    RUNTIME.get().is_none()
+}
+
 /// The runtime, built lazily; an error when the OS refused threads.
 pub fn get() -> Result<&'static Runtime, String> {
     RUNTIME
         .get_or_init(|| {
-            Builder::new_multi_thread()
+            let mut builder = Builder::new_multi_thread();
+            if let n @ 1.. = WORKER_THREADS.load(Ordering::Relaxed) {
+                builder.worker_threads(n);
+            }
+            builder
                 .enable_all()
                 .thread_name("otelcol-rust")
                 .on_thread_start(block_sigpipe)

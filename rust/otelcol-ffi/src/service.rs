@@ -58,6 +58,9 @@ pub fn validate(yaml: &str) -> Result<(), String> {
 /// call returning). A start failure stops whatever had started.
 pub fn start(yaml: &str) -> Result<(), String> {
     check_registry()?;
+    // Sized before it is built: loading creates the components inside it.
+    let workers = config::worker_threads(yaml);
+    let sized = crate::runtime::set_worker_threads(workers.unwrap_or(0));
     let rt = crate::runtime::get()?;
     // Components are created inside the runtime, as in the child.
     let entered = rt.enter();
@@ -68,6 +71,9 @@ pub fn start(yaml: &str) -> Result<(), String> {
         return Err("the Rust half is already running in this process".into());
     }
     crate::log::init(cfg.log_level.as_deref());
+    if !sized && workers.is_some() {
+        tracing::warn!("service.worker_threads applies from the next process start: the runtime already runs");
+    }
     let mut service = rt.block_on(Service::new(cfg));
     if let Err(e) = rt.block_on(service.start()) {
         rt.block_on(service.shutdown());
@@ -76,6 +82,7 @@ pub fn start(yaml: &str) -> Result<(), String> {
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         mode = "embedded",
+        worker_threads = rt.metrics().num_workers(),
         "otelcol-rust started in-process"
     );
     *running = Some(service);

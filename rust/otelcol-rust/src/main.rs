@@ -50,7 +50,8 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Validate { config } => with_runtime(async move {
+        // Validation only creates components: one thread is plenty.
+        Command::Validate { config } => with_runtime(Some(1), async move {
             match load(&config) {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(code) => code,
@@ -68,7 +69,12 @@ fn main() -> ExitCode {
                 eprintln!("otelcol-rust: {e}");
                 return ExitCode::from(EXIT_RUNTIME_FAILURE);
             }
-            with_runtime(run(config, exit_with_parent, exit_on_stdin_eof))
+            // Sized before the config is loaded: loading creates components
+            // inside the runtime. A bad file is reported by the load in run.
+            let workers = std::fs::read_to_string(&config)
+                .ok()
+                .and_then(|text| config::worker_threads(&text));
+            with_runtime(workers, run(config, exit_with_parent, exit_on_stdin_eof))
         }
     }
 }
@@ -78,8 +84,13 @@ fn read_parent_secret() -> Result<(), String> {
     otelcol_core::auth::set_parent_secret(secret)
 }
 
-fn with_runtime(f: impl Future<Output = ExitCode>) -> ExitCode {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+/// `workers`: `service.worker_threads`; `None`, one thread per CPU.
+fn with_runtime(workers: Option<usize>, f: impl Future<Output = ExitCode>) -> ExitCode {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        builder.worker_threads(n);
+    }
+    match builder.enable_all().build() {
         Ok(rt) => {
             let code = rt.block_on(f);
             // Do not wait for stray blocking threads (e.g. the stdin reader).
@@ -106,7 +117,13 @@ async fn run(config: std::path::PathBuf, exit_with_parent: bool, exit_on_stdin_e
         Err(code) => return code,
     };
     logging::init(cfg.log_level.as_deref());
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config.display(), pid = std::process::id(), "otelcol-rust starting");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        config = %config.display(),
+        pid = std::process::id(),
+        worker_threads = tokio::runtime::Handle::current().metrics().num_workers(),
+        "otelcol-rust starting"
+    );
 
     let mut stop = match StopWatchers::install(exit_with_parent, exit_on_stdin_eof) {
         Ok(s) => s,

@@ -29,6 +29,16 @@ pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
     load_str(&file, &text)
 }
 
+/// `service.worker_threads` of a config's text, read on its own: the async
+/// runtime is sized before the config is loaded, because loading creates the
+/// components inside it. `None` when unset, and also when the text or the
+/// value is bad — loading it reports that with its path.
+pub fn worker_threads(text: &str) -> Option<usize> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    let n = doc.get("service")?.get("worker_threads")?.as_u64()?;
+    validate::check_worker_threads(usize::try_from(n).ok()?).ok()
+}
+
 /// Same as [`load_file`] for text already in memory; `file` names it in errors.
 pub fn load_str(file: &str, text: &str) -> Result<LoadedConfig, ConfigError> {
     let raw = model::parse(text).map_err(|e| e.in_file(file))?;

@@ -41,6 +41,9 @@ pub(crate) struct ServiceConfig {
     /// The memory bound of the Rust half (`runtime/admission.rs`), in MiB
     /// of request data held; unset: `DEFAULT_MEMORY_LIMIT_MIB`.
     pub memory_limit_mib: Option<u64>,
+    /// Threads of the async runtime that runs every component; unset: one
+    /// per CPU. Read before the runtime is built (`config::worker_threads`).
+    pub worker_threads: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -149,6 +149,28 @@ fn memory_limit_defaults_and_is_checked() {
 }
 
 #[test]
+fn worker_threads_is_read_before_loading_and_checked_when_loading() {
+    let with = |v: &str| {
+        GOOD.replace(
+            "  shutdown_timeout: 250ms\n",
+            &format!("  shutdown_timeout: 250ms\n  worker_threads: {v}\n"),
+        )
+    };
+    assert_eq!(super::worker_threads(GOOD), None);
+    assert_eq!(load_str("cfg.yaml", GOOD).unwrap().worker_threads, None);
+    assert_eq!(super::worker_threads(&with("3")), Some(3));
+    assert_eq!(load_str("cfg.yaml", &with("3")).unwrap().worker_threads, Some(3));
+    for bad in ["0", "100000"] {
+        assert_eq!(super::worker_threads(&with(bad)), None, "{bad}");
+        let e = err(&with(bad));
+        assert!(e.contains("cfg.yaml: service.worker_threads: must be at"), "{e}");
+    }
+    let e = err(&with("two"));
+    assert!(e.contains("service.worker_threads"), "{e}");
+    assert_eq!(super::worker_threads("not: [yaml"), None);
+}
+
+#[test]
 fn errors_name_file_path_and_problem() {
     let cases: &[(&str, &str, &str)] = &[
         (

@@ -35,6 +35,9 @@ pub struct LoadedConfig {
     pub metrics_level: crate::telemetry::metrics::Level,
     /// `service.memory_limit_mib` in bytes: the request data the Rust half holds at most.
     pub memory_limit_bytes: u64,
+    /// `service.worker_threads`: the async runtime's size, which the process
+    /// has already applied (see `config::worker_threads`); `None`: one per CPU.
+    pub worker_threads: Option<usize>,
 }
 
 fn create_all<T: ?Sized>(
@@ -201,6 +204,7 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         Some(mib) => mib << 20,
         None => crate::runtime::admission::DEFAULT_MEMORY_LIMIT_MIB << 20,
     };
+    let worker_threads = raw.service.worker_threads.map(check_worker_threads).transpose()?;
     if raw.service.shutdown_timeout.is_zero() {
         return Err(FieldError::new("service.shutdown_timeout", "must be greater than zero"));
     }
@@ -216,6 +220,7 @@ pub(crate) fn build(raw: RawConfig) -> Result<LoadedConfig, FieldError> {
         traces,
         metrics_level,
         memory_limit_bytes,
+        worker_threads,
     })
 }
 
@@ -267,4 +272,19 @@ fn traces_config(t: TracesConfig) -> Result<Option<SpanExportConfig>, FieldError
         headers,
         resource,
     }))
+}
+
+/// Most runtime threads `service.worker_threads` may ask for: far past any
+/// useful count, low enough that a typo cannot exhaust the thread limit.
+pub(crate) const MAX_WORKER_THREADS: usize = 1024;
+
+pub(crate) fn check_worker_threads(n: usize) -> Result<usize, FieldError> {
+    match n {
+        0 => Err(FieldError::new("service.worker_threads", "must be at least 1")),
+        n if n > MAX_WORKER_THREADS => Err(FieldError::new(
+            "service.worker_threads",
+            format!("must be at most {MAX_WORKER_THREADS}"),
+        )),
+        n => Ok(n),
+    }
 }
