@@ -17,10 +17,13 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/featuregate"
 	"go.opentelemetry.io/collector/otelcol"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/mode"
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded"
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/startupgc"
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
@@ -64,6 +67,10 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 	rs.ConverterFactories = append(slices.Clip(rs.ConverterFactories), NewConverterFactory(catalog, set.BuildInfo))
 	set.ConverterModules = append(slices.Clip(set.ConverterModules), "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
 
+	// The collector has built itself when the service says it is ready:
+	// the garbage collector goes back to the operator's setting then.
+	set.LoggingOptions = append(slices.Clip(set.LoggingOptions), zap.Hooks(endStartupGC))
+
 	// An all-Rust config leaves the Go half with no pipeline of its own (only
 	// the extension running the child); the partitioner itself refuses a user
 	// config without pipelines, so this gate only admits that case.
@@ -71,6 +78,17 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 		panic(err)
 	}
 	return set, catalog
+}
+
+// serviceReady is the line the collector's service logs once every
+// component has started.
+const serviceReady = "Everything is ready. Begin running and processing data."
+
+func endStartupGC(e zapcore.Entry) error {
+	if e.Message == serviceReady {
+		startupgc.Done()
+	}
+	return nil
 }
 
 // componentRow is one line of `components`: the collector's listing plus the runtime.
