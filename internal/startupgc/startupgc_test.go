@@ -1,10 +1,10 @@
 package startupgc
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,7 +25,7 @@ func TestStartupThenDefault(t *testing.T) {
 		after := gcPercent()
 		Done()
 		again := gcPercent()
-		os.Stdout.WriteString(strconv.Itoa(before) + " " + strconv.Itoa(after) + " " + strconv.Itoa(again) + "\n")
+		fmt.Println(before, after, again)
 		return
 	}
 	cases := []struct {
