@@ -69,7 +69,7 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 
 	// The collector has built itself when the service says it is ready:
 	// the garbage collector goes back to the operator's setting then.
-	set.LoggingOptions = append(slices.Clip(set.LoggingOptions), zap.Hooks(endStartupGC))
+	set.LoggingOptions = append(slices.Clip(set.LoggingOptions), zap.WrapCore(func(c zapcore.Core) zapcore.Core { return readyWatch{c} }))
 
 	// An all-Rust config leaves the Go half with no pipeline of its own (only
 	// the extension running the child); the partitioner itself refuses a user
@@ -84,11 +84,21 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 // component has started.
 const serviceReady = "Everything is ready. Begin running and processing data."
 
-func endStartupGC(e zapcore.Entry) error {
+// readyWatch ends the start-up GC setting when the service's ready line is
+// logged. It watches in Check and passes every call through: zap.Hooks would
+// not do, because its core's Write drops entries, and the Rust half's
+// unsampled lines are written to the logger's core directly.
+type readyWatch struct{ zapcore.Core }
+
+func (w readyWatch) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
 	if e.Message == serviceReady {
 		startupgc.Done()
 	}
-	return nil
+	return w.Core.Check(e, ce)
+}
+
+func (w readyWatch) With(fields []zapcore.Field) zapcore.Core {
+	return readyWatch{w.Core.With(fields)}
 }
 
 // componentRow is one line of `components`: the collector's listing plus the runtime.

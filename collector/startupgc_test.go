@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/otelcol"
@@ -37,5 +39,20 @@ func TestServiceReadyEndsStartupGC(t *testing.T) {
 	logger.Info(serviceReady)
 	if got := percent(); got != 100 {
 		t.Fatalf("GC percent after the ready line = %d, want the default 100", got)
+	}
+}
+
+// TestReadyWatchWritesThroughTheCore: the Rust half's unsampled lines are
+// written to the logger's core directly, and must still reach the output.
+func TestReadyWatchWritesThroughTheCore(t *testing.T) {
+	set, _ := prepare(otelcol.CollectorSettings{Factories: func() (otelcol.Factories, error) { return otelcol.Factories{}, nil }})
+	var out bytes.Buffer
+	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&out), zapcore.InfoLevel), set.LoggingOptions...)
+	_ = logger.With(zap.String("k", "v")).Core().Write(zapcore.Entry{Level: zapcore.InfoLevel, Message: "written to the core"}, nil)
+	logger.Info("checked and written")
+	for _, want := range []string{`"msg":"written to the core","k":"v"`, `"msg":"checked and written"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %s:\n%s", want, out.String())
+		}
 	}
 }
