@@ -231,7 +231,7 @@ func run(args []string) {
 	latDur := fs.Duration("lat", 3*time.Second, "latency window per combo")
 	latFrac := fs.Float64("lat-load", 0.3, "latency windows run at this fraction of native's max throughput")
 	conc := fs.Int("conc", 8, "concurrent gRPC streams of the load generator")
-	rounds := fs.Int("rounds", 2, "rounds of the native/hybrid pair (ABBA order), for drift")
+	rounds := fs.Int("rounds", 2, "rounds of native, hybrid and embedded (ABBA order), for drift")
 	startRuns := fs.Int("start-runs", 3, "startup repetitions (median)")
 	perfBin := fs.String("perf-bin", "", "unstripped otelcol-hybrid for a perf profile of native and hybrid (empty: no profile)")
 	rustBin := fs.String("rust-bin", "", "otelcol-rust to run under perf (OTELCOL_HYBRID_RUST_BIN), for its symbols")
@@ -284,14 +284,15 @@ func run(args []string) {
 	for _, sc := range all {
 		byName[sc.Name] = sc
 	}
-	// Order: native, hybrid, the rest, then (rounds ≥ 2) hybrid, native again,
-	// so slow drift of a shared machine hits both sides of the headline ratio.
+	// Order: native, hybrid, embedded, the rest, then (rounds ≥ 2) embedded,
+	// hybrid, native again, so slow drift of a shared machine hits both sides
+	// of the two ratios to native that are targets.
 	order := []string{"native", "hybrid", "embedded", "go_half", "rust_pipeline", "filter_go", "filter_hybrid", "native_batch", "go_rust_go", "hybrid_md", "rust_md", "hybrid_err"}
 	for r := 2; r <= *rounds; r++ {
 		if r%2 == 0 {
-			order = append(order, "hybrid", "native")
+			order = append(order, "embedded", "hybrid", "native")
 		} else {
-			order = append(order, "native", "hybrid")
+			order = append(order, "native", "hybrid", "embedded")
 		}
 	}
 	latRate := map[string]float64{}
