@@ -48,7 +48,7 @@ func report(s *summary) string {
 	w("## Machine\n\n")
 	w("| | |\n|---|---|\n| CPUs (nproc) | %d |\n| CPU model | %s |\n| kernel | %s |\n| memory | %.0f MiB |\n| Go | %s |\n| load average before / after | %s / %s |\n| nice of the run | %s |\n\n",
 		s.Machine.Nproc, s.Machine.CPUModel, s.Machine.Kernel, s.Machine.MemTotalMB, s.Machine.GoVersion, s.Machine.LoadBefore, s.Machine.LoadAfter, s.Machine.Nice)
-	w("The load generator, the sink and the collector(s) under test share these %d CPUs; other work on the machine (see the load average) adds noise to every figure, which is why each figure is a ratio against a baseline measured minutes apart, and why the native/hybrid pair is measured twice in ABBA order and averaged.\n\n", s.Machine.Nproc)
+	w("The load generator, the sink and the collector(s) under test share these %d CPUs; other work on the machine (see the load average) adds noise to every figure, which is why each figure is a ratio against a baseline measured minutes apart, and why native, hybrid and embedded are measured twice in ABBA order and averaged.\n\n", s.Machine.Nproc)
 
 	w("## Targets\n\n%s\n", targetRows(summaryMap(s)))
 	w("`make bench-check` fails on any of these (the same table, bench/cmd/hybench/targets.go).\n\n")
