@@ -163,3 +163,40 @@ func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
 	be.bringUp()
 	checkAllArrived(t, be, queueItems)
 }
+
+// TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild: the Go otlp
+// receiver runs in the Rust half (no bridge), so the child's own
+// sending_queue answers the client. The backend is down; every request is
+// acknowledged; kill -9 of the child. The next child finds what its
+// predecessor acknowledged in the spool the parent gave it and, with the
+// backend up, delivers every point.
+func TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild(t *testing.T) {
+	skipInEmbedded(t, "kills the Rust child")
+	t.Parallel()
+	be := startDownBackend(t)
+	cfg, _ := renderConfig(t, "queue_placed_receiver.yaml", map[string]string{"BACKEND": be.Addr})
+	h := startHybrid(t, cfg, hybridOpts{})
+	h.waitReady()
+	if want := "receiver otlp runs in the Rust half"; !strings.Contains(h.out.String(), want) {
+		t.Fatalf("the log does not say %q:\n%s", want, tail(h.out.String(), 40))
+	}
+	sendAcked(t, h.listenAddr(grpcIP), queueItems)
+
+	child := h.rustChild(10 * time.Second)
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	awaitGone(t, child)
+	h.await(60*time.Second, "a new Rust child", func() bool {
+		pids := procfs.Children(h.cmd.Process.Pid)
+		return len(pids) == 1 && pids[0] != child
+	})
+	if d, _ := be.Seqs(); d != 0 {
+		t.Fatalf("the backend got %d points while it was down", d)
+	}
+	be.bringUp()
+	checkAllArrived(t, be, queueItems)
+	h.await(10*time.Second, "the new child's replay line", func() bool {
+		return strings.Contains(h.out.String(), "queued again what the previous Rust half acknowledged")
+	})
+}

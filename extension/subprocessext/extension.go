@@ -111,12 +111,22 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 			Multiplier: c.Restart.Multiplier, Jitter: c.Restart.Jitter, ResetAfter: c.Restart.ResetAfter,
 			MaxRestarts: c.Restart.MaxRestarts, Window: c.Restart.Window,
 		},
-		Env:           c.Logs.childEnv(logsLevel(c.RustConfig)),
+		Env:           append(c.Logs.childEnv(logsLevel(c.RustConfig)), spoolEnv(dir)),
 		LogRoute:      c.Logs.Route(),
 		Logger:        e.set.Logger,
 		MeterProvider: e.set.MeterProvider,
 		OnStatus:      func(st supervisor.Status) { reportStatus(host, st) },
 	})
+}
+
+// spoolEnv names where the child's sending queues keep what they
+// acknowledged (`OTELCOL_RUST_SPOOL_DIR`, read by otelcol-core's spool): a
+// child the supervisor restarts finds there, inside this collector's private
+// runtime dir, what the one before it answered for and had not delivered, so
+// a restart the operator never asked for loses nothing acknowledged. The dir
+// goes with the collector, as an in-memory queue does.
+func spoolEnv(runtimeDir string) string {
+	return "OTELCOL_RUST_SPOOL_DIR=" + filepath.Join(runtimeDir, "spool")
 }
 
 // reportStatus maps the child's state onto the collector's component status,

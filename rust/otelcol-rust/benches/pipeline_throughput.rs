@@ -100,6 +100,21 @@ fn batch() -> (ExportMetricsServiceRequest, usize) {
 #[derive(Clone, Default)]
 struct Sink(Arc<AtomicU64>);
 
+impl Sink {
+    /// Waits until the sink holds at least `points`; more than 30 s is lost data.
+    async fn wait_for(&self, points: u64) {
+        let until = Instant::now() + Duration::from_secs(30);
+        while self.0.load(Ordering::SeqCst) < points {
+            assert!(
+                Instant::now() < until,
+                "the sink got {} of {points} points within 30 s",
+                self.0.load(Ordering::SeqCst)
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl MetricsService for Sink {
     async fn export(
@@ -201,9 +216,14 @@ service:
         assert!(Instant::now() < until, "collector did not come up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for _ in 0..20 {
+    const WARM_UP: usize = 20;
+    for _ in 0..WARM_UP {
         client.clone().export(req.clone()).await.expect("warm-up");
     }
+    // otlp_rust answers once a request is queued (its sending_queue is on by
+    // default, as Go's is): wait for the warm-up to reach the sink before
+    // zeroing it, or a late warm-up batch is counted as measured.
+    sink.wait_for((WARM_UP * kept_per_batch) as u64).await;
     sink.0.store(0, Ordering::SeqCst);
 
     let cpu0 = cpu_seconds(child.id());
@@ -222,6 +242,8 @@ service:
     for w in workers {
         w.await.unwrap();
     }
+    // The last answers came on enqueue: the figures cover the queue's drain.
+    sink.wait_for((batches * kept_per_batch) as u64).await;
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds(child.id()) - cpu0;
     let rss_mib = peak_rss_mib(child.id());

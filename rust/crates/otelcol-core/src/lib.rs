@@ -18,7 +18,7 @@ pub mod telemetry;
 // The paths component crates name most, kept short.
 pub use config::{duration, glob};
 pub use net::{auth, endpoint, grpc_layers, health, health_check};
-pub use runtime::{component, pipeline, queue, registry, service};
+pub use runtime::{component, pipeline, queue, registry, service, spool};
 pub use telemetry::{logging, spans};
 
 pub use component::{ComponentId, Consumer, Exporter, Processor, Receiver, ReceiverHost, Signal};

@@ -8,3 +8,4 @@ pub mod pipeline;
 pub mod queue;
 pub mod registry;
 pub mod service;
+pub mod spool;

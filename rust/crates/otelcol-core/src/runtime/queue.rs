@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::exporter::{QueueConfig, Sizer};
 use crate::runtime::admission::{self, Held, MemoryBudget};
+use crate::runtime::spool::{self, Spool};
 use crate::telemetry::metrics::ExporterSeries;
 use crate::{ComponentId, Exporter, Payload, ProcessingError, RequestContext, Signal};
 
@@ -35,6 +36,8 @@ struct Entry {
     /// The request's bytes, counted against the Rust half's memory bound
     /// until the entry is dropped (its export ended, or shutdown dropped it).
     _held: Option<Held>,
+    /// Its file in the spool, while it has one (acknowledged on enqueue).
+    spooled: Option<u64>,
 }
 
 #[derive(Default)]
@@ -50,6 +53,9 @@ struct Shared {
     ready: Notify,
     /// Room was freed.
     space: Notify,
+    /// Where acknowledged requests are kept for a restarted child, when the
+    /// parent named a place (runtime/spool.rs); opened at start.
+    spool: OnceLock<Spool>,
     /// Fired when shutdown stops waiting for the queue to drain: exports still
     /// running or retrying end at once.
     stop: CancellationToken,
@@ -91,6 +97,8 @@ pub struct QueuedExporter {
     drain: Duration,
     /// The Rust half's memory bound, which counts what this queue holds.
     budget: Arc<MemoryBudget>,
+    /// The spool root (`OTELCOL_RUST_SPOOL_DIR`), if the parent named one.
+    spool_root: Option<std::path::PathBuf>,
 }
 
 impl QueuedExporter {
@@ -100,10 +108,16 @@ impl QueuedExporter {
         if !cfg.enabled {
             return inner;
         }
-        Arc::new(Self::new(id, inner, cfg, drain))
+        Arc::new(Self::new(id, inner, cfg, drain, spool::root_from_env()))
     }
 
-    fn new(id: ComponentId, inner: Arc<dyn Exporter>, cfg: QueueConfig, drain: Duration) -> Self {
+    fn new(
+        id: ComponentId,
+        inner: Arc<dyn Exporter>,
+        cfg: QueueConfig,
+        drain: Duration,
+        spool_root: Option<std::path::PathBuf>,
+    ) -> Self {
         QueuedExporter {
             id,
             inner,
@@ -112,13 +126,60 @@ impl QueuedExporter {
                 state: Mutex::new(State::default()),
                 ready: Notify::new(),
                 space: Notify::new(),
+                spool: OnceLock::new(),
                 stop: CancellationToken::new(),
                 series: Default::default(),
             }),
             workers: Mutex::new(Vec::new()),
             drain,
             budget: admission::budget().clone(),
+            spool_root,
         }
+    }
+
+    /// Opens the spool and queues again what an earlier child acknowledged
+    /// and did not deliver, ahead of anything new.
+    fn replay_spool(&self) -> Result<(), String> {
+        let Some(root) = &self.spool_root else {
+            return Ok(());
+        };
+        let (spool, left) = Spool::open(root, &self.id).map_err(|e| {
+            format!(
+                "{}: opening the sending queue's spool under {}: {e}",
+                self.id,
+                root.display()
+            )
+        })?;
+        let (requests, items) = (left.len(), left.iter().map(|s| s.data.item_count()).sum::<usize>());
+        {
+            let mut st = self.shared.lock();
+            for s in left {
+                let size = self.size_of(&s.data);
+                if let Some(series) = self.shared.series(s.data.signal()) {
+                    series.queue_size.fetch_add(size, Relaxed);
+                }
+                st.used += size;
+                st.entries.push_back(Entry {
+                    ctx: RequestContext {
+                        deadline: None,
+                        cancel: self.shared.stop.child_token(),
+                        metadata: s.metadata,
+                        trace: s.trace,
+                    },
+                    _held: Some(self.budget.hold(s.data.bytes().len() as u64)),
+                    data: s.data,
+                    size,
+                    done: None,
+                    spooled: Some(s.seq),
+                });
+            }
+        }
+        if requests > 0 {
+            tracing::info!(exporter = %self.id, requests, items,
+                "queued again what the previous Rust half acknowledged and had not delivered");
+        }
+        let _ = self.shared.spool.set(spool);
+        Ok(())
     }
 
     fn size_of(&self, data: &Payload) -> u64 {
@@ -222,6 +283,12 @@ async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>)
         }
         shared.lock().used -= entry.size;
         shared.space.notify_waiters();
+        if let (Some(seq), Some(spool)) = (entry.spooled, shared.spool.get()) {
+            // An export cut by shutdown stays spooled for the next child.
+            if !shared.stop.is_cancelled() {
+                spool.remove(seq);
+            }
+        }
         match entry.done {
             Some(tx) => {
                 let _ = tx.send(outcome);
@@ -240,6 +307,7 @@ async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>)
 impl Exporter for QueuedExporter {
     async fn start(&self) -> Result<(), String> {
         self.inner.start().await?;
+        self.replay_spool()?;
         let mut workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
         for _ in 0..self.cfg.num_consumers {
             workers.push(tokio::spawn(consume(
@@ -263,14 +331,28 @@ impl Exporter for QueuedExporter {
             // Answered on enqueue: the receiver's admission ends with this
             // call, so the queue keeps the bytes counted while it holds them.
             let held = Some(self.budget.hold(data.bytes().len() as u64));
+            let spooled = match self.shared.spool.get() {
+                Some(spool) => Some(spool.write(&detached, &data).map_err(|e| {
+                    ProcessingError::retryable(format!(
+                        "{}: cannot keep the request for delivery after a restart: {e}",
+                        self.id
+                    ))
+                })?),
+                None => None,
+            };
             let entry = Entry {
                 ctx: detached,
                 data,
                 size,
                 done: None,
                 _held: held,
+                spooled,
             };
-            return self.push_counted(ctx, entry).await;
+            let r = self.push_counted(ctx, entry).await;
+            if let (Err(_), Some(seq), Some(spool)) = (&r, spooled, self.shared.spool.get()) {
+                spool.remove(seq);
+            }
+            return r;
         }
         let (tx, rx) = oneshot::channel();
         // The caller waits for the outcome: its admission covers the bytes.
@@ -280,6 +362,7 @@ impl Exporter for QueuedExporter {
             size,
             done: Some(tx),
             _held: None,
+            spooled: None,
         };
         self.push_counted(ctx, entry).await?;
         ctx.run(async {
@@ -445,7 +528,75 @@ mod tests {
             inner,
             cfg,
             Duration::from_secs(2),
+            None,
         ))
+    }
+
+    fn spooled_queue(root: &std::path::Path, inner: Arc<Backend>) -> QueuedExporter {
+        QueuedExporter::new(
+            ComponentId::parse("otlp_rust/s").unwrap(),
+            inner,
+            QueueConfig::default(),
+            Duration::from_millis(100),
+            Some(root.to_path_buf()),
+        )
+    }
+
+    fn spool_files(root: &std::path::Path) -> usize {
+        std::fs::read_dir(root.join("otlp_rust~s")).map_or(0, |d| d.count())
+    }
+
+    #[tokio::test]
+    async fn what_a_killed_process_acknowledged_is_delivered_by_the_next() {
+        let root = tempfile::tempdir().unwrap();
+        // A backend that never answers: the first process acknowledges three
+        // requests and dies (is dropped, no shutdown) with all of them queued.
+        let stalled = backend(0, Some(Arc::new(tokio::sync::Semaphore::new(0))));
+        let first = spooled_queue(root.path(), stalled.clone());
+        first.start().await.unwrap();
+        for _ in 0..3 {
+            first
+                .export(&RequestContext::background(), big_payload())
+                .await
+                .unwrap();
+        }
+        assert_eq!(spool_files(root.path()), 3);
+        first.shared.stop.cancel(); // the process is gone: its exports end with it
+        drop(first);
+        assert_eq!(stalled.delivered.load(Ordering::SeqCst), 0);
+
+        let healthy = backend(0, None);
+        let second = spooled_queue(root.path(), healthy.clone());
+        second.start().await.unwrap();
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        while healthy.delivered.load(Ordering::SeqCst) < 3 {
+            assert!(
+                tokio::time::Instant::now() < until,
+                "the spooled requests were not delivered"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        second.shutdown().await;
+        assert_eq!(healthy.delivered.load(Ordering::SeqCst), 3);
+        assert_eq!(spool_files(root.path()), 0, "delivered requests leave the spool");
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_spooled_is_refused_not_acknowledged() {
+        let root = tempfile::tempdir().unwrap();
+        let b = backend(0, None);
+        let q = spooled_queue(root.path(), b.clone());
+        q.start().await.unwrap();
+        // The disk goes away under the spool (a full or read-only disk alike).
+        std::fs::remove_dir_all(root.path().join("otlp_rust~s")).unwrap();
+        let err = q
+            .export(&RequestContext::background(), big_payload())
+            .await
+            .unwrap_err();
+        assert!(!err.is_permanent(), "{err:?}");
+        assert!(err.to_string().contains("delivery after a restart"), "{err}");
+        q.shutdown().await;
+        assert_eq!(b.delivered.load(Ordering::SeqCst), 0);
     }
 
     fn big_payload() -> Payload {
