@@ -1,6 +1,9 @@
 package partition
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The component types a bridge is made of. They are the stock OTLP
 // components of each runtime, so operators can read the generated configs.
@@ -144,4 +147,32 @@ func rustBridgeExporterConfig(a address, opts Options) map[string]any {
 // foreign process must not be able to read, or fake, the child's state.
 func rustHealthConfig(a address) map[string]any {
 	return map[string]any{"endpoint": a.target, "bridge_secret": true}
+}
+
+// goMade lists the Go components the partitioner adds for bridges (see
+// Result.GoMade): the Go end of each bridge, and the bridge processor of the
+// Go pipelines that end in a bridge exporter.
+func goMade(uc *userConfig, bridges []Bridge, opts Options) map[Kind][]string {
+	ends := goBridgeEnds
+	if opts.InProcess {
+		ends = inProcessBridgeEnds
+	}
+	made := map[Kind][]string{}
+	toRust := false
+	for _, b := range bridges {
+		if b.From == Go {
+			toRust = true
+			made[Exporter] = append(made[Exporter], compID{ends.exporterType, b.Name}.String())
+		}
+		if b.To == Go {
+			made[Receiver] = append(made[Receiver], compID{ends.receiverType, b.Name}.String())
+		}
+	}
+	if toRust && opts.GoBridgeProcessor != "" {
+		typ, name, _ := strings.Cut(opts.GoBridgeProcessor, "/")
+		if _, users := uc.components[Processor][compID{typ, name}]; !users {
+			made[Processor] = append(made[Processor], opts.GoBridgeProcessor)
+		}
+	}
+	return made
 }

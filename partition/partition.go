@@ -37,6 +37,12 @@ type Result struct {
 	// service; "" when there is no Rust half.
 	HealthEndpoint   string
 	HealthSocketPath string // "" for tcp or no Rust half
+	// GoMade are the components of the Go half the partitioner wrote rather
+	// than the user, by kind, with their ids as in Go: each bridge's Go end
+	// and the Go bridge processor (unless the user's config has one of that
+	// id). None of them is a user's component: bridge names skip every name
+	// the user gave.
+	GoMade map[Kind][]string
 }
 
 // pipelinePlan is one user pipeline and the parts it was cut into.
@@ -85,6 +91,7 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 	if err := allocateBridges(plans, uc, cat, opts, res); err != nil {
 		return nil, err
 	}
+	res.GoMade = goMade(uc, res.Bridges, opts)
 	qp, err := planQueues(uc, infos, plans, res.Bridges, opts)
 	if err != nil {
 		return nil, err
