@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -307,4 +308,59 @@ func TestZstdLevel(t *testing.T) {
 	if small >= fast {
 		t.Errorf("level 10 sent %d bytes, level 1 %d: the level is not applied", small, fast)
 	}
+}
+
+// A server that never ends a half-closed stream, and never answers some
+// batches: streams still retire after max_stream_lifetime with batches in
+// flight, new batches go to the replacement at once, late answers still reach
+// their callers, the unanswered batches are sent again, and each retired
+// stream is let go within the export timeout.
+func TestRetiringStreamDoesNotWedge(t *testing.T) {
+	hold, slow := Fault{Hold: true}, Fault{Delay: 400 * time.Millisecond}
+	p := startPeer(t, Options{KeepOpen: true, Faults: map[int]Fault{0: hold, 1: slow, 2: slow, 3: hold, 5: slow, 7: slow}})
+	c := startCollector(t, otapExporter(p, "    timeout: 1500ms\n    arrow: {num_streams: 1, max_stream_lifetime: 300ms}\n"), "otap")
+	md := Metrics(2)
+	const senders, each = 4, 3
+	errs := make(chan error, senders*each)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := 0; g < senders; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				errs <- c.sendMetrics(md)
+				time.Sleep(150 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("send: %v", err)
+		}
+	}
+	// Held batches cost one timeout and a retry; a wedged slot would
+	// hold every send until the retry budget (20s) ran out.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("sending took %v", took)
+	}
+	if got, want := pointCount(p.Arrow().Metrics), senders*each*md.DataPointCount(); got != want {
+		t.Errorf("data points: %d, want %d", got, want)
+	}
+	if got := p.Streams(); got < 3 {
+		t.Errorf("%d streams, want each retired stream replaced", got)
+	}
+	// Slow answers given after the half-close were taken, not retried: only
+	// the two held batches were sent twice.
+	if got := p.LateAnswers(); got == 0 {
+		t.Error("no answer came after a half-close: no batch was in flight at retirement")
+	}
+	if got, want := p.Batches(), senders*each+2; got != want {
+		t.Errorf("%d batches reached the peer, want %d (each held one once more)", got, want)
+	}
+	// Nothing ends these streams but the exporter: once idle, it has let go
+	// of every retired one, the ones with unanswered batches included.
+	eventually(t, 5*time.Second, "every stream let go", func() bool { return p.OpenStreams() == 0 })
 }

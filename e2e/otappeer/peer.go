@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	arrowpb "github.com/open-telemetry/otel-arrow/go/api/experimental/arrow/v1"
 	"github.com/open-telemetry/otel-arrow/go/pkg/otel/arrow_record"
@@ -30,11 +31,20 @@ import (
 )
 
 // Fault tells the peer what to do with one Arrow batch: answer it with a
-// status, or break the stream while the batch is in flight.
+// status (now or after a delay), never answer it, or end the stream while the
+// batch is in flight.
 type Fault struct {
 	Code        arrowpb.StatusCode
 	Message     string
 	BreakStream bool
+	// EndStream ends the stream with this error (a gRPC status, which may
+	// carry details such as RetryInfo) instead of answering the batch.
+	EndStream error
+	// Delay answers the batch this long after it arrived; the peer reads and
+	// answers later batches meanwhile, so answers come out of order.
+	Delay time.Duration
+	// Hold never answers the batch (nor stores it).
+	Hold bool
 }
 
 // Options shape the peer. The zero value is a well-behaved receiver.
@@ -48,6 +58,10 @@ type Options struct {
 	// TLS serves with a fresh self-signed certificate for 127.0.0.1; its
 	// PEM is in Peer.CA.
 	TLS bool
+	// KeepOpen leaves an Arrow stream open after the client half-closes it
+	// (once its delayed answers are sent) until the client resets it, like a
+	// server that never ends a stream of its own accord.
+	KeepOpen bool
 }
 
 // Received is what the peer acknowledged, kept per path.
@@ -82,8 +96,11 @@ type Peer struct {
 	opts Options
 
 	mu        sync.Mutex
-	batches   int // Arrow batches seen, faulted ones included
-	streams   int // Arrow streams opened
+	batches   int         // Arrow batches seen, faulted ones included
+	arrivals  []time.Time // when each of them arrived
+	streams   int         // Arrow streams opened
+	open      int         // Arrow streams not yet ended
+	late      int         // answers sent after the client half-closed the stream
 	arrow     Received
 	otlp      Received
 	wireBytes map[string]int64    // method → request bytes as they crossed the wire
@@ -153,6 +170,28 @@ func (p *Peer) Streams() int {
 	return p.streams
 }
 
+// OpenStreams is the number of Arrow streams that have not ended yet.
+func (p *Peer) OpenStreams() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open
+}
+
+// LateAnswers is the number of BatchStatus sent on streams the client had
+// already half-closed.
+func (p *Peer) LateAnswers() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.late
+}
+
+// Arrivals is when each Arrow batch arrived, faulted ones included.
+func (p *Peer) Arrivals() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.arrivals...)
+}
+
 // Batches is the number of Arrow batches received so far, faulted ones included.
 func (p *Peer) Batches() int {
 	p.mu.Lock()
@@ -208,17 +247,63 @@ type stream interface {
 }
 
 // serve runs one Arrow stream: a fresh consumer (IPC stream state lives as
-// long as the gRPC stream), one BatchStatus per batch.
+// long as the gRPC stream), one BatchStatus per batch unless a fault holds it.
 func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.BatchArrowRecords) (func(*Received), error)) error {
 	consumer := arrow_record.NewConsumer()
 	defer func() { _ = consumer.Close() }()
 	streamMD, _ := metadata.FromIncomingContext(s.Context())
 	p.mu.Lock()
 	p.streams++
+	p.open++
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.open--
+		p.mu.Unlock()
+	}()
+
+	// Delayed answers are sent from their own goroutines; gRPC allows one
+	// sender at a time, and none once the handler has returned.
+	var (
+		sendMu     sync.Mutex
+		ended      bool
+		halfClosed bool
+		delayed    sync.WaitGroup
+	)
+	defer func() {
+		sendMu.Lock()
+		ended = true
+		sendMu.Unlock()
+	}()
+	// answer stores an accepted batch (store != nil) and sends its status.
+	answer := func(st *arrowpb.BatchStatus, store func(*Received), h map[string]string) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		if ended || s.Context().Err() != nil {
+			return nil // the client has gone: it never hears this answer
+		}
+		p.mu.Lock()
+		if store != nil {
+			store(&p.arrow)
+			p.headers = append(p.headers, h)
+		}
+		if halfClosed {
+			p.late++
+		}
+		p.mu.Unlock()
+		return s.Send(st)
+	}
+
 	for {
 		bar, err := s.Recv()
 		if errors.Is(err, io.EOF) {
+			sendMu.Lock()
+			halfClosed = true
+			sendMu.Unlock()
+			delayed.Wait()
+			if p.opts.KeepOpen {
+				<-s.Context().Done()
+			}
 			return nil
 		}
 		if err != nil {
@@ -227,6 +312,7 @@ func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.Batc
 		p.mu.Lock()
 		n := p.batches
 		p.batches++
+		p.arrivals = append(p.arrivals, time.Now())
 		fault, faulted := p.opts.Faults[n]
 		p.mu.Unlock()
 		// Decode even faulted batches: the stream's dictionaries must stay in
@@ -235,27 +321,44 @@ func (p *Peer) serve(s stream, decode func(*arrow_record.Consumer, *arrowpb.Batc
 		if faulted && fault.BreakStream {
 			return status.Error(codes.Unavailable, "test peer broke the stream")
 		}
+		if faulted && fault.EndStream != nil {
+			return fault.EndStream
+		}
+		if faulted && fault.Hold {
+			continue
+		}
 		st := &arrowpb.BatchStatus{BatchId: bar.BatchId, StatusCode: arrowpb.StatusCode_OK}
+		var h map[string]string
 		switch {
 		case decodeErr != nil:
 			st.StatusCode, st.StatusMessage = arrowpb.StatusCode_INVALID_ARGUMENT, decodeErr.Error()
-		case faulted:
+			store = nil
+		case faulted && fault.Code != arrowpb.StatusCode_OK:
 			st.StatusCode, st.StatusMessage = fault.Code, fault.Message
+			store = nil
 		default:
-			h := map[string]string{}
+			h = map[string]string{}
 			for k, v := range streamMD {
 				h[k] = v[0]
 			}
 			if _, err := hpack.NewDecoder(4096, func(f hpack.HeaderField) { h[f.Name] = f.Value }).Write(bar.Headers); err != nil {
 				st.StatusCode, st.StatusMessage = arrowpb.StatusCode_INVALID_ARGUMENT, "headers: "+err.Error()
-				break
+				store = nil
 			}
-			p.mu.Lock()
-			store(&p.arrow)
-			p.headers = append(p.headers, h)
-			p.mu.Unlock()
 		}
-		if err := s.Send(st); err != nil {
+		if faulted && fault.Delay > 0 {
+			delayed.Add(1)
+			go func() {
+				defer delayed.Done()
+				select {
+				case <-time.After(fault.Delay):
+					_ = answer(st, store, h)
+				case <-s.Context().Done():
+				}
+			}()
+			continue
+		}
+		if err := answer(st, store, h); err != nil {
 			return err
 		}
 	}

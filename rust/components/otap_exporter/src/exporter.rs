@@ -280,6 +280,7 @@ impl Exporter for OtapExporter {
                 compression: self.compression(),
                 payload_compression: self.cfg.arrow.payload_compression,
                 max_lifetime: self.cfg.arrow.max_stream_lifetime,
+                drain_timeout: self.cfg.request.timeout,
             });
             (0..self.cfg.arrow.num_streams)
                 .map(|_| Slot::spawn(settings.clone()))

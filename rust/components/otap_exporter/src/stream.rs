@@ -3,10 +3,13 @@
 //! and answers each batch's caller when the `BatchStatus` with that batch_id
 //! comes back. A stream that breaks fails its in-flight batches as retryable
 //! (the caller sends them again, on a fresh stream with fresh IPC state); a
-//! stream older than `max_stream_lifetime` takes no new batches, half-closes,
-//! and is replaced once its in-flight batches are answered.
+//! stream older than `max_stream_lifetime` half-closes and hands its slot to a
+//! new stream at once, while its in-flight batches wait, for at most the
+//! export `timeout`, for their answers in the background.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -50,6 +53,9 @@ pub struct StreamSettings {
     pub compression: Option<CompressionEncoding>,
     pub payload_compression: PayloadCompression,
     pub max_lifetime: Duration,
+    /// How long a retired stream's in-flight batches may wait for their
+    /// BatchStatus (the export `timeout`).
+    pub drain_timeout: Duration,
 }
 
 /// A handle on one stream slot; `load` counts the batches queued or in flight.
@@ -120,14 +126,10 @@ const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
 async fn run(settings: Arc<StreamSettings>, mut rx: mpsc::Receiver<Job>) {
     let mut reconnect = Reconnect { next: Duration::ZERO };
-    let mut carried: Option<Job> = None;
     loop {
-        let first = match carried.take() {
+        let first = match rx.recv().await {
             Some(job) => job,
-            None => match rx.recv().await {
-                Some(job) => job,
-                None => return, // the exporter is gone
-            },
+            None => return, // the exporter is gone
         };
         if !reconnect.next.is_zero() {
             tokio::time::sleep(reconnect.next).await;
@@ -141,7 +143,7 @@ async fn run(settings: Arc<StreamSettings>, mut rx: mpsc::Receiver<Job>) {
 }
 
 enum StreamEnd {
-    /// Replaced after its lifetime, or closed by the server after answering everything.
+    /// Retired after its lifetime, or closed by the server after answering everything.
     Healthy,
     Failed,
 }
@@ -167,14 +169,69 @@ fn submit(enc: &mut StreamEncoder, job: Job, out: &mpsc::UnboundedSender<BatchAr
     }
 }
 
-async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>) -> StreamEnd {
+type Call = Pin<Box<dyn Future<Output = Result<tonic::Response<Streaming<BatchStatus>>, Status>> + Send>>;
+
+/// The receiving half of one stream: the call until the server's response
+/// headers arrive, then its BatchStatus messages. It owns both so that a
+/// retiring stream can be handed, still unanswered, to a background drain.
+struct Answers {
+    call: Call,
+    inbound: Option<Streaming<BatchStatus>>,
+}
+
+impl Answers {
+    /// The next BatchStatus; `Ok(None)` when the server ended the stream.
+    /// Cancel-safe: the call is only polled through a reference, and
+    /// `Streaming::message` keeps partial messages in the stream.
+    async fn next(&mut self) -> Result<Option<BatchStatus>, Status> {
+        if self.inbound.is_none() {
+            let resp = self.call.as_mut().await?;
+            self.inbound = Some(resp.into_inner());
+        }
+        match &mut self.inbound {
+            Some(s) => s.message().await,
+            None => unreachable!("set above"),
+        }
+    }
+}
+
+/// Hands a BatchStatus to the caller of its batch; true if it was OK.
+fn answer(s: &StreamSettings, pending: &mut Pending, st: &BatchStatus) -> bool {
+    match pending.remove(&st.batch_id) {
+        Some(reply) => {
+            let _ = reply.send(batch_outcome(st));
+        }
+        None => {
+            tracing::warn!(exporter = %s.exporter, signal = %s.signal, batch_id = st.batch_id, "BatchStatus for an unknown batch")
+        }
+    }
+    st.status_code == StatusCode::Ok as i32
+}
+
+/// Fails every batch still in flight on a stream that ended with `failure`.
+fn fail_pending(s: &StreamSettings, pending: &mut Pending, failure: &Status) {
+    if pending.is_empty() {
+        return;
+    }
+    tracing::info!(exporter = %s.exporter, signal = %s.signal, in_flight = pending.len(), code = ?failure.code(), error = failure.message(), "otap stream failed");
+    // grpc-go also answers Unimplemented to a compression it lacks; that is
+    // a settings problem (`compression`), not a server without OTel Arrow.
+    let outcome = |f: &Status| match f.code() {
+        Code::Unimplemented if !f.message().contains("grpc-encoding") => {
+            Outcome::Unimplemented(f.message().to_string())
+        }
+        _ => Outcome::Failed(stream_error(f)),
+    };
+    for (_, reply) in pending.drain() {
+        let _ = reply.send(outcome(failure));
+    }
+}
+
+async fn one_stream(s: &Arc<StreamSettings>, first: Job, rx: &mut mpsc::Receiver<Job>) -> StreamEnd {
     let mut enc = StreamEncoder::new(s.payload_compression);
     let (out_tx, out_rx) = mpsc::unbounded_channel();
-    let mut out_tx = Some(out_tx);
     let mut pending = Pending::new();
-    if let Some(out) = &out_tx {
-        submit(&mut enc, first, out, &mut pending);
-    }
+    submit(&mut enc, first, &out_tx, &mut pending);
 
     // grpc-go servers send response headers with the first BatchStatus, so
     // the call resolves only after a batch was answered: it runs beside the
@@ -189,42 +246,28 @@ async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>
     let mut req = Request::new(UnboundedReceiverStream::new(out_rx));
     *req.metadata_mut() = s.metadata.clone();
     let signal = s.signal;
-    let call = async move {
-        grpc.ready()
+    let mut answers = Answers {
+        call: Box::pin(async move {
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
+            grpc.streaming(
+                req,
+                path(signal),
+                tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default(),
+            )
             .await
-            .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
-        grpc.streaming(
-            req,
-            path(signal),
-            tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default(),
-        )
-        .await
+        }),
+        inbound: None,
     };
-    tokio::pin!(call);
-    let mut inbound: Option<Streaming<BatchStatus>> = None;
     let retire = tokio::time::sleep(s.max_lifetime);
     tokio::pin!(retire);
     let mut healthy = false;
 
     let failure: Status = loop {
         tokio::select! {
-            r = &mut call, if inbound.is_none() => match r {
-                Ok(resp) => inbound = Some(resp.into_inner()),
-                Err(status) => break status,
-            },
-            msg = next(&mut inbound), if inbound.is_some() => match msg {
-                Ok(Some(st)) => {
-                    if st.status_code == StatusCode::Ok as i32 {
-                        healthy = true;
-                    }
-                    match pending.remove(&st.batch_id) {
-                        Some(reply) => { let _ = reply.send(batch_outcome(&st)); }
-                        None => tracing::warn!(exporter = %s.exporter, signal = %s.signal, batch_id = st.batch_id, "BatchStatus for an unknown batch"),
-                    }
-                    if out_tx.is_none() && pending.is_empty() {
-                        return StreamEnd::Healthy;
-                    }
-                }
+            msg = answers.next() => match msg {
+                Ok(Some(st)) => healthy |= answer(s, &mut pending, &st),
                 Ok(None) => {
                     if pending.is_empty() {
                         return StreamEnd::Healthy;
@@ -233,43 +276,54 @@ async fn one_stream(s: &StreamSettings, first: Job, rx: &mut mpsc::Receiver<Job>
                 }
                 Err(status) => break status,
             },
-            job = rx.recv(), if out_tx.is_some() => match job {
-                Some(job) => if let Some(out) = &out_tx { submit(&mut enc, job, out, &mut pending) },
+            job = rx.recv() => match job {
+                Some(job) => submit(&mut enc, job, &out_tx, &mut pending),
                 None => return StreamEnd::Healthy,
             },
-            () = &mut retire, if out_tx.is_some() => {
-                // Half-close: the server answers what it has, then ends the stream.
-                tracing::debug!(exporter = %s.exporter, signal = %s.signal, "stream reached max_stream_lifetime");
-                out_tx = None;
-                if pending.is_empty() {
-                    return StreamEnd::Healthy;
+            () = &mut retire => {
+                // Half-close, and give the slot to a new stream at once: a
+                // server that never ends this one must not hold up new
+                // batches. The batches in flight get the export timeout to be
+                // answered in the background, then are failed as retryable.
+                tracing::debug!(exporter = %s.exporter, signal = %s.signal, in_flight = pending.len(), "stream reached max_stream_lifetime");
+                drop(out_tx);
+                if !pending.is_empty() {
+                    tokio::spawn(drain(s.clone(), answers, pending));
                 }
+                return StreamEnd::Healthy;
             },
         }
     };
 
-    // grpc-go also answers Unimplemented to a compression it lacks; that is
-    // a settings problem (`compression`), not a server without OTel Arrow.
-    let outcome = |f: &Status| match f.code() {
-        Code::Unimplemented if !f.message().contains("grpc-encoding") => {
-            Outcome::Unimplemented(f.message().to_string())
-        }
-        _ => Outcome::Failed(stream_error(f)),
-    };
-    if !pending.is_empty() {
-        tracing::info!(exporter = %s.exporter, signal = %s.signal, in_flight = pending.len(), code = ?failure.code(), error = failure.message(), "otap stream failed");
-    }
-    for (_, reply) in pending.drain() {
-        let _ = reply.send(outcome(&failure));
-    }
+    fail_pending(s, &mut pending, &failure);
     if healthy { StreamEnd::Healthy } else { StreamEnd::Failed }
 }
 
-async fn next(inbound: &mut Option<Streaming<BatchStatus>>) -> Result<Option<BatchStatus>, Status> {
-    match inbound {
-        Some(s) => s.message().await,
-        None => std::future::pending().await,
-    }
+/// A retired (half-closed) stream's last answers, for at most `drain_timeout`.
+/// What is unanswered by then fails as retryable and is sent again on another
+/// stream; dropping the stream then resets it, so the server lets go of it too.
+async fn drain(s: Arc<StreamSettings>, mut answers: Answers, mut pending: Pending) {
+    let deadline = tokio::time::sleep(s.drain_timeout);
+    tokio::pin!(deadline);
+    let failure = loop {
+        tokio::select! {
+            msg = answers.next() => match msg {
+                Ok(Some(st)) => {
+                    answer(&s, &mut pending, &st);
+                    if pending.is_empty() {
+                        return;
+                    }
+                }
+                Ok(None) => break Status::unavailable("the server closed a retired stream with batches in flight"),
+                Err(status) => break status,
+            },
+            () = &mut deadline => break Status::deadline_exceeded(format!(
+                "no BatchStatus within {:?} after the stream reached max_stream_lifetime",
+                s.drain_timeout
+            )),
+        }
+    };
+    fail_pending(&s, &mut pending, &failure);
 }
 
 /// A batch's own status, mapped onto the collector's error classes:
