@@ -364,3 +364,39 @@ func TestRetiringStreamDoesNotWedge(t *testing.T) {
 	// of every retired one, the ones with unanswered batches included.
 	eventually(t, 5*time.Second, "every stream let go", func() bool { return p.OpenStreams() == 0 })
 }
+
+// BatchStatus answers are matched to batches by batch_id, not by order: the
+// peer refuses the first batch but answers it only after accepting a second
+// batch sent on the same stream meanwhile. The second caller hears OK first;
+// the first caller hears InvalidArgument; only the second caller's spans are
+// stored.
+func TestBatchStatusMatchedByBatchID(t *testing.T) {
+	refuseLate := Fault{Code: arrowpb.StatusCode_INVALID_ARGUMENT, Message: "first batch refused", Delay: 1500 * time.Millisecond}
+	p := startPeer(t, Options{Faults: map[int]Fault{0: refuseLate}})
+	c := startCollector(t, otapExporter(p, "    arrow: {num_streams: 1}\n"), "otap")
+	firstData, secondData := Traces(1), Traces(3)
+	first := make(chan error, 1)
+	go func() { first <- c.sendTraces(firstData) }()
+	eventually(t, 10*time.Second, "the first batch at the peer", func() bool { return p.Batches() == 1 })
+
+	if err := c.sendTraces(secondData); err != nil {
+		t.Fatalf("second caller: %v, want OK (its own batch was accepted)", err)
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the first caller was answered (%v) before its batch's status was sent", err)
+	default:
+	}
+	if err := <-first; status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "first batch refused") {
+		t.Fatalf("first caller: %v, want its own batch's InvalidArgument", err)
+	}
+	if got := p.Batches(); got != 2 {
+		t.Errorf("%d batches reached the peer, want 2 (a refused batch is not retried)", got)
+	}
+	if got := spanCount(p.Arrow().Traces); got != secondData.SpanCount() {
+		t.Errorf("spans stored: %d, want the second caller's %d", got, secondData.SpanCount())
+	}
+	if firstData.SpanCount() == secondData.SpanCount() {
+		t.Fatal("the two callers' data must differ to tell them apart")
+	}
+}
