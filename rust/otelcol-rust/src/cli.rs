@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str =
-    "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof] [--secret-on-stdin]
+    "usage: otelcol-rust --config FILE [--exit-with-parent] [--exit-on-stdin-eof] [--secret-on-stdin] [--listen-fds N]
        otelcol-rust validate --config FILE
        otelcol-rust components
        otelcol-rust --version";
@@ -16,6 +16,9 @@ pub enum Command {
         exit_on_stdin_eof: bool,
         /// The first line of stdin is the bridge secret (otelcol_core::auth).
         secret_on_stdin: bool,
+        /// fds 3 .. 3+N-1 are listening sockets passed by the parent, served
+        /// on by `fd://N` endpoints (otelcol_core::endpoint::adopt_listen_fds).
+        listen_fds: usize,
     },
     Validate {
         config: PathBuf,
@@ -33,6 +36,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     };
     let mut config = None;
     let (mut exit_with_parent, mut exit_on_stdin_eof, mut secret_on_stdin) = (false, false, false);
+    let mut listen_fds = 0;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--version" | "-v" => return Ok(Command::Version),
@@ -42,6 +46,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--exit-with-parent" if sub.is_none() => exit_with_parent = true,
             "--exit-on-stdin-eof" if sub.is_none() => exit_on_stdin_eof = true,
             "--secret-on-stdin" if sub.is_none() => secret_on_stdin = true,
+            "--listen-fds" if sub.is_none() => {
+                let n = args.next().ok_or("--listen-fds needs a number")?;
+                listen_fds = n
+                    .parse::<u16>()
+                    .map_err(|_| format!("--listen-fds {n:?}: not a number of file descriptors"))?
+                    .into();
+            }
             other => return Err(format!("unexpected argument {other:?}")),
         }
     }
@@ -56,6 +67,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             exit_with_parent,
             exit_on_stdin_eof,
             secret_on_stdin,
+            listen_fds,
         }),
     }
 }
@@ -76,16 +88,18 @@ mod tests {
                 config: "c.yaml".into(),
                 exit_with_parent: true,
                 exit_on_stdin_eof: false,
-                secret_on_stdin: false
+                secret_on_stdin: false,
+                listen_fds: 0
             }
         );
         assert_eq!(
-            p("--exit-on-stdin-eof --config=c.yaml --secret-on-stdin").unwrap(),
+            p("--exit-on-stdin-eof --config=c.yaml --secret-on-stdin --listen-fds 2").unwrap(),
             Command::Run {
                 config: "c.yaml".into(),
                 exit_with_parent: false,
                 exit_on_stdin_eof: true,
-                secret_on_stdin: true
+                secret_on_stdin: true,
+                listen_fds: 2
             }
         );
         assert_eq!(
@@ -106,5 +120,9 @@ mod tests {
         assert!(p("--config c --bogus").is_err());
         assert!(p("validate --config c --exit-with-parent").is_err());
         assert!(p("validate --config c --secret-on-stdin").is_err());
+        assert!(p("validate --config c --listen-fds 1").is_err());
+        assert!(p("--config c --listen-fds").is_err());
+        assert!(p("--config c --listen-fds -1").is_err());
+        assert!(p("--config c --listen-fds x").is_err());
     }
 }

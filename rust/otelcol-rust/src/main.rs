@@ -62,7 +62,14 @@ fn main() -> ExitCode {
             exit_with_parent,
             exit_on_stdin_eof,
             secret_on_stdin,
+            listen_fds,
         } => {
+            // Before anything opens a file that could take one of their
+            // numbers, or starts a process that would inherit them.
+            if let Err(e) = otelcol_core::endpoint::adopt_listen_fds(listen_fds) {
+                eprintln!("otelcol-rust: {e}");
+                return ExitCode::from(EXIT_RUNTIME_FAILURE);
+            }
             // Before anything serves, and before the stdin EOF watcher reads
             // on: the secret is the first line, the rest is the watcher's.
             if secret_on_stdin && let Err(e) = read_parent_secret() {

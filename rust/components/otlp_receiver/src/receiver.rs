@@ -64,7 +64,7 @@ impl OtlpReceiver {
         };
         let listener = Listener::bind(&g.endpoint)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", g.endpoint))?;
+            .map_err(|e| format!("protocols.grpc.endpoint: cannot listen on {}: {e}", g.endpoint))?;
         let socket = listener.socket_path().map(PathBuf::from);
         let local = listener.local_description();
         let handler = self.handler(tracker, g.include_metadata);
@@ -119,7 +119,7 @@ impl OtlpReceiver {
     ) -> Result<(JoinHandle<()>, Option<PathBuf>), String> {
         let listener = Listener::bind(&h.endpoint)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", h.endpoint))?;
+            .map_err(|e| format!("protocols.http.endpoint: cannot listen on {}: {e}", h.endpoint))?;
         let socket = listener.socket_path().map(PathBuf::from);
         let local = listener.local_description();
         let handler = self.handler(tracker, h.include_metadata);

@@ -44,17 +44,45 @@ pub struct Collector {
 
 impl Collector {
     pub fn spawn(config: &str, dir: &Path, extra_args: &[&str]) -> Collector {
+        Collector::spawn_with_fds(config, dir, extra_args, &[])
+    }
+
+    /// As `spawn`, with `fds[i]` inherited as file descriptor 3 + i, as the
+    /// parent's os/exec ExtraFiles hands listening sockets over.
+    pub fn spawn_with_fds(config: &str, dir: &Path, extra_args: &[&str], fds: &[std::os::fd::RawFd]) -> Collector {
+        use std::os::unix::process::CommandExt;
         let config_path = dir.join("config.yaml");
         std::fs::write(&config_path, config).unwrap();
-        let mut child = Command::new(BIN)
-            .arg("--config")
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--config")
             .arg(&config_path)
             .args(extra_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn otelcol-rust");
+            .stderr(Stdio::piped());
+        let fds = fds.to_vec();
+        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // Up out of the way first, so that moving one into place
+                // cannot overwrite another; dup2 then clears close-on-exec.
+                let mut high = Vec::with_capacity(fds.len());
+                for (i, &fd) in fds.iter().enumerate() {
+                    let h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 200 + i as libc::c_int);
+                    if h < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    high.push(h);
+                }
+                for (i, h) in high.into_iter().enumerate() {
+                    if libc::dup2(h, 3 + i as libc::c_int) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("spawn otelcol-rust");
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = logs.clone();
         let stderr = child.stderr.take().unwrap();

@@ -25,7 +25,7 @@ impl HealthCheckServer {
     ) -> Result<HealthCheckServer, String> {
         let listener = Listener::bind(addr)
             .await
-            .map_err(|e| format!("extensions.health_check: cannot listen on {addr}: {e}"))?;
+            .map_err(|e| format!("endpoint: cannot listen on {addr}: {e}"))?;
         let socket = listener.socket_path().map(PathBuf::from);
         let where_ = listener.local_description();
         let stop = CancellationToken::new();
@@ -65,7 +65,7 @@ impl HealthCheckServer {
     }
 }
 
-/// The extension: `extensions: {health_check: {endpoint: unix:///path | host:port}}`.
+/// The extension: `extensions: {health_check: {endpoint: unix:///path | host:port | fd://N}}`.
 /// `bridge_secret: true` (set by the partitioner on the listener the parent
 /// probes) requires the parent's secret on every call.
 pub struct HealthCheck {
