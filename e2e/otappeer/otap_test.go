@@ -19,9 +19,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func metricsJSON(ms []pmetric.Metrics) []json.Marshaler {
@@ -398,5 +400,52 @@ func TestBatchStatusMatchedByBatchID(t *testing.T) {
 	}
 	if firstData.SpanCount() == secondData.SpanCount() {
 		t.Fatal("the two callers' data must differ to tell them apart")
+	}
+}
+
+// RESOURCE_EXHAUSTED in a BatchStatus is retried. The message has no field
+// for a delay, so the retry comes after the ordinary backoff (50ms here).
+func TestResourceExhaustedBatchStatusIsRetried(t *testing.T) {
+	p := startPeer(t, Options{Faults: map[int]Fault{0: {Code: arrowpb.StatusCode_RESOURCE_EXHAUSTED, Message: "full"}}})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	md := Metrics(3)
+	if err := c.sendMetrics(md); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pointCount(p.Arrow().Metrics), md.DataPointCount(); got != want {
+		t.Errorf("data points: %d, want %d", got, want)
+	}
+	at := p.Arrivals()
+	if len(at) != 2 {
+		t.Fatalf("%d batches reached the peer, want 1 refused + 1 accepted", len(at))
+	}
+	t.Logf("retried after %v", at[1].Sub(at[0]))
+}
+
+// A stream ended with RESOURCE_EXHAUSTED carrying google.rpc.RetryInfo (what
+// a gRPC server can say, unlike a BatchStatus): the batch in flight is sent
+// again, and not before the server's delay, although retry_on_failure alone
+// would retry after 50ms.
+func TestResourceExhaustedHonoursRetryInfo(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	st, err := status.New(codes.ResourceExhausted, "slow down").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(delay)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startPeer(t, Options{Faults: map[int]Fault{0: {EndStream: st.Err()}}})
+	c := startCollector(t, otapExporter(p, ""), "otap")
+	ld := Logs(8)
+	if err := c.sendLogs(ld); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := logCount(p.Arrow().Logs), ld.LogRecordCount(); got != want {
+		t.Errorf("log records: %d, want %d", got, want)
+	}
+	at := p.Arrivals()
+	if len(at) != 2 {
+		t.Fatalf("%d batches reached the peer, want the refused one and its retry", len(at))
+	}
+	if gap := at[1].Sub(at[0]); gap < delay {
+		t.Errorf("retried after %v, before the server's RetryInfo delay of %v", gap, delay)
 	}
 }

@@ -432,6 +432,8 @@ mod tests {
         let re = failed(StatusCode::ResourceExhausted);
         assert!(!re.is_permanent());
         assert_eq!(re.kind(), "resource_exhausted");
+        // A BatchStatus has no field for a delay: the retry waits the backoff.
+        assert_eq!(re.retry_after(), None);
         let ia = failed(StatusCode::InvalidArgument);
         assert!(ia.is_permanent());
         assert_eq!(ia.grpc_code(), Code::InvalidArgument);
@@ -446,5 +448,21 @@ mod tests {
         assert!(!stream_error(&Status::unavailable("gone")).is_permanent());
         assert!(!stream_error(&Status::resource_exhausted("later")).is_permanent());
         assert!(stream_error(&Status::permission_denied("no")).is_permanent());
+    }
+
+    #[test]
+    fn a_stream_refused_with_retry_info_carries_its_delay() {
+        let delay = Duration::from_millis(1500);
+        let status = ProcessingError::ResourceExhausted {
+            message: "slow down".into(),
+            retry_after: Some(delay),
+        }
+        .to_status();
+        let e = stream_error(&status);
+        assert!(!e.is_permanent());
+        assert_eq!(e.retry_after(), Some(delay));
+        // Without RetryInfo it is still retried, after the ordinary backoff.
+        let bare = stream_error(&Status::resource_exhausted("later"));
+        assert_eq!((bare.kind(), bare.retry_after()), ("resource_exhausted", None));
     }
 }
