@@ -95,6 +95,15 @@ func otapExporter(p *Peer, extra string) string {
 %s`, p.Addr, extra)
 }
 
+// waitForItems waits until the peer holds want items over OTLP, the
+// exporters in front of which may answer before delivering (a sending queue).
+func waitForItems(t *testing.T, p *Peer, want int) {
+	t.Helper()
+	eventually(t, 30*time.Second, fmt.Sprintf("%d items over plain OTLP", want), func() bool {
+		return p.OTLP().Items() >= want
+	})
+}
+
 func pointCount(ms []pmetric.Metrics) int {
 	n := 0
 	for _, m := range ms {

@@ -72,6 +72,9 @@ func TestOTAPDeliversWhatOTLPDelivers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// otlp_rust answers once a request is queued, otap once its BatchStatus
+	// is OK: wait until plain OTLP has delivered everything too.
+	waitForItems(t, p, 3*(md.DataPointCount()+td.SpanCount()+ld.LogRecordCount()))
 	arrow, otlp := p.Arrow(), p.OTLP()
 	if got, want := pointCount(arrow.Metrics), 3*md.DataPointCount(); got != want {
 		t.Errorf("arrow data points: %d, want %d", got, want)
