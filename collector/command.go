@@ -47,14 +47,17 @@ func NewCommand(set otelcol.CollectorSettings) *cobra.Command {
 // service handler) needs: the partitioning converter over the runtime catalog.
 func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (*partition.Catalog, error)) {
 	// An embedded build adds its in-process bridge ends and the extension
-	// running the Rust half; any other build adds nothing.
+	// running the Rust half; any other build adds nothing. The factories of
+	// the types bridges are made of build the partitioner's own components
+	// (which the converter records) without metrics: see madeComponents.
+	made := &madeComponents{}
 	factories := set.Factories
 	set.Factories = func() (otelcol.Factories, error) {
 		f, err := factories()
 		if err != nil {
 			return f, err
 		}
-		return embedded.AddFactories(f), nil
+		return wrapMadeFactories(embedded.AddFactories(f), made), nil
 	}
 	catalog := sync.OnceValues(func() (*partition.Catalog, error) {
 		f, err := set.Factories()
@@ -64,7 +67,7 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 		return NewCatalog(f)
 	})
 	rs := &set.ConfigProviderSettings.ResolverSettings
-	rs.ConverterFactories = append(slices.Clip(rs.ConverterFactories), NewConverterFactory(catalog, set.BuildInfo))
+	rs.ConverterFactories = append(slices.Clip(rs.ConverterFactories), newConverterFactory(catalog, set.BuildInfo, made))
 	set.ConverterModules = append(slices.Clip(set.ConverterModules), "github.com/otelcol-hybrid/otelcol-hybrid/collector (partitioner)")
 
 	// The collector has built itself when the service says it is ready:

@@ -26,8 +26,14 @@ import (
 // Running as a converter means every config source the collector supports
 // (files, env, yaml:, http:, several --config merged) is partitioned alike.
 func NewConverterFactory(catalog func() (*partition.Catalog, error), build component.BuildInfo) confmap.ConverterFactory {
+	return newConverterFactory(catalog, build, nil)
+}
+
+// newConverterFactory also records in made which Go components each
+// partition wrote (nil: nowhere).
+func newConverterFactory(catalog func() (*partition.Catalog, error), build component.BuildInfo, made *madeComponents) confmap.ConverterFactory {
 	return confmap.NewConverterFactory(func(set confmap.ConverterSettings) confmap.Converter {
-		return &converter{catalog: catalog, build: build, logger: set.Logger}
+		return &converter{catalog: catalog, build: build, logger: set.Logger, made: made}
 	})
 }
 
@@ -35,6 +41,7 @@ type converter struct {
 	catalog func() (*partition.Catalog, error)
 	build   component.BuildInfo
 	logger  *zap.Logger
+	made    *madeComponents
 }
 
 func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
@@ -52,6 +59,9 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 		return err
 	}
 	goHalf := res.Go
+	if c.made != nil {
+		c.made.record(res.GoMade)
+	}
 	if res.Rust != nil && m == mode.ModeEmbedded {
 		if err := injectExtension(goHalf, mode.EmbeddedExtensionType, map[string]any{
 			"rust_config": res.Rust,

@@ -176,3 +176,13 @@ func goMade(uc *userConfig, bridges []Bridge, opts Options) map[Kind][]string {
 	}
 	return made
 }
+
+// GoBridgeTypes are the types a bridge's Go end can have, by kind, in either
+// mode: the types of every bridge id Result.GoMade can name (the bridge
+// processor aside, whose id the caller chooses).
+func GoBridgeTypes() map[Kind][]string {
+	return map[Kind][]string{
+		Exporter: {goBridgeExporterType, inProcessBridgeType},
+		Receiver: {goBridgeReceiverType, inProcessBridgeType},
+	}
+}
