@@ -1,20 +1,10 @@
 package collector
 
-import (
-	"net"
-)
+import "github.com/otelcol-hybrid/otelcol-hybrid/collector/loopback"
 
-// freeLoopbackAddr reserves a loopback port for a TCP bridge (platforms whose
-// transport is tcp). The port is released before the child binds it; the
-// window is small and a clash makes the child fail its start visibly.
-func freeLoopbackAddr(int) (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", err
-	}
-	return addr, nil
-}
+// freeLoopbackAddr reserves a loopback port for a TCP bridge or the child's
+// health listener (transport tcp). Where listening sockets can be handed to
+// the child, the port stays bound in this process (loopback.Reserve): the
+// subprocess extension hands the child the sockets it listens on and
+// releases those a Go bridge receiver binds itself.
+func freeLoopbackAddr(int) (string, error) { return loopback.Reserve() }

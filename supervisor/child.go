@@ -74,6 +74,7 @@ func spawnChild(cfg *Config, log *childLog) (*child, error) {
 		Stdin:       stdinR,
 		Stdout:      outW,
 		Stderr:      errW,
+		ExtraFiles:  cfg.ExtraFiles,
 		SysProcAttr: sysProcAttr(),
 	}
 	c := &child{

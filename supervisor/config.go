@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -33,6 +34,13 @@ type Config struct {
 	// HealthEndpoint is where the child serves grpc.health.v1:
 	// "unix:///abs/path.sock" or a loopback "127.0.0.1:PORT" / "[::1]:PORT".
 	HealthEndpoint string
+
+	// ExtraFiles are inherited by every child started, as fds 3, 4, ... (in
+	// order; exec.Cmd.ExtraFiles, not on Windows): listening sockets this
+	// process keeps open for all of them, so a restarted child serves on
+	// the same sockets and their ports are never free in between. The
+	// caller owns and closes them, after Shutdown.
+	ExtraFiles []*os.File
 
 	// Secret, when set, is a credential shared with the child: it is written
 	// as the first line of the child's stdin, before the child runs (argv and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
@@ -25,11 +26,14 @@ type subprocessExtension struct {
 	cfg *Config
 	set extension.Settings
 
-	mu      sync.Mutex
-	sup     *supervisor.Supervisor
-	stop    chan struct{}
-	done    chan struct{}
-	metrics *rustmetrics.Metrics
+	mu  sync.Mutex
+	sup *supervisor.Supervisor
+	// listeners are the sockets every child inherits (transport tcp):
+	// held from the first start to Shutdown, across restarts.
+	listeners *listenerHandoff
+	stop      chan struct{}
+	done      chan struct{}
+	metrics   *rustmetrics.Metrics
 }
 
 func newExtension(set extension.Settings, cfg *Config) *subprocessExtension {
@@ -51,13 +55,16 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 	if err := runtimedir.Create(dir); err != nil {
 		return err
 	}
-	sup, err := e.newSupervisor(ctx, host, dir)
+	half, listeners := handOffListeners(e.cfg.RustConfig)
+	sup, err := e.newSupervisor(ctx, host, dir, half, listeners)
 	if err != nil {
+		listeners.release()
 		_ = os.RemoveAll(dir)
 		return err
 	}
 	if err := sup.Start(ctx); err != nil {
 		_ = sup.Shutdown(context.Background())
+		listeners.release()
 		_ = os.RemoveAll(dir)
 		return fmt.Errorf("starting otelcol-rust: %w", err)
 	}
@@ -68,6 +75,7 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 	}
 	e.mu.Lock()
 	e.sup = sup
+	e.listeners = listeners
 	e.stop, e.done = make(chan struct{}), make(chan struct{})
 	e.metrics = mets
 	e.mu.Unlock()
@@ -75,12 +83,17 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 	return nil
 }
 
-func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.Host, dir string) (*supervisor.Supervisor, error) {
+// newSupervisor runs half (the Rust half with its inherited listeners'
+// endpoints, see handOffListeners).
+func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.Host, dir string,
+	half map[string]any, listeners *listenerHandoff) (*supervisor.Supervisor, error) {
 	exe, err := rustexe.Get(ctx, e.cfg.rustexeOptions())
 	if err != nil {
 		return nil, err
 	}
-	data, err := e.cfg.rustYAML()
+	rendered := *e.cfg
+	rendered.RustConfig = half
+	data, err := rendered.rustYAML()
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +104,14 @@ func (e *subprocessExtension) newSupervisor(ctx context.Context, host component.
 	e.set.Logger.Info("Starting otelcol-rust", zap.String("executable", exe.Path),
 		zap.String("version", exe.Version), zap.String("config", cfgFile), zap.String("health", e.cfg.HealthEndpoint))
 	c := e.cfg
+	args := []string{"--config", cfgFile, "--exit-with-parent", "--exit-on-stdin-eof", "--secret-on-stdin"}
+	if n := len(listeners.files); n > 0 {
+		args = append(args, "--listen-fds", strconv.Itoa(n))
+	}
 	return supervisor.New(supervisor.Config{
 		Path:           exe.Path,
-		Args:           []string{"--config", cfgFile, "--exit-with-parent", "--exit-on-stdin-eof", "--secret-on-stdin"},
+		Args:           args,
+		ExtraFiles:     listeners.files,
 		ConfigFile:     cfgFile,
 		Dir:            dir,
 		HealthEndpoint: c.HealthEndpoint,
@@ -161,7 +179,8 @@ func (e *subprocessExtension) watchFatal(host component.Host, sup *supervisor.Su
 func (e *subprocessExtension) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	sup, stop, done, mets := e.sup, e.stop, e.done, e.metrics
-	e.sup, e.metrics = nil, nil
+	listeners := e.listeners
+	e.sup, e.metrics, e.listeners = nil, nil, nil
 	e.mu.Unlock()
 	mets.Unregister()
 	if sup == nil {
@@ -170,6 +189,8 @@ func (e *subprocessExtension) Shutdown(ctx context.Context) error {
 	close(stop)
 	<-done
 	err := sup.Shutdown(ctx)
+	// No child serves on them any more.
+	listeners.release()
 	if rmErr := os.RemoveAll(e.cfg.RuntimeDir); rmErr != nil {
 		err = errors.Join(err, rmErr)
 	}

@@ -1,0 +1,6 @@
+//go:build unix
+
+package loopback
+
+// Handoff: a child started with os/exec inherits ExtraFiles as fds 3, 4, ...
+const Handoff = true
