@@ -452,3 +452,59 @@ func TestResourceExhaustedHonoursRetryInfo(t *testing.T) {
 		t.Errorf("retried after %v, before the server's RetryInfo delay of %v", gap, delay)
 	}
 }
+
+// A known difference, pinned: Metric.metadata (the prometheus receiver sets
+// it on every metric) is left out of OTAP batches, because the otel-arrow Go
+// decoder (v0.46) refuses the METRIC_ATTRS payload it becomes, and with it the
+// whole batch. It arrives over plain OTLP; over OTAP everything else of every
+// metric arrives intact, and the exporter says so once.
+func TestMetricMetadataOnlyOverOTLP(t *testing.T) {
+	p := startPeer(t, Options{})
+	c := startCollector(t, otapExporter(p, "")+`  otlp_rust:
+    endpoint: http://`+p.Addr+`
+`, "otap, otlp_rust")
+	md := Metrics(3)
+	forEachMetric([]pmetric.Metrics{md}, func(m pmetric.Metric) {
+		m.Metadata().PutStr("prometheus.type", "gauge")
+		m.Metadata().PutInt("rank", 7)
+	})
+	for i := 0; i < 2; i++ {
+		if err := c.sendMetrics(md); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	waitForItems(t, p, 2*md.DataPointCount())
+	arrow, otlp := p.Arrow().Metrics, p.OTLP().Metrics
+	if got, want := pointCount(arrow), 2*md.DataPointCount(); got != want {
+		t.Fatalf("arrow data points: %d, want %d", got, want)
+	}
+	forEachMetric(otlp, func(m pmetric.Metric) {
+		if v, ok := m.Metadata().Get("prometheus.type"); !ok || v.Str() != "gauge" || m.Metadata().Len() != 2 {
+			t.Errorf("OTLP metric %s: metadata %v, want what was sent", m.Name(), m.Metadata().AsRaw())
+		}
+	})
+	forEachMetric(arrow, func(m pmetric.Metric) {
+		if m.Metadata().Len() != 0 {
+			t.Errorf("OTAP metric %s: metadata %v arrived; update this test and the README if the decoder now takes it", m.Name(), m.Metadata().AsRaw())
+		}
+	})
+	// Apart from the metadata, both paths delivered the same metrics.
+	forEachMetric(otlp, func(m pmetric.Metric) { m.Metadata().Clear() })
+	std := assert.NewStdUnitTest(t)
+	assert.Equiv(std, metricsJSON(otlp), metricsJSON(arrow))
+	if n := strings.Count(c.log.String(), "metric metadata is not sent over OTAP"); n != 1 {
+		t.Errorf("the left-out metadata was logged %d times, want once", n)
+	}
+}
+
+func forEachMetric(ms []pmetric.Metrics, f func(pmetric.Metric)) {
+	for _, md := range ms {
+		for _, rm := range md.ResourceMetrics().All() {
+			for _, sm := range rm.ScopeMetrics().All() {
+				for _, m := range sm.Metrics().All() {
+					f(m)
+				}
+			}
+		}
+	}
+}
