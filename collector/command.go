@@ -80,7 +80,31 @@ func prepare(set otelcol.CollectorSettings) (otelcol.CollectorSettings, func() (
 	if err := featuregate.GlobalRegistry().Set("service.AllowNoPipelines", true); err != nil {
 		panic(err)
 	}
+	defaultOn(featuregate.GlobalRegistry(), healthCheckComponentStatus)
 	return set, catalog
+}
+
+// healthCheckComponentStatus makes the contrib health_check extension
+// answer from component status, where the Rust half reports a child that is
+// down, restarting or crash-looping (see README "Watching the Rust half").
+// Its legacy implementation follows only the pipelines' start and stop, so
+// an operator watching it would never see the Rust half fail. It is on by
+// default here; `--feature-gates=-extension.healthcheck.useComponentStatus`
+// still turns it off.
+const healthCheckComponentStatus = "extension.healthcheck.useComponentStatus"
+
+// defaultOn enables gate id when the distribution registers it (a build
+// without health_check does not), before the command parses
+// --feature-gates, so an operator's setting there wins.
+func defaultOn(reg *featuregate.Registry, id string) {
+	found := false
+	reg.VisitAll(func(g *featuregate.Gate) { found = found || g.ID() == id })
+	if !found {
+		return
+	}
+	if err := reg.Set(id, true); err != nil {
+		panic(err)
+	}
 }
 
 // serviceReady is the line the collector's service logs once every
