@@ -68,6 +68,7 @@ func (e *subprocessExtension) Start(ctx context.Context, host component.Host) er
 		_ = os.RemoveAll(dir)
 		return fmt.Errorf("starting otelcol-rust: %w", err)
 	}
+	listeners.releaseGoSide()
 	mets, err := rustmetrics.RegisterNamed(e.set.MeterProvider, rustmetrics.Level(e.cfg.RustConfig), e.cfg.RustComponentNames,
 		func(ctx context.Context) ([]byte, error) { return sup.Call(ctx, rustmetrics.SnapshotMethod, nil) })
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 type listenerHandoff struct {
 	files []*os.File // fd 3, 4, ... of the child, in order
 	addrs []string   // held by this process until release
+	// goSide are held ports a Go bridge receiver binds itself: held until
+	// the child is serving, then released for the receiver (releaseGoSide).
+	goSide []string
 }
 
 // handOffListeners gives the child the listeners this process holds for it
@@ -21,8 +24,7 @@ type listenerHandoff struct {
 // receiver and extension (the bridge receivers and the health listener)
 // this process holds becomes fd://N, N the fd the child inherits the socket
 // as. A held endpoint an exporter dials is a Go bridge receiver's, which
-// binds it itself: its port is released now, before any receiver starts
-// (extensions start first). half is not modified.
+// binds it itself (see releaseGoSide). half is not modified.
 func handOffListeners(half map[string]any) (map[string]any, *listenerHandoff) {
 	h := &listenerHandoff{}
 	if half == nil {
@@ -49,7 +51,9 @@ func handOffListeners(half map[string]any) (map[string]any, *listenerHandoff) {
 				return
 			}
 			if section == "exporters" {
-				loopback.Release(addr)
+				if !slices.Contains(h.goSide, addr) {
+					h.goSide = append(h.goSide, addr)
+				}
 				return
 			}
 			listeners = append(listeners, ref{addr, set})
@@ -78,12 +82,30 @@ func handOffListeners(half map[string]any) (map[string]any, *listenerHandoff) {
 	return out, h
 }
 
+// releaseGoSide frees the Go bridge receivers' ports for them to bind,
+// which they do when the pipelines start, after this extension's Start. The
+// stock Go otlp receiver binds its endpoint itself and cannot be handed a
+// socket, so these ports are free from here until it binds: called once
+// the child is serving, that gap is as short as the collector's start
+// order allows. Until then a child's bridge exporter that connects reaches
+// this process's socket, which nobody reads.
+func (h *listenerHandoff) releaseGoSide() {
+	if h == nil {
+		return
+	}
+	for _, a := range h.goSide {
+		loopback.Release(a)
+	}
+	h.goSide = nil
+}
+
 // release frees the ports once no child of this extension will serve on
 // them again.
 func (h *listenerHandoff) release() {
 	if h == nil {
 		return
 	}
+	h.releaseGoSide()
 	for _, a := range h.addrs {
 		loopback.Release(a)
 	}

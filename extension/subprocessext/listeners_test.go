@@ -15,7 +15,8 @@ import (
 // The child's listeners (bridge receivers, health) are handed over as
 // fd://3, fd://4 in address order and stay bound in this process until
 // release; a Go bridge receiver's port (what a Rust exporter dials) is
-// freed at once for the Go receiver to bind; the input config is untouched.
+// freed once the child serves, for the Go receiver to bind; the input
+// config is untouched.
 func TestHandOffListeners(t *testing.T) {
 	reserve := func() string {
 		a, err := loopback.Reserve()
@@ -80,7 +81,7 @@ func TestHandOffListeners(t *testing.T) {
 		}
 	}
 
-	// Held: nobody else can bind them. Released: the Go receiver's port.
+	// Held: nobody else can bind them.
 	for _, a := range []string{bridge, health} {
 		if l, err := net.Listen("tcp", a); err == nil {
 			_ = l.Close()
@@ -89,6 +90,12 @@ func TestHandOffListeners(t *testing.T) {
 			t.Errorf("binding %s: %v, want EADDRINUSE", a, err)
 		}
 	}
+	// The Go bridge receiver's port: held while the child starts, then
+	// free for the receiver to bind.
+	if _, held := loopback.File(goSide); !held {
+		t.Errorf("the Go bridge receiver's port %s was released before the child started", goSide)
+	}
+	h.releaseGoSide()
 	l, err := net.Listen("tcp", goSide)
 	if err != nil {
 		t.Fatalf("the Go bridge receiver's port %s is still held: %v", goSide, err)
