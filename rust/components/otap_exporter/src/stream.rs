@@ -175,7 +175,8 @@ type Call = Pin<Box<dyn Future<Output = Result<tonic::Response<Streaming<BatchSt
 /// headers arrive, then its BatchStatus messages. It owns both so that a
 /// retiring stream can be handed, still unanswered, to a background drain.
 struct Answers {
-    call: Call,
+    /// Until it resolves (a finished future must not be polled again).
+    call: Option<Call>,
     inbound: Option<Streaming<BatchStatus>>,
 }
 
@@ -184,13 +185,14 @@ impl Answers {
     /// Cancel-safe: the call is only polled through a reference, and
     /// `Streaming::message` keeps partial messages in the stream.
     async fn next(&mut self) -> Result<Option<BatchStatus>, Status> {
-        if self.inbound.is_none() {
-            let resp = self.call.as_mut().await?;
-            self.inbound = Some(resp.into_inner());
+        if let Some(call) = &mut self.call {
+            let resp = call.as_mut().await;
+            self.call = None;
+            self.inbound = Some(resp?.into_inner());
         }
         match &mut self.inbound {
             Some(s) => s.message().await,
-            None => unreachable!("set above"),
+            None => Err(Status::unavailable("the stream's call failed")),
         }
     }
 }
@@ -247,7 +249,7 @@ async fn one_stream(s: &Arc<StreamSettings>, first: Job, rx: &mut mpsc::Receiver
     *req.metadata_mut() = s.metadata.clone();
     let signal = s.signal;
     let mut answers = Answers {
-        call: Box::pin(async move {
+        call: Some(Box::pin(async move {
             grpc.ready()
                 .await
                 .map_err(|e| Status::unavailable(format!("not connected: {e}")))?;
@@ -257,7 +259,7 @@ async fn one_stream(s: &Arc<StreamSettings>, first: Job, rx: &mut mpsc::Receiver
                 tonic_prost::ProstCodec::<BatchArrowRecords, BatchStatus>::default(),
             )
             .await
-        }),
+        })),
         inbound: None,
     };
     let retire = tokio::time::sleep(s.max_lifetime);
