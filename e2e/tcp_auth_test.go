@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,11 +11,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -191,4 +194,136 @@ func tcpAuthMetric(name string, points int) pmetric.Metrics {
 		g.DataPoints().AppendEmpty().SetIntValue(int64(i))
 	}
 	return md
+}
+
+// TestTCPBridgePortsHeldAcrossChildRestart: with `transport: tcp` the
+// parent binds the child's listeners (the Rust bridge receiver's and the
+// health listener's ports) once and hands the listening sockets to every
+// child it starts. While a SIGKILLed child is dead (a 3 s restart backoff),
+// no local process can bind any bridge or health port — not even with
+// SO_REUSEADDR or SO_REUSEPORT — so none can receive the secret, the data
+// or the health probes meant for the child; the restarted child serves on
+// the same sockets and data flows both ways again.
+func TestTCPBridgePortsHeldAcrossChildRestart(t *testing.T) {
+	skipInEmbedded(t, "in-process crossings have no listener to protect")
+	if runtime.GOOS != "linux" {
+		t.Skip("listening sockets are read from /proc")
+	}
+	t.Parallel()
+	s := startScenario(t, "tcp_bridges_restart.yaml", scenarioOpts{vars: map[string]string{"RECEIVER": bindIP(tcpUserIP)}})
+	s.grpc = s.h.listenAddr(tcpUserIP)
+	h := s.h
+	s.sendMetrics("before", 20)
+	s.waitPoints("before", 20)
+
+	parent, first := h.cmd.Process.Pid, h.rustChild(30*time.Second)
+	goBridges, rustEnds := tcpAuthLoggedEndpoints(h.out.String())
+	if len(goBridges) != 1 || len(rustEnds) != 2 {
+		t.Fatalf("want 1 Go bridge receiver and 2 Rust listeners (bridge, health) in the log, got %v and %v", goBridges, rustEnds)
+	}
+	// Handed over, not bound by the child: the parent listens on the
+	// child's ports too, through the very sockets the child inherited.
+	parentListening := listening(t, parent)
+	for _, a := range rustEnds {
+		if !slices.Contains(parentListening, a) {
+			t.Errorf("the parent does not hold the child's listener %s (it listens on %v)", a, parentListening)
+		}
+	}
+	inherited := tcpInheritedSockets(t, first)
+	parentSockets := tcpSocketInodes(t, parent)
+	for _, ino := range inherited {
+		if !parentSockets[ino] {
+			t.Errorf("the child's inherited socket %s is not one the parent holds", ino)
+		}
+	}
+	if len(inherited) != 2 {
+		t.Errorf("the child has %d sockets at fds 3 and 4, want 2", len(inherited))
+	}
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", first))
+	if !strings.Contains(string(cmdline), "--listen-fds\x002") {
+		t.Errorf("the child was not told of 2 inherited listeners: %q", cmdline)
+	}
+
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, "the killed child reaped", func() bool { return len(procfs.Children(parent)) == 0 })
+	squat := func(a string, reusePort bool) error {
+		lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				if reusePort {
+					serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+				}
+			})
+			return errors.Join(err, serr)
+		}}
+		l, err := lc.Listen(context.Background(), "tcp", a) // Go sets SO_REUSEADDR itself
+		if err == nil {
+			_ = l.Close()
+		}
+		return err
+	}
+	for _, a := range append(slices.Clone(goBridges), rustEnds...) {
+		for _, reusePort := range []bool{false, true} {
+			if err := squat(a, reusePort); !errors.Is(err, syscall.EADDRINUSE) {
+				t.Errorf("binding %s (SO_REUSEPORT %v) while the child is dead: %v, want EADDRINUSE", a, reusePort, err)
+			}
+		}
+	}
+	if now := procfs.Children(parent); len(now) != 0 {
+		t.Fatalf("a child %v was already back: the ports were not tried while it was dead", now)
+	}
+
+	// The next child serves on the same sockets, and data crosses both
+	// bridges again.
+	second := h.rustChild(30 * time.Second)
+	testkit.Eventually(t, 30*time.Second, "the restarted child's listeners", func() bool {
+		_, ends := tcpAuthLoggedEndpoints(h.out.String())
+		return len(ends) == 4
+	})
+	_, ends := tcpAuthLoggedEndpoints(h.out.String())
+	if want := []string{rustEnds[0], rustEnds[0], rustEnds[1], rustEnds[1]}; !slices.Equal(ends, want) {
+		t.Fatalf("the restarted child listens on %v, want the first child's %v", slices.Compact(ends), rustEnds)
+	}
+	if got := listening(t, second); !slices.Equal(got, rustEnds) {
+		t.Fatalf("the restarted child listens on %v, want %v", got, rustEnds)
+	}
+	if again := tcpInheritedSockets(t, second); !slices.Equal(again, inherited) {
+		t.Errorf("the restarted child's sockets %v are not the first child's %v", again, inherited)
+	}
+	s.sendMetrics("after", 20)
+	s.waitPoints("after", 20)
+	s.stop()
+}
+
+// tcpInheritedSockets are the socket inodes at fds 3 and 4 of pid.
+func tcpInheritedSockets(t *testing.T, pid int) []string {
+	t.Helper()
+	var out []string
+	for _, fd := range []int{3, 4} {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+		if ino, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			out = append(out, strings.TrimSuffix(ino, "]"))
+		}
+	}
+	return out
+}
+
+// tcpSocketInodes are the inodes of every socket pid holds.
+func tcpSocketInodes(t *testing.T, pid int) map[string]bool {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(dir + "/" + fd.Name())
+		if ino, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			out[strings.TrimSuffix(ino, "]")] = true
+		}
+	}
+	return out
 }
