@@ -2,5 +2,6 @@
 
 package loopback
 
-// Handoff: a child started with os/exec inherits ExtraFiles as fds 3, 4, ...
+// Handoff is true: a child started with os/exec inherits ExtraFiles as fds
+// 3, 4, ...
 const Handoff = true
