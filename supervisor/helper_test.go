@@ -191,7 +191,14 @@ func serveHealth(ep string, hs *health.Server, firstCheck chan struct{}, secretH
 	if p, ok := strings.CutPrefix(ep, "unix://"); ok {
 		network, addr = "unix", p
 	}
-	ln, err := net.Listen(network, addr)
+	var ln net.Listener
+	var err error
+	if ep == "fd://3" {
+		// The listening socket the supervisor passed (Config.ExtraFiles[0]).
+		ln, err = net.FileListener(os.NewFile(3, "inherited listener"))
+	} else {
+		ln, err = net.Listen(network, addr)
+	}
 	if err != nil {
 		return nil, err
 	}

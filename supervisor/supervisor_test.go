@@ -295,6 +295,49 @@ func TestTCPLoopbackEndpoint(t *testing.T) {
 	shutdown(t, s)
 }
 
+// TestExtraFilesReachEveryChild: a listening socket in Config.ExtraFiles is
+// fd 3 of the first child and of the one started after it crashed; the
+// health probes reach both through it, and its port is never free.
+func TestExtraFilesReachEveryChild(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no ExtraFiles on Windows")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ln.Close()
+	t.Cleanup(func() { _ = f.Close() })
+	addr := ln.Addr().String()
+	h := newHarness(t)
+	h.cfg.HealthEndpoint = addr
+	h.cfg.ExtraFiles = []*os.File{f}
+	h.cfg.Args = []string{"-health", "fd://3", "-exit-after", "200ms", "-once", filepath.Join(h.dir, "crashed")}
+	s := h.start()
+	first := s.Status().PID
+	held := func() {
+		t.Helper()
+		if l, err := net.Listen("tcp", addr); err == nil {
+			_ = l.Close()
+			t.Fatalf("%s could be bound by another socket", addr)
+		}
+	}
+	held()
+	testkit.Eventually(t, waitLong, "a restart to a ready child", func() bool {
+		st := s.Status()
+		if st.State != StateReady {
+			held() // the child is dead or starting: the port is still ours
+		}
+		return st.Restarts == 1 && st.State == StateReady && st.PID != first
+	})
+	shutdown(t, s)
+	held()
+}
+
 func TestConfigValidation(t *testing.T) {
 	exe, _ := os.Executable()
 	for name, cfg := range map[string]Config{
