@@ -161,3 +161,17 @@ func (s *ownMetricsSink) waitFor(t *testing.T, name, label string) {
 		return s.seen[name+" "+label]
 	})
 }
+
+// noBridgeSeries fails the test when the OTLP push reader has carried a
+// partitioner-made component (see the Prometheus reader's noBridgeSeries).
+func (s *ownMetricsSink) noBridgeSeries(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for seen := range s.seen {
+		_, label, _ := strings.Cut(seen, " ")
+		if _, v, _ := strings.Cut(label, "="); isBridgeID(v) {
+			t.Errorf("pushed %s: a partitioner-made component on a series", seen)
+		}
+	}
+}

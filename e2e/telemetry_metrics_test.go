@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -27,7 +28,11 @@ import (
 //     bridge's latency histogram has N requests;
 //   - with the receiver placed in Rust, the exporter answers once queued, as
 //     a Go exporter with a sending queue does: the Rust receiver's accepted
-//     is N under the Go receiver's labels, the failures are the exporter's.
+//     is N under the Go receiver's labels, the failures are the exporter's;
+//   - no series, on either reader, carries a component the partitioner made
+//     (the bridge ends of either half, bridge_cancel): each item is counted
+//     once, by the user's components, and the bridge histogram is the
+//     crossing's only series.
 func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 	t.Parallel()
 	const n, k, m, r = 20, 5, 3, 2
@@ -104,17 +109,42 @@ func TestRustComponentsCountOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 			// The OTLP push reader carries them as well.
 			sink.waitFor(t, "otelcol_processor_incoming_items", "processor=advanced_filter/tel")
 			sink.waitFor(t, "otelcol_exporter_sent_metric_points", exp)
-			// The partitioner's Rust components stay off the user's series.
-			for _, fam := range []string{"otelcol_receiver_accepted_metric_points", "otelcol_exporter_sent_metric_points"} {
-				for _, mt := range fams[fam].GetMetric() {
-					for _, l := range mt.GetLabel() {
-						if strings.HasPrefix(l.GetValue(), "otlp/bridge_") || strings.HasPrefix(l.GetValue(), "otlp_rust/bridge_") {
-							t.Errorf("%s has the Rust bridge component %s", fam, l.GetValue())
-						}
-					}
+			// The partitioner's components, in either half, stay off every
+			// series, on both readers.
+			noBridgeSeries(t, fams)
+			sink.noBridgeSeries(t)
+		})
+	}
+}
+
+// bridgeIDs are the beginnings of the ids the partitioner gives the
+// components it adds: bridge ends in either half and mode, and the Go
+// bridge processor. (The bridge histogram's own label, bridge="bridge_N",
+// names a crossing, not a component.)
+var bridgeIDs = []string{"otlp_grpc/bridge_", "otlp/bridge_", "otlp_rust/bridge_", "ffi_bridge/", "bridge_cancel"}
+
+func isBridgeID(v string) bool {
+	for _, p := range bridgeIDs {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// noBridgeSeries fails the test when any series of the scrape carries a
+// partitioner-made component: a user's dashboards show their own pipeline,
+// and a sum over exporters counts each item once.
+func noBridgeSeries(t *testing.T, fams map[string]*dto.MetricFamily) {
+	t.Helper()
+	for name, fam := range fams {
+		for _, mt := range fam.GetMetric() {
+			for _, l := range mt.GetLabel() {
+				if isBridgeID(l.GetValue()) {
+					t.Errorf("%s{%s=%q}: a partitioner-made component on a series", name, l.GetName(), l.GetValue())
 				}
 			}
-		})
+		}
 	}
 }
 
@@ -141,10 +171,13 @@ func TestRustToGoBridgeOnTheCollectorsPrometheusEndpoint(t *testing.T) {
 			t.Fatalf("request %d: %v", i, st)
 		}
 	}
-	waitForSeries(t, prom, []expectSeries{
+	fams := waitForSeries(t, prom, []expectSeries{
 		{"otelcol_receiver_accepted_metric_points", []string{"receiver=rust_otlp", "transport=grpc"}, n},
 		{"otelcol_processor_outgoing_items", []string{"processor=advanced_filter/tel"}, n - k},
 		{"otelcol_exporter_sent_metric_points", []string{"exporter=otlp_grpc/tel"}, n - k},
 		{"otelcol_hybrid_bridge_duration", []string{"direction=rust_to_go", "otel_signal=metrics"}, n - k},
 	})
+	// The Go end of the crossing (otlp/bridge_N, or ffi_bridge/bridge_N) is
+	// not a receiver of the user's.
+	noBridgeSeries(t, fams)
 }
