@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/collector/loopback"
 )
@@ -60,21 +61,9 @@ func handOffListeners(half map[string]any) (map[string]any, *listenerHandoff) {
 		})
 	}
 	// Sorted, so that a config gives the same fd numbers every time.
-	slices.SortFunc(listeners, func(a, b ref) int {
-		switch {
-		case a.addr < b.addr:
-			return -1
-		case a.addr > b.addr:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(listeners, func(a, b ref) int { return strings.Compare(a.addr, b.addr) })
 	for _, l := range listeners {
 		f, _ := loopback.File(l.addr)
-		if i := slices.Index(h.addrs, l.addr); i >= 0 {
-			l.set(fmt.Sprintf("fd://%d", 3+i))
-			continue
-		}
 		h.files = append(h.files, f)
 		h.addrs = append(h.addrs, l.addr)
 		l.set(fmt.Sprintf("fd://%d", 2+len(h.files)))
