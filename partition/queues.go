@@ -106,18 +106,22 @@ func planQueues(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePl
 			if enabled, _ := want["enabled"].(bool); !enabled {
 				continue // a queue the user turned off stays off: sends in the bridge call
 			}
-			for _, r := range queued {
-				patch(r).answerAfterDelivery = true
-			}
-			if wfr, _ := want["wait_for_result"].(bool); wfr {
-				continue // answers after delivery already; no queue to move
-			}
 			if opts.InProcess {
+				// In process there is no child to restart: the Rust queue lives
+				// and dies with the collector, as a Go exporter's queue does,
+				// so it keeps answering on enqueue and the in-process bridge
+				// stays a plain call (a Go queue in front would only add a hop).
 				if storage := want["storage"]; storage != nil {
 					return nil, fmt.Errorf("service::pipelines::%s: exporter %s: sending_queue.storage %s needs the subprocess mode "+
 						"(the in-process bridge has no Go-side queue)", q(pl.spec.id.String()), q(queued[0].id.String()), q(fmt.Sprint(storage)))
 				}
 				continue
+			}
+			for _, r := range queued {
+				patch(r).answerAfterDelivery = true
+			}
+			if wfr, _ := want["wait_for_result"].(bool); wfr {
+				continue // answers after delivery already; no queue to move
 			}
 			goQueue := map[string]any{"enabled": true}
 			uq := userQueue(uc, queued[0])

@@ -201,6 +201,35 @@ service: {pipelines: {traces: {receivers: [rust_otlp], exporters: [otlp_rust]}}}
 	}
 }
 
+// In process there is no child to restart: the Rust exporter keeps its own
+// queue (answering on enqueue, as the same config does in a Go exporter) and
+// the in-process bridge stays a plain call, so the same config means the same
+// durability in both modes.
+func TestQueueStaysInRustInProcess(t *testing.T) {
+	inProc := testOptions()
+	inProc.InProcess = true
+	inProc.KeepReceiversInGo = true
+	for _, exporter := range []string{
+		`  otlp_rust: {endpoint: b:4317}`,
+		`  otlp_rust: {endpoint: b:4317, sending_queue: {queue_size: 50}}`,
+	} {
+		res, err := partitionYAML(t, queueConfig(exporter, "otlp_rust"), inProc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bridge := section(t, res.Go, "exporters", "ffi_bridge/bridge_1")
+		if bridge == nil {
+			t.Fatalf("no in-process bridge exporter in %v", res.Go["exporters"])
+		}
+		if q, set := bridge["sending_queue"]; set {
+			t.Errorf("%s: the in-process bridge got a queue: %v", exporter, q)
+		}
+		if wfr, set := section(t, res.Rust, "exporters", "otlp_rust", "sending_queue")["wait_for_result"]; set {
+			t.Errorf("%s: the Rust exporter was made to answer after delivery (wait_for_result %v)", exporter, wfr)
+		}
+	}
+}
+
 func TestRustMemoryLimitReachesTheRustHalf(t *testing.T) {
 	opts := testOptions()
 	opts.RustMemoryLimitMiB = 64
