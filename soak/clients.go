@@ -46,7 +46,7 @@ const (
 type client struct {
 	name     string
 	signal   string // traces | metrics | logs
-	pipeline string // go_to_rust | rust_to_go: which receiver it sends to
+	pipeline string // go_to_rust | rust_to_go | all_rust: which receiver it sends to
 	kind     clientKind
 	items    int           // items per request, the filtered one included
 	every    time.Duration // one request per tick

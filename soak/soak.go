@@ -72,6 +72,7 @@ const (
 const (
 	ipGoGRPC   = "127.0.19.1"
 	ipRustGRPC = "127.0.19.2"
+	ipAllRust  = "127.0.19.6"
 	ipProm     = "127.0.19.3"
 	ipPprof    = "127.0.19.4"
 	ipHealth   = "127.0.19.5"
@@ -148,7 +149,7 @@ func Run(opts Options) (*Summary, error) {
 
 func (r *run) startCollector(dir string) error {
 	r.addrs = map[string]string{"BACKEND": r.be.addr}
-	for name, ip := range map[string]string{"GO_GRPC": ipGoGRPC, "RUST_GRPC": ipRustGRPC, "PPROF": ipPprof, "HEALTH": ipHealth, "PROM": ipProm} {
+	for name, ip := range map[string]string{"GO_GRPC": ipGoGRPC, "RUST_GRPC": ipRustGRPC, "ALL_RUST_GRPC": ipAllRust, "PPROF": ipPprof, "HEALTH": ipHealth, "PROM": ipProm} {
 		a, err := freeAddr(ip)
 		if err != nil {
 			return err
@@ -298,11 +299,11 @@ func (r *run) monitor(ctx context.Context) {
 	}
 }
 
-// clients are the steady load: every signal into both receivers, plus one
+// clients are the steady load: every signal into each receiver, plus one
 // client that cancels and one with tight deadlines per receiver.
 func (r *run) clients() []*client {
 	var cs []*client
-	for _, p := range []string{"go_to_rust", "rust_to_go"} {
+	for _, p := range []string{"go_to_rust", "rust_to_go", "all_rust"} {
 		conn := r.conns[p]
 		for _, sig := range []string{"traces", "metrics", "logs"} {
 			cs = append(cs, &client{name: p + "." + sig, signal: sig, pipeline: p, kind: kindSteady,
@@ -415,7 +416,7 @@ func (r *run) soak() (*Summary, error) {
 		return nil, err
 	}
 	r.conns = map[string]*grpc.ClientConn{}
-	for p, a := range map[string]string{"go_to_rust": r.addrs["GO_GRPC"], "rust_to_go": r.addrs["RUST_GRPC"]} {
+	for p, a := range map[string]string{"go_to_rust": r.addrs["GO_GRPC"], "rust_to_go": r.addrs["RUST_GRPC"], "all_rust": r.addrs["ALL_RUST_GRPC"]} {
 		conn, err := dial(a)
 		if err != nil {
 			return nil, err
