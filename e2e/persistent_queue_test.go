@@ -148,20 +148,7 @@ func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
 	h.waitReady()
 	sendAcked(t, h.listenAddr(grpcIP), queueItems)
 
-	child := h.rustChild(10 * time.Second)
-	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	awaitGone(t, child)
-	h.await(60*time.Second, "a new Rust child", func() bool {
-		pids := procfs.Children(h.cmd.Process.Pid)
-		return len(pids) == 1 && pids[0] != child
-	})
-	if d, _ := be.Seqs(); d != 0 {
-		t.Fatalf("the backend got %d points while it was down", d)
-	}
-	be.bringUp()
-	checkAllArrived(t, be, queueItems)
+	killChildThenDeliver(t, h, be)
 }
 
 // TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild: the Go otlp
@@ -182,6 +169,17 @@ func TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild(t *testing.T) {
 	}
 	sendAcked(t, h.listenAddr(grpcIP), queueItems)
 
+	killChildThenDeliver(t, h, be)
+	h.await(10*time.Second, "the new child's replay line", func() bool {
+		return strings.Contains(h.out.String(), "queued again what the previous Rust half acknowledged")
+	})
+}
+
+// killChildThenDeliver kills the Rust child with kill -9 while the backend
+// is down, waits for its replacement, brings the backend up and checks that
+// every acknowledged point arrives.
+func killChildThenDeliver(t *testing.T, h *hybrid, be *backend) {
+	t.Helper()
 	child := h.rustChild(10 * time.Second)
 	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -196,7 +194,4 @@ func TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild(t *testing.T) {
 	}
 	be.bringUp()
 	checkAllArrived(t, be, queueItems)
-	h.await(10*time.Second, "the new child's replay line", func() bool {
-		return strings.Contains(h.out.String(), "queued again what the previous Rust half acknowledged")
-	})
 }
