@@ -135,44 +135,44 @@ func TestPersistentQueueSurvivesKillOfTheWholeCollector(t *testing.T) {
 	checkAllArrived(t, be, queueItems)
 }
 
-// TestGoSideQueueSurvivesKillOfTheChild: with the default in-memory queue,
-// the acknowledgement comes from the parent (the Go bridge exporter's
-// queue), so kill -9 of the Rust child while the backend is down loses
-// nothing: the supervisor restarts the child and the queue delivers.
-func TestGoSideQueueSurvivesKillOfTheChild(t *testing.T) {
+// TestQueuesSurviveKillOfTheChild: kill -9 of the Rust child while the
+// backend is down loses nothing acknowledged, wherever the default in-memory
+// queue that acknowledged lives:
+//   - the Go receiver kept in Go: the parent acknowledged (the Go bridge
+//     exporter's queue); the supervisor restarts the child and the queue
+//     delivers;
+//   - the Go receiver placed in the Rust half (no bridge): the child's own
+//     queue acknowledged; the next child finds what its predecessor
+//     acknowledged in the spool the parent gave it, and delivers it.
+func TestQueuesSurviveKillOfTheChild(t *testing.T) {
 	skipInEmbedded(t, "kills the Rust child")
 	t.Parallel()
-	be := startDownBackend(t)
-	cfg, _ := renderConfig(t, "queue_in_memory.yaml", map[string]string{"BACKEND": be.Addr})
-	h := startHybrid(t, cfg, hybridOpts{})
-	h.waitReady()
-	sendAcked(t, h.listenAddr(grpcIP), queueItems)
+	for _, tc := range []struct {
+		name, config, placement, replay string
+	}{
+		{"the Go bridge's queue", "queue_in_memory.yaml", "receiver otlp stays in Go", ""},
+		{"the child's spooled queue", "queue_placed_receiver.yaml", "receiver otlp runs in the Rust half",
+			"queued again what the previous Rust half acknowledged"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			be := startDownBackend(t)
+			cfg, _ := renderConfig(t, tc.config, map[string]string{"BACKEND": be.Addr})
+			h := startHybrid(t, cfg, hybridOpts{})
+			h.waitReady()
+			if !strings.Contains(h.out.String(), tc.placement) {
+				t.Fatalf("the log does not say %q:\n%s", tc.placement, tail(h.out.String(), 40))
+			}
+			sendAcked(t, h.listenAddr(grpcIP), queueItems)
 
-	killChildThenDeliver(t, h, be)
-}
-
-// TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild: the Go otlp
-// receiver runs in the Rust half (no bridge), so the child's own
-// sending_queue answers the client. The backend is down; every request is
-// acknowledged; kill -9 of the child. The next child finds what its
-// predecessor acknowledged in the spool the parent gave it and, with the
-// backend up, delivers every point.
-func TestChildQueueOfAPlacedReceiverSurvivesKillOfTheChild(t *testing.T) {
-	skipInEmbedded(t, "kills the Rust child")
-	t.Parallel()
-	be := startDownBackend(t)
-	cfg, _ := renderConfig(t, "queue_placed_receiver.yaml", map[string]string{"BACKEND": be.Addr})
-	h := startHybrid(t, cfg, hybridOpts{})
-	h.waitReady()
-	if want := "receiver otlp runs in the Rust half"; !strings.Contains(h.out.String(), want) {
-		t.Fatalf("the log does not say %q:\n%s", want, tail(h.out.String(), 40))
+			killChildThenDeliver(t, h, be)
+			if tc.replay != "" {
+				h.await(10*time.Second, "the new child's replay line", func() bool {
+					return strings.Contains(h.out.String(), tc.replay)
+				})
+			}
+		})
 	}
-	sendAcked(t, h.listenAddr(grpcIP), queueItems)
-
-	killChildThenDeliver(t, h, be)
-	h.await(10*time.Second, "the new child's replay line", func() bool {
-		return strings.Contains(h.out.String(), "queued again what the previous Rust half acknowledged")
-	})
 }
 
 // killChildThenDeliver kills the Rust child with kill -9 while the backend
