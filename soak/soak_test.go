@@ -86,6 +86,10 @@ func TestJudge(t *testing.T) {
 		"3 kinds":   func(s *Summary) { delete(s.FaultsInjected, faultKill9); s.FaultsInjected[faultCancel] = 5 },
 		"leftover":  func(s *Summary) { s.LeftoverFiles = []string{"socket /x/b1.sock"} },
 		"exit code": func(s *Summary) { s.ExitCode = 1 },
+		"fd leak":   func(s *Summary) { s.Parent.FDGrowth = fdTolerance + 1 },
+		"goroutine leak": func(s *Summary) {
+			s.Parent.GoroutineGrowth = goroutineTolerance + 1
+		},
 		"fault err": func(s *Summary) { s.FaultLog = []FaultEvent{{Kind: faultStop, Error: "no new child"}} },
 	} {
 		s := good()

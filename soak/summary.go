@@ -128,6 +128,13 @@ func (s *Summary) judge() {
 	if len(s.LeftoverProcesses) > 0 {
 		s.Problems = append(s.Problems, fmt.Sprintf("child processes left after the stop: %v", s.LeftoverProcesses))
 	}
+	// What the parent holds once idle again: every fd and goroutine the load
+	// and the faults took must be given back (a little slack for pooled
+	// connections the clients' and exporters' gRPC keeps).
+	if p := s.Parent; p.FDGrowth > fdTolerance || p.GoroutineGrowth > goroutineTolerance {
+		s.Problems = append(s.Problems, fmt.Sprintf("parent did not return to baseline (fds %d → %d, tolerance %d; goroutines %d → %d, tolerance %d)",
+			p.Baseline.FDs, p.End.FDs, fdTolerance, p.Baseline.Goroutines, p.End.Goroutines, goroutineTolerance))
+	}
 	if len(s.LeftoverFiles) > 0 {
 		s.Problems = append(s.Problems, fmt.Sprintf("left in the runtime dir after the stop: %v", s.LeftoverFiles))
 	}
