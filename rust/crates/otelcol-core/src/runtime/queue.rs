@@ -38,6 +38,9 @@ struct Entry {
     _held: Option<Held>,
     /// Its file in the spool, while it has one (acknowledged on enqueue).
     spooled: Option<u64>,
+    /// Its size is in the queue-size gauge: entries queued again from the
+    /// spool at start come before the gauge exists and join it when it does.
+    in_gauge: bool,
 }
 
 #[derive(Default)]
@@ -155,9 +158,6 @@ impl QueuedExporter {
             let mut st = self.shared.lock();
             for s in left {
                 let size = self.size_of(&s.data);
-                if let Some(series) = self.shared.series(s.data.signal()) {
-                    series.queue_size.fetch_add(size, Relaxed);
-                }
                 st.used += size;
                 st.entries.push_back(Entry {
                     ctx: RequestContext {
@@ -171,6 +171,7 @@ impl QueuedExporter {
                     size,
                     done: None,
                     spooled: Some(s.seq),
+                    in_gauge: false,
                 });
             }
         }
@@ -239,10 +240,11 @@ impl QueuedExporter {
 impl QueuedExporter {
     /// `push`, counted when this exporter counts: the queue's size of the
     /// entry's signal, and the items of an entry the queue refused.
-    async fn push_counted(&self, caller: &RequestContext, entry: Entry) -> Result<(), ProcessingError> {
+    async fn push_counted(&self, caller: &RequestContext, mut entry: Entry) -> Result<(), ProcessingError> {
         let Some(series) = self.shared.series(entry.data.signal()).cloned() else {
             return self.push(caller, entry).await;
         };
+        entry.in_gauge = true;
         let (items, size) = (entry.data.item_count() as u64, entry.size);
         // Added before the push: a consumer may take the entry at once.
         series.queue_size.fetch_add(size, Relaxed);
@@ -278,7 +280,9 @@ async fn consume(id: ComponentId, inner: Arc<dyn Exporter>, shared: Arc<Shared>)
         let outcome = inner.export(&entry.ctx, entry.data).await;
         if let Some(s) = series {
             // Room is freed once the export ends, so the size counts it until then.
-            s.queue_size.fetch_sub(entry.size, Relaxed);
+            if entry.in_gauge {
+                s.queue_size.fetch_sub(entry.size, Relaxed);
+            }
             s.record(items, &outcome);
         }
         shared.lock().used -= entry.size;
@@ -347,6 +351,7 @@ impl Exporter for QueuedExporter {
                 done: None,
                 _held: held,
                 spooled,
+                in_gauge: false,
             };
             let r = self.push_counted(ctx, entry).await;
             if let (Err(_), Some(seq), Some(spool)) = (&r, spooled, self.shared.spool.get()) {
@@ -363,6 +368,7 @@ impl Exporter for QueuedExporter {
             done: Some(tx),
             _held: None,
             spooled: None,
+            in_gauge: false,
         };
         self.push_counted(ctx, entry).await?;
         ctx.run(async {
@@ -374,7 +380,22 @@ impl Exporter for QueuedExporter {
 
     fn count_sends(&self, series: &Arc<ExporterSeries>) -> bool {
         series.queue_capacity.store(self.cfg.queue_size, Relaxed);
-        let _ = self.shared.series[signal_index(series.signal)].set(series.clone());
+        let mut st = self.shared.lock();
+        if self.shared.series[signal_index(series.signal)]
+            .set(series.clone())
+            .is_ok()
+        {
+            // What the spool queued again at start, before this gauge existed.
+            for e in st
+                .entries
+                .iter_mut()
+                .filter(|e| e.data.signal() == series.signal && !e.in_gauge)
+            {
+                series.queue_size.fetch_add(e.size, Relaxed);
+                e.in_gauge = true;
+            }
+        }
+        drop(st);
         true
     }
 
@@ -579,6 +600,46 @@ mod tests {
         second.shutdown().await;
         assert_eq!(healthy.delivered.load(Ordering::SeqCst), 3);
         assert_eq!(spool_files(root.path()), 0, "delivered requests leave the spool");
+    }
+
+    /// The service starts exporters before it hands them their series: what
+    /// the spool queued again joins the queue-size gauge then, and leaves it
+    /// once exported, never taking it below zero.
+    #[tokio::test]
+    async fn queued_again_requests_join_the_queue_size_gauge_when_it_exists() {
+        use crate::telemetry::metrics::{Level, Registry};
+        let root = tempfile::tempdir().unwrap();
+        let stalled = backend(0, Some(Arc::new(tokio::sync::Semaphore::new(0))));
+        let first = spooled_queue(root.path(), stalled);
+        first.start().await.unwrap();
+        for _ in 0..2 {
+            first
+                .export(&RequestContext::background(), big_payload())
+                .await
+                .unwrap();
+        }
+        first.shared.stop.cancel();
+        drop(first);
+
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let second = spooled_queue(root.path(), backend(0, Some(gate.clone())));
+        second.start().await.unwrap();
+        let reg = Registry::new(Level::Normal);
+        let series = reg.exporter(&ComponentId::parse("otlp_rust/s").unwrap(), Signal::Metrics);
+        assert!(second.count_sends(&series));
+        // Both requests queued again hold room (the consumers have not run yet).
+        assert_eq!(series.queue_size.load(Ordering::SeqCst), 2);
+        gate.add_permits(2);
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        while series.queue_size.load(Ordering::SeqCst) != 0 {
+            assert!(
+                series.queue_size.load(Ordering::SeqCst) <= 2,
+                "the gauge went below zero"
+            );
+            assert!(tokio::time::Instant::now() < until, "the gauge did not return to 0");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        second.shutdown().await;
     }
 
     #[tokio::test]
