@@ -65,6 +65,7 @@ func helperChild(args []string) int {
 		exitOnEOF    = fs.Int("stdin-eof-exit", -1, "exit with this code when stdin reaches EOF")
 		dumpEnv      = fs.String("dump-env", "", "write the environment here, one per line")
 		secretHeader = fs.String("require-secret", "", "read a secret line from stdin first; refuse health calls without it in this metadata key")
+		lastWords    = fs.Int("last-words", 0, "on SIGTERM, write this many lines to stderr, then \"last words\", and exit 0 at once")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 98
@@ -173,6 +174,16 @@ func helperChild(args []string) int {
 		case <-terms:
 			hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 			fmt.Fprintln(os.Stderr, "got SIGTERM, exiting")
+			if *lastWords > 0 {
+				// Written in one go into the pipe buffer and beyond: the
+				// reader is still forwarding these when the process is gone.
+				var b strings.Builder
+				for i := range *lastWords {
+					fmt.Fprintf(&b, "draining queue %d of %d\n", i, *lastWords)
+				}
+				b.WriteString("last words\n")
+				_, _ = os.Stderr.WriteString(b.String())
+			}
 			return 0
 		case <-exitTimer:
 			fmt.Fprintf(os.Stderr, "crashing with code %d\n", *exitCode)

@@ -276,6 +276,12 @@ func (s *Supervisor) setStateIf(from, to State) {
 func (s *Supervisor) stopChild(c *child) {
 	s.log.Info("stopping rust child", zap.Int("pid", c.pid), zap.Duration("grace", s.cfg.ShutdownGrace))
 	c.stop(s.cfg.ShutdownGrace, s.killNow)
+	// The child's last lines (what it drained, dropped or failed to stop)
+	// are still in the pipe when it is reaped: log them before the parent,
+	// which may exit right after this, moves on.
+	if !c.waitOutput(time.Second) {
+		s.log.Debug("rust child output still open after its exit", zap.Int("pid", c.pid))
+	}
 	s.recordExit(c)
 	s.log.Info("rust child stopped", zap.Int("pid", c.pid), zap.Stringer("exit", c.exit))
 }

@@ -214,6 +214,17 @@ func TestCrashLoopIsFatal(t *testing.T) {
 	}
 }
 
+// The child's final lines (what it drained or dropped at shutdown) are in
+// the log when Shutdown returns: the parent may exit right after it.
+func TestShutdownLogsTheChildsLastLines(t *testing.T) {
+	h := newHarness(t, "-last-words", "20000")
+	s := h.start()
+	shutdown(t, s)
+	if n := h.logs.FilterMessage("last words").Len(); n != 1 {
+		t.Fatalf("the child's last line was logged %d times by the time Shutdown returned, want 1", n)
+	}
+}
+
 func TestShutdownIdempotentAndConcurrent(t *testing.T) {
 	h := newHarness(t)
 	s := h.start()
