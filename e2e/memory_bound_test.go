@@ -179,9 +179,11 @@ func TestMemoryBoundRefusesThenRecovers(t *testing.T) {
 		t.Fatalf("the refusal carries no RetryInfo delay (%v)", retryInfo)
 	}
 	// What was admitted is bounded by the limit (8 MiB of held bytes); the
-	// 120 MiB offered must not show up in the child.
-	if grown := peak - baseline; grown > 64<<10 {
-		t.Errorf("child RSS grew by %d KiB with an 8 MiB limit", grown)
+	// 120 MiB offered must not show up in the child. Measured growth is
+	// 9.6–9.8 MiB (the held bytes plus the allocator's and the decoders'
+	// buffers), so three times the limit leaves room for that and no more.
+	if grown := peak - baseline; grown > 3*8<<10 {
+		t.Errorf("child RSS grew by %d KiB with an 8 MiB limit (at most 24 MiB expected)", grown)
 	}
 	if procfs.Gone(child) {
 		t.Fatal("the child died")
