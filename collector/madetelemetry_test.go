@@ -132,15 +132,7 @@ func TestPartitionerMadeComponentsGetNoMeterProvider(t *testing.T) {
 // otlp_grpc exporter still answers to its deprecated alias "otlp" (under both
 // keys, wrapped) and still builds profiles, as does the otlp receiver.
 func TestWrappedStockFactoriesKeepAliasAndProfiles(t *testing.T) {
-	f := otelcol.Factories{}
-	var err error
-	if f.Exporters, err = otelcol.MakeFactoryMap(otlpexporter.NewFactory()); err != nil {
-		t.Fatal(err)
-	}
-	if f.Receivers, err = otelcol.MakeFactoryMap(otlpreceiver.NewFactory()); err != nil {
-		t.Fatal(err)
-	}
-	f, _ = preparedFactories(t, f)
+	f := preparedStockOTLP(t)
 	for _, key := range []string{"otlp_grpc", "otlp"} {
 		e := f.Exporters[component.MustNewType(key)]
 		if _, ok := e.(madeExporterFactory); !ok {
@@ -163,15 +155,7 @@ func TestWrappedStockFactoriesKeepAliasAndProfiles(t *testing.T) {
 // through the wrapped factory, registers its queue gauges on the service's
 // MeterProvider for the user's exporter and nothing for the bridge.
 func TestBridgeExporterRegistersNoSeries(t *testing.T) {
-	f := otelcol.Factories{}
-	var err error
-	if f.Exporters, err = otelcol.MakeFactoryMap(otlpexporter.NewFactory()); err != nil {
-		t.Fatal(err)
-	}
-	if f.Receivers, err = otelcol.MakeFactoryMap(otlpreceiver.NewFactory()); err != nil {
-		t.Fatal(err)
-	}
-	f, _ = preparedFactories(t, f)
+	f := preparedStockOTLP(t)
 	reader := sdkmetric.NewManualReader()
 	tel := componenttest.NewNopTelemetrySettings()
 	tel.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -221,4 +205,20 @@ func mustID(t *testing.T, s string) component.ID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// preparedStockOTLP is the stock otlp_grpc exporter and otlp receiver as
+// prepare() leaves them in a distribution: wrapped.
+func preparedStockOTLP(t *testing.T) otelcol.Factories {
+	t.Helper()
+	f := otelcol.Factories{}
+	var err error
+	if f.Exporters, err = otelcol.MakeFactoryMap(otlpexporter.NewFactory()); err != nil {
+		t.Fatal(err)
+	}
+	if f.Receivers, err = otelcol.MakeFactoryMap(otlpreceiver.NewFactory()); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = preparedFactories(t, f)
+	return f
 }
