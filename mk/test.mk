@@ -1,7 +1,15 @@
 # Tests, the quickstart and the Rust component catalog.
 
 BIN := $(ROOT)/bin
-FUZZTIME ?= 15s
+# Go fuzz targets run a fixed number of executions (-fuzztime Nx), about 15 s
+# each on a 2-CPU machine, rather than a duration: Go 1.26's fuzz coordinator
+# can fail a target with a bare "context deadline exceeded" when the duration
+# ends while a worker is mid-call (golang/go#75804, fixed in Go 1.27), which a
+# loaded machine hits; a count has no deadline to race. FUZZTIME=30s (or
+# 1000000x) sets every target's budget at once.
+FUZZ_PARTITION_EXECS ?= 150000x
+FUZZ_MANIFEST_EXECS ?= 400000x
+FUZZ_EXTRACT_EXECS ?= 600000x
 # Seconds for the coverage-guided Rust fuzz target (libFuzzer, nightly).
 RUST_FUZZ_SECONDS ?= 30
 
@@ -57,10 +65,10 @@ test-go:
 	$(TEST_ENV) $(GO_TEST_ENV) go test $(GO_TEST_FLAGS) -count=1 -timeout 20m $(GO_PKGS)
 
 fuzz-short: fuzz-rust ## short fuzzing runs of every fuzz target
-	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(FUZZTIME) ./partition/
-	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./embedbin/
-	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./extract/
-	go test -run '^$$' -fuzz '^FuzzArtifactValidate$$' -fuzztime $(FUZZTIME) ./extract/
+	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_PARTITION_EXECS)) ./partition/
+	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_MANIFEST_EXECS)) ./embedbin/
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
+	go test -run '^$$' -fuzz '^FuzzArtifactValidate$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
 
 run: build $(TELEMETRYGEN) ## build everything and run examples/quickstart.yaml
 	@echo "otelcol-hybrid is starting on localhost:4317; in another shell send data with:"
