@@ -39,6 +39,9 @@ pub struct Collector {
     pub child: Child,
     pub stdin: Option<ChildStdin>,
     logs: Arc<Mutex<Vec<String>>>,
+    /// Collects stderr into `logs` until EOF; joined once the child exits, so
+    /// its last lines are in `logs` when `wait_exit` returns.
+    reader: Option<std::thread::JoinHandle<()>>,
     pub config_path: PathBuf,
 }
 
@@ -86,7 +89,7 @@ impl Collector {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink = logs.clone();
         let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
@@ -96,6 +99,7 @@ impl Collector {
             child,
             stdin,
             logs,
+            reader: Some(reader),
             config_path,
         }
     }
@@ -118,6 +122,11 @@ impl Collector {
         let until = Instant::now() + timeout;
         while Instant::now() < until {
             if let Some(st) = self.child.try_wait().unwrap() {
+                // Its stderr is at EOF now (nothing else holds it): take
+                // what the reader has not stored yet.
+                if let Some(r) = self.reader.take() {
+                    let _ = r.join();
+                }
                 return Some(st);
             }
             std::thread::sleep(Duration::from_millis(20));
