@@ -276,21 +276,24 @@ func (s *Supervisor) setStateIf(from, to State) {
 func (s *Supervisor) stopChild(c *child) {
 	s.log.Info("stopping rust child", zap.Int("pid", c.pid), zap.Duration("grace", s.cfg.ShutdownGrace))
 	c.stop(s.cfg.ShutdownGrace, s.killNow)
-	// The child's last lines (what it drained, dropped or failed to stop)
-	// are still in the pipe when it is reaped: log them before the parent,
-	// which may exit right after this, moves on.
-	if !c.waitOutput(time.Second) {
-		s.log.Debug("rust child output still open after its exit", zap.Int("pid", c.pid))
-	}
+	// The parent may exit right after this: log what the child drained,
+	// dropped or failed to stop first.
+	s.drainOutput(c)
 	s.recordExit(c)
 	s.log.Info("rust child stopped", zap.Int("pid", c.pid), zap.Stringer("exit", c.exit))
 }
 
-// reportExit records an unexpected exit and writes the crash report.
-func (s *Supervisor) reportExit(c *child, unhealthy error) error {
+// drainOutput waits (up to a second) until a reaped child's last lines are
+// read from its stdout and stderr and logged.
+func (s *Supervisor) drainOutput(c *child) {
 	if !c.waitOutput(time.Second) {
 		s.log.Debug("rust child output still open after its exit", zap.Int("pid", c.pid))
 	}
+}
+
+// reportExit records an unexpected exit and writes the crash report.
+func (s *Supervisor) reportExit(c *child, unhealthy error) error {
+	s.drainOutput(c) // the crash report quotes the child's last lines
 	s.recordExit(c)
 	failure := fmt.Errorf("child pid %d %s", c.pid, c.exit)
 	if unhealthy != nil {

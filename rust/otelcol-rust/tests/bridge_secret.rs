@@ -15,9 +15,6 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-const SECRET: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
-const HEADER: &str = "x-otelcol-hybrid-secret";
-
 fn config(dir: &Path) -> String {
     let d = dir.display();
     format!(
@@ -58,7 +55,7 @@ service:
 
 fn with_secret<T>(msg: T, secret: &str) -> Request<T> {
     let mut req = Request::new(msg);
-    req.metadata_mut().insert(HEADER, secret.parse().unwrap());
+    req.metadata_mut().insert(SECRET_HEADER, secret.parse().unwrap());
     req
 }
 
@@ -70,7 +67,7 @@ async fn health_with(path: &Path, secret: &str) -> Result<ServingStatus, tonic::
 }
 
 fn secret_values(md: &MetadataMap) -> Vec<String> {
-    md.get_all(HEADER)
+    md.get_all(SECRET_HEADER)
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect()

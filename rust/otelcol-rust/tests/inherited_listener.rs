@@ -20,9 +20,6 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-const SECRET: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
-const HEADER: &str = "x-otelcol-hybrid-secret";
-
 fn config(dir: &Path, health: &str) -> String {
     let d = dir.display();
     format!(
@@ -59,7 +56,7 @@ fn tcp_channel(addr: SocketAddr) -> Channel {
 
 fn with_secret<T>(msg: T) -> Request<T> {
     let mut req = Request::new(msg);
-    req.metadata_mut().insert(HEADER, SECRET.parse().unwrap());
+    req.metadata_mut().insert(SECRET_HEADER, SECRET.parse().unwrap());
     req
 }
 

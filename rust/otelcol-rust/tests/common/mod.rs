@@ -31,6 +31,10 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_otelcol-rust");
+/// The per-start bridge secret the tests hand the child on stdin, and the
+/// metadata key that carries it (the one the child checks).
+pub const SECRET: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
+pub const SECRET_HEADER: &str = otelcol_core::auth::SECRET_HEADER;
 /// Generous: CI is a loaded 2-core machine. Conditions are polled, so a fast
 /// machine never waits this long.
 pub const WAIT: Duration = Duration::from_secs(30);

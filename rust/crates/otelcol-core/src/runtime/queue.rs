@@ -160,12 +160,7 @@ impl QueuedExporter {
                 let size = self.size_of(&s.data);
                 st.used += size;
                 st.entries.push_back(Entry {
-                    ctx: RequestContext {
-                        deadline: None,
-                        cancel: self.shared.stop.child_token(),
-                        metadata: s.metadata,
-                        trace: s.trace,
-                    },
+                    ctx: self.detached(s.metadata, s.trace),
                     _held: Some(self.budget.hold(s.data.bytes().len() as u64)),
                     data: s.data,
                     size,
@@ -181,6 +176,17 @@ impl QueuedExporter {
         }
         let _ = self.shared.spool.set(spool);
         Ok(())
+    }
+
+    /// The context a queued request is exported under: the caller's client
+    /// metadata and trace context, no deadline, cancelled only by shutdown.
+    fn detached(&self, metadata: crate::ClientMetadata, trace: Option<crate::TraceContext>) -> RequestContext {
+        RequestContext {
+            deadline: None,
+            cancel: self.shared.stop.child_token(),
+            metadata,
+            trace,
+        }
     }
 
     fn size_of(&self, data: &Payload) -> u64 {
@@ -326,12 +332,7 @@ impl Exporter for QueuedExporter {
     async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
         let size = self.size_of(&data);
         if !self.cfg.wait_for_result {
-            let detached = RequestContext {
-                deadline: None,
-                cancel: self.shared.stop.child_token(),
-                metadata: ctx.metadata.clone(),
-                trace: ctx.trace.clone(),
-            };
+            let detached = self.detached(ctx.metadata.clone(), ctx.trace.clone());
             // Answered on enqueue: the receiver's admission ends with this
             // call, so the queue keeps the bytes counted while it holds them.
             let held = Some(self.budget.hold(data.bytes().len() as u64));
