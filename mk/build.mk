@@ -106,6 +106,7 @@ check-reproducible: blobs
 	  for f in otelcol-rust.zst manifest.json; do \
 	    cmp embedbin/blobs/$$k/$$f build/repro/embedbin/blobs/$$k/$$f || { echo "check-reproducible: $$k/$$f differs between two builds" >&2; exit 1; }; \
 	  done; echo "check-reproducible: $$p blob and manifest byte-identical ($$(sha256sum < embedbin/blobs/$$k/otelcol-rust.zst | cut -c1-16))"; done
+	$(if $(PRUNE),rm -rf build/repro/target)
 
 # Sizes for the README: raw/compressed collector and what the embed adds.
 # The blob-less build deletes the generated file through a -overlay (mapped

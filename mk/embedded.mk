@@ -87,3 +87,4 @@ test-ffi-miri:
 	@if rustup toolchain list | grep -q nightly && rustup component list --toolchain nightly --installed 2>/dev/null | grep -q miri; then \
 	  cd rust && MIRIFLAGS=-Zmiri-disable-isolation nice cargo +nightly miri test -p otelcol-ffi --lib -- miri_; \
 	else echo "test-ffi-miri: nightly with miri is not installed (rustup +nightly component add miri); skipped" >&2; fi
+	$(if $(PRUNE),rm -rf rust/target/miri)

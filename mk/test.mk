@@ -12,6 +12,11 @@ FUZZ_MANIFEST_EXECS ?= 400000x
 FUZZ_EXTRACT_EXECS ?= 600000x
 # Seconds for the coverage-guided Rust fuzz target (libFuzzer, nightly).
 RUST_FUZZ_SECONDS ?= 30
+# PRUNE=1 (set by .ci/run) deletes a build output as soon as the last step
+# that reads it is done: the Miri target (~3 GB) and the reproducibility
+# build's target (~2 GB). CI's disk is shared with other jobs and a run once
+# filled it in its last step; a developer's warm tree keeps them.
+PRUNE ?=
 
 # Environment the Go tests use to find the real binaries and clients.
 # E2E_REQUIRED turns a missing binary into a failure instead of a skip.
