@@ -197,13 +197,40 @@ impl QueuedExporter {
         }
     }
 
+    /// Whether a request of `size` fits now; `push` still decides, since
+    /// the queue may fill in between.
+    fn has_room(&self, size: u64) -> bool {
+        size <= self.cfg.queue_size && self.shared.lock().used + size <= self.cfg.queue_size
+    }
+
+    /// A request refused without being queued, counted as `push_counted`
+    /// counts one `push` refused.
+    fn refuse(&self, data: &Payload, size: u64) -> ProcessingError {
+        if let Some(series) = self.shared.series(data.signal()) {
+            series.enqueue_failed.fetch_add(data.item_count() as u64, Relaxed);
+        }
+        if size > self.cfg.queue_size {
+            self.too_large(size)
+        } else {
+            self.full()
+        }
+    }
+
+    fn too_large(&self, size: u64) -> ProcessingError {
+        ProcessingError::retryable(format!(
+            "{}: request of {} {:?} is larger than the whole sending queue ({})",
+            self.id, size, self.cfg.sizer, self.cfg.queue_size
+        ))
+    }
+
+    fn full(&self) -> ProcessingError {
+        ProcessingError::retryable(format!("{}: sending queue is full", self.id))
+    }
+
     /// Queues `entry`, waiting for room only with `block_on_overflow`.
     async fn push(&self, caller: &RequestContext, entry: Entry) -> Result<(), ProcessingError> {
         if entry.size > self.cfg.queue_size {
-            return Err(ProcessingError::retryable(format!(
-                "{}: request of {} {:?} is larger than the whole sending queue ({})",
-                self.id, entry.size, self.cfg.sizer, self.cfg.queue_size
-            )));
+            return Err(self.too_large(entry.size));
         }
         let mut entry = Some(entry);
         loop {
@@ -228,10 +255,7 @@ impl QueuedExporter {
                 }
             }
             if !self.cfg.block_on_overflow {
-                return Err(ProcessingError::retryable(format!(
-                    "{}: sending queue is full",
-                    self.id
-                )));
+                return Err(self.full());
             }
             caller
                 .run(async {
@@ -337,6 +361,11 @@ impl Exporter for QueuedExporter {
             // call, so the queue keeps the bytes counted while it holds them.
             let held = Some(self.budget.hold(data.bytes().len() as u64));
             let spooled = match self.shared.spool.get() {
+                // What a full queue refuses is refused before it is written,
+                // not written to the spool and removed again.
+                Some(_) if !self.cfg.block_on_overflow && !self.has_room(size) => {
+                    return Err(self.refuse(&data, size));
+                }
                 Some(spool) => Some(spool.write(&detached, &data).map_err(|e| {
                     ProcessingError::retryable(format!(
                         "{}: cannot keep the request for delivery after a restart: {e}",
@@ -641,6 +670,67 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         second.shutdown().await;
+    }
+
+    /// The spool's sequence numbers show every write: a request the full
+    /// queue refused must not have taken one (written, then removed).
+    #[tokio::test]
+    async fn a_full_queue_refuses_before_writing_to_the_spool() {
+        let root = tempfile::tempdir().unwrap();
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let q = QueuedExporter::new(
+            ComponentId::parse("otlp_rust/s").unwrap(),
+            backend(0, Some(gate.clone())),
+            QueueConfig {
+                queue_size: 2,
+                num_consumers: 1,
+                ..QueueConfig::default()
+            },
+            Duration::from_millis(100),
+            Some(root.path().to_path_buf()),
+        );
+        q.start().await.unwrap();
+        let mut acked = 0;
+        let refusal = loop {
+            match q.export(&RequestContext::background(), big_payload()).await {
+                Ok(()) => acked += 1,
+                Err(e) => break e,
+            }
+            assert!(acked < 10, "a queue of 2 kept acknowledging");
+        };
+        assert!(refusal.to_string().contains("sending queue is full"), "{refusal}");
+        for _ in 0..3 {
+            assert!(q.export(&RequestContext::background(), big_payload()).await.is_err());
+        }
+        assert_eq!(spool_files(root.path()), acked, "only what was acknowledged is spooled");
+        // Room comes back (the gate opens): the next request is acknowledged.
+        gate.add_permits(1);
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        while q.export(&RequestContext::background(), big_payload()).await.is_err() {
+            assert!(tokio::time::Instant::now() < until, "no room after an export ended");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // A fresh spool numbers its writes from 0: the acknowledged requests
+        // took 0..acked, so the newest file is number `acked` unless a refused
+        // request took a number too.
+        let newest = std::fs::read_dir(root.path().join("otlp_rust~s"))
+            .unwrap()
+            .filter_map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .split('.')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max();
+        assert_eq!(
+            newest,
+            Some(acked as u64),
+            "the refused requests were written to the spool too"
+        );
+        q.shared.stop.cancel();
     }
 
     #[tokio::test]
