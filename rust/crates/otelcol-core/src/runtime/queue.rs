@@ -200,7 +200,7 @@ impl QueuedExporter {
     /// Whether a request of `size` fits now; `push` still decides, since
     /// the queue may fill in between.
     fn has_room(&self, size: u64) -> bool {
-        size <= self.cfg.queue_size && self.shared.lock().used + size <= self.cfg.queue_size
+        self.shared.lock().used + size <= self.cfg.queue_size
     }
 
     /// A request refused without being queued, counted as `push_counted`
@@ -356,16 +356,16 @@ impl Exporter for QueuedExporter {
     async fn export(&self, ctx: &RequestContext, data: Payload) -> Result<(), ProcessingError> {
         let size = self.size_of(&data);
         if !self.cfg.wait_for_result {
+            // What a full queue refuses is refused before it is written to
+            // the spool, not written and removed again.
+            if self.shared.spool.get().is_some() && !self.cfg.block_on_overflow && !self.has_room(size) {
+                return Err(self.refuse(&data, size));
+            }
             let detached = self.detached(ctx.metadata.clone(), ctx.trace.clone());
             // Answered on enqueue: the receiver's admission ends with this
             // call, so the queue keeps the bytes counted while it holds them.
             let held = Some(self.budget.hold(data.bytes().len() as u64));
             let spooled = match self.shared.spool.get() {
-                // What a full queue refuses is refused before it is written,
-                // not written to the spool and removed again.
-                Some(_) if !self.cfg.block_on_overflow && !self.has_room(size) => {
-                    return Err(self.refuse(&data, size));
-                }
                 Some(spool) => Some(spool.write(&detached, &data).map_err(|e| {
                     ProcessingError::retryable(format!(
                         "{}: cannot keep the request for delivery after a restart: {e}",
