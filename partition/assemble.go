@@ -8,6 +8,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 	half := deepCopy(uc.raw).(map[string]any)
 	sections := map[Kind]map[string]any{}
 	feeding := receiversFeedingBridges(plans)
+	passThrough := passThroughReceivers(plans)
 	for _, kind := range pipelineKinds {
 		sec := map[string]any{}
 		for id, c := range uc.components[kind] {
@@ -18,6 +19,9 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 			cfg := deepCopy(c.cfg)
 			if feeding[r] {
 				cfg = setIncludeMetadata(id.typ, cfg)
+			}
+			if passThrough[r] && opts.GoBridgeMiddleware != "" {
+				cfg = addGRPCMiddleware(cfg, opts.GoBridgeMiddleware)
 			}
 			sec[id.String()] = cfg
 		}

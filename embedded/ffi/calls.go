@@ -10,9 +10,12 @@ import "C"
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"google.golang.org/grpc/codes"
 )
 
 // deadlineSlack: see Consume.
@@ -37,6 +40,25 @@ var (
 // (which then says cancelled or deadline exceeded), so nothing outlives it.
 // A failure is an *Error.
 func Consume(ctx context.Context, bridge string, signal Signal, data []byte) error {
+	return consume(ctx, bridge, C.uint8_t(signal), data)
+}
+
+// ConsumeAsReceived is Consume for the bytes the user's receiver got from
+// its client rather than pdata's encoding of them: Rust checks them in full,
+// and refuses what that check fails with an *Error for which
+// RefusedAsReceived is true (nothing ran it; send pdata's encoding instead).
+func ConsumeAsReceived(ctx context.Context, bridge string, signal Signal, data []byte) error {
+	return consume(ctx, bridge, C.uint8_t(signal)|C.OTELCOL_SIGNAL_AS_RECEIVED, data)
+}
+
+// RefusedAsReceived: err is Rust's refusal of a client's bytes, given
+// before anything ran the request.
+func RefusedAsReceived(err error) bool {
+	var fe *Error
+	return errors.As(err, &fe) && fe.GRPCCode == codes.InvalidArgument && strings.HasPrefix(fe.Message, "invalid OTLP ")
+}
+
+func consume(ctx context.Context, bridge string, signal C.uint8_t, data []byte) error {
 	if err := initOnce(); err != nil {
 		return err
 	}
@@ -52,7 +74,7 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 	cctx := newCContext(ctx, token)
 	bp, bn := stringArg(bridge)
 	dp, dn := bytesArg(data)
-	C.otelcol_ffi_consume(bp, bn, C.uint8_t(signal), dp, dn, cctx.raw, C.uint64_t(id))
+	C.otelcol_ffi_consume(bp, bn, signal, dp, dn, cctx.raw, C.uint64_t(id))
 	cctx.free()
 	// The caller's goroutine waits here anyway, so it also watches ctx: no
 	// goroutine and no AfterFunc registration per call (that registration

@@ -15,8 +15,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/mem"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi"
+	"github.com/otelcol-hybrid/otelcol-hybrid/extension/bridgectxext"
 )
 
 // bridgeExporter pushes one request into the Rust half; exporterhelper
@@ -45,18 +47,53 @@ func newExporter(set exporter.Settings, signal ffi.Signal) *bridgeExporter {
 }
 
 func (e *bridgeExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	if sent, err := e.sendReceived(ctx, td); sent {
+		return err
+	}
 	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	return e.send(ctx, b, err)
 }
 
 func (e *bridgeExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if sent, err := e.sendReceived(ctx, md); sent {
+		return err
+	}
 	b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
 	return e.send(ctx, b, err)
 }
 
 func (e *bridgeExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if sent, err := e.sendReceived(ctx, ld); sent {
+		return err
+	}
 	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 	return e.send(ctx, b, err)
+}
+
+// sendReceived sends data as the bytes the user's receiver decoded it from,
+// when the request still holds them for exactly this data (see
+// bridgectxext.ReceivedBytes): pdata's encoding is then not needed. sent is
+// false when it could not, or when Rust refused those bytes before running
+// them (the caller then sends pdata's encoding, which Rust trusts).
+func (e *bridgeExporter) sendReceived(ctx context.Context, data any) (sent bool, err error) {
+	bufs, release, ok := bridgectxext.ReceivedBytes(ctx, data)
+	if !ok {
+		return false, nil
+	}
+	defer release()
+	var b []byte
+	if len(bufs) == 1 {
+		b = bufs[0].ReadOnlyData()
+	} else {
+		whole := bufs.MaterializeToBuffer(mem.DefaultBufferPool())
+		defer whole.Free()
+		b = whole.ReadOnlyData()
+	}
+	err = e.cross(ctx, b, ffi.ConsumeAsReceived)
+	if ffi.RefusedAsReceived(err) {
+		return false, nil
+	}
+	return true, err
 }
 
 // send crosses into Rust. TracesData and the OTLP export request share
@@ -66,9 +103,14 @@ func (e *bridgeExporter) send(ctx context.Context, data []byte, marshalErr error
 	if marshalErr != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding for the Rust half: %w", marshalErr))
 	}
+	return e.cross(ctx, data, ffi.Consume)
+}
+
+// cross makes one call into Rust under the crossing's client span.
+func (e *bridgeExporter) cross(ctx context.Context, data []byte, call func(context.Context, string, ffi.Signal, []byte) error) error {
 	ctx, span := e.tracer.Start(ctx, e.spanName, trace.WithSpanKind(trace.SpanKindClient), e.attrs)
 	defer span.End()
-	err := ffi.Consume(ctx, e.bridge, e.signal, data)
+	err := call(ctx, e.bridge, e.signal, data)
 	if err != nil {
 		span.SetStatus(codes.Error, err.Error())
 	}

@@ -72,6 +72,7 @@ func newMiddleware(secret func() string) *middleware {
 
 var (
 	_ extensionmiddleware.GRPCClient = (*middleware)(nil)
+	_ extensionmiddleware.GRPCServer = (*middleware)(nil)
 	_ componentstatus.Watcher        = (*middleware)(nil)
 	_ ShutdownNotifier               = (*middleware)(nil)
 )
@@ -109,13 +110,22 @@ var mdPool = sync.Pool{New: func() any { return make(metadata.MD, 16) }}
 
 func unaryInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if nothingToCarry(ctx) {
-		return invoker(ctx, method, req, reply, cc, opts...)
+		return invoke(ctx, method, req, reply, cc, invoker, opts)
 	}
 	md := mdPool.Get().(metadata.MD)
-	err := invoker(outgoing(ctx, md), method, req, reply, cc, opts...)
+	err := invoke(outgoing(ctx, md), method, req, reply, cc, invoker, opts)
 	clear(md)
 	mdPool.Put(md)
 	return err
+}
+
+// invoke sends req as the bytes it was received as when it can (see
+// passthrough.go), and as pdata encodes it otherwise.
+func invoke(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts []grpc.CallOption) error {
+	if sent, err := invokeRaw(ctx, method, req, reply, cc, invoker, opts); sent {
+		return err
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
 // nothingToCarry: a request without client metadata and without a trace

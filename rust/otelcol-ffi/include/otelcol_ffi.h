@@ -25,6 +25,15 @@
 #define OTELCOL_SIGNAL_LOGS 2
 
 /**
+ * Or-ed into the signal of `otelcol_ffi_consume`: the data are the bytes
+ * the user's receiver got from its client, not pdata's encoding of what it
+ * decoded, so the Rust half checks them in full (as its own receivers do).
+ * A request that check refuses fails with InvalidArgument and a message
+ * starting "invalid OTLP ", before anything ran it.
+ */
+#define OTELCOL_SIGNAL_AS_RECEIVED 128
+
+/**
  * The error type of a failed request, one per `ProcessingError` variant.
  */
 enum OtelcolErrorKind {
@@ -176,7 +185,8 @@ int32_t otelcol_ffi_shutdown(void);
 
 /**
  * Hands one encoded OTLP export request (`signal`: 0 traces, 1 metrics,
- * 2 logs) to the `ffi_bridge` receiver named `bridge`. Returns at once:
+ * 2 logs, or-ed with `OTELCOL_SIGNAL_AS_RECEIVED` when the bytes are a
+ * client's) to the `ffi_bridge` receiver named `bridge`. Returns at once:
  * the data and context are copied, and the result arrives through the
  * `complete` callback with `call_id` (possibly before this returns, when
  * the request is refused outright). `ctx.cancel_token`, when not 0, is

@@ -99,6 +99,7 @@ pub fn consume(
     rt: &tokio::runtime::Runtime,
     bridge: &str,
     signal: Signal,
+    as_received: bool,
     data: Bytes,
     ctx: otelcol_core::RequestContext,
     registered: Registered,
@@ -119,8 +120,15 @@ pub fn consume(
     // request Go's receiver decoded: as at the Rust end of a socket bridge,
     // the framing is counted down to the items, and their contents are not
     // walked again (Go also accepts strings that are not UTF-8, and an
-    // all-Go collector delivers them).
-    let payload = match Payload::from_validated_sender(signal, data) {
+    // all-Go collector delivers them). Bytes it forwards as its own client
+    // sent them are checked in full; what that refuses, Go sends again
+    // encoded from pdata.
+    let payload = if as_received {
+        Payload::from_wire(signal, data)
+    } else {
+        Payload::from_validated_sender(signal, data)
+    };
+    let payload = match payload {
         Ok(p) => p,
         Err(e) => {
             return done(Err(ProcessingError::Permanent {

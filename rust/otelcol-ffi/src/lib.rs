@@ -41,7 +41,7 @@ use bytes::Bytes;
 use otelcol_core::Signal;
 
 use abi::{
-    OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES, OtelcolCallbacks, OtelcolContext, OtelcolError,
+    OTELCOL_SIGNAL_AS_RECEIVED, OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES, OtelcolCallbacks, OtelcolContext, OtelcolError,
     OwnedCString,
 };
 
@@ -141,7 +141,8 @@ pub extern "C" fn otelcol_ffi_shutdown() -> i32 {
 }
 
 /// Hands one encoded OTLP export request (`signal`: 0 traces, 1 metrics,
-/// 2 logs) to the `ffi_bridge` receiver named `bridge`. Returns at once:
+/// 2 logs, or-ed with `OTELCOL_SIGNAL_AS_RECEIVED` when the bytes are a
+/// client's) to the `ffi_bridge` receiver named `bridge`. Returns at once:
 /// the data and context are copied, and the result arrives through the
 /// `complete` callback with `call_id` (possibly before this returns, when
 /// the request is refused outright). `ctx.cancel_token`, when not 0, is
@@ -187,7 +188,8 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
                 Ok(n) => n,
                 Err(e) => return Some(otelcol_core::ProcessingError::permanent(format!("bridge name: {e}"))),
             };
-            let signal = match signal {
+            let as_received = signal & OTELCOL_SIGNAL_AS_RECEIVED != 0;
+            let signal = match signal & !OTELCOL_SIGNAL_AS_RECEIVED {
                 OTELCOL_SIGNAL_TRACES => Signal::Traces,
                 OTELCOL_SIGNAL_METRICS => Signal::Metrics,
                 OTELCOL_SIGNAL_LOGS => Signal::Logs,
@@ -213,7 +215,7 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
                 }
                 .as_slice()
             });
-            bridge_receiver::consume(rt, name, signal, bytes, request, registered, complete);
+            bridge_receiver::consume(rt, name, signal, as_received, bytes, request, registered, complete);
             None
         },
     );

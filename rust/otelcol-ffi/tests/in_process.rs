@@ -342,6 +342,16 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
             err: Some((1, 1, 3, _, _))
         }
     ));
+    // A client's bytes (the AS_RECEIVED flag) are checked in full: a span
+    // name that is not UTF-8, which pdata's encoding would carry, is refused
+    // as invalid before anything runs it.
+    let not_utf8 = b"\x0a\x07\x12\x05\x12\x03\x2a\x01\xff";
+    consume("in", 0x80, not_utf8, &c, 110);
+    let ev = next(&rx);
+    assert!(
+        matches!(&ev, Event::Complete { call: 110, err: Some((1, 1, 3, _, msg)) } if msg.starts_with("invalid OTLP ")),
+        "{ev:?}"
+    );
 
     // Rust gives up on a Go export when its caller cancels: Go is told.
     let c = ctx(&[], 108, None);

@@ -1,0 +1,255 @@
+package bridgectxext
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// bytesCodec moves message bodies as they are, for a client that sends
+// hand-made bytes and a sink that records what arrived.
+type bytesCodec struct{}
+
+func (bytesCodec) Name() string { return "proto" }
+func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return mem.BufferSlice{mem.SliceBuffer(*v.(*[]byte))}, nil
+}
+func (bytesCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	*v.(*[]byte) = data.Materialize()
+	return nil
+}
+
+type arrival struct {
+	contentType string
+	body        []byte
+}
+
+// rustEnd is the Rust end's stand-in: it records each request's content type
+// and body, and can refuse the client's own bytes as the Rust receiver
+// refuses what its full check fails.
+type rustEnd struct {
+	mu        sync.Mutex
+	got       []arrival
+	refuseRaw bool
+}
+
+func (s *rustEnd) handle(_ any, stream grpc.ServerStream) error {
+	var body []byte
+	if err := stream.RecvMsg(&body); err != nil {
+		return err
+	}
+	md, _ := metadata.FromIncomingContext(stream.Context())
+	ct := ""
+	if v := md.Get("content-type"); len(v) > 0 {
+		ct = v[0]
+	}
+	s.mu.Lock()
+	s.got = append(s.got, arrival{ct, body})
+	refuse := s.refuseRaw && ct == "application/grpc+"+RawContentSubtype
+	s.mu.Unlock()
+	if refuse {
+		return status.Error(codes.InvalidArgument, RawRefusalPrefix+"metrics request: a string is not UTF-8")
+	}
+	return stream.SendMsg(&[]byte{})
+}
+
+func (s *rustEnd) arrivals() []arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]arrival(nil), s.got...)
+}
+
+func serve(t *testing.T, srv *grpc.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	return ln.Addr().String()
+}
+
+// frontend is a user's OTLP/gRPC receiver with the pass-through middleware,
+// whose pipeline (forward) hands the decoded request to a bridge exporter.
+type frontend struct {
+	pmetricotlp.UnimplementedGRPCServer
+	forward func(ctx context.Context, req pmetricotlp.ExportRequest) error
+}
+
+func (f *frontend) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	return pmetricotlp.NewExportResponse(), f.forward(ctx, req)
+}
+
+type passThroughRig struct {
+	sink   *rustEnd
+	export pmetricotlp.GRPCClient // the bridge exporter's client, with the middleware
+	send   func(t *testing.T, body []byte)
+}
+
+func newPassThroughRig(t *testing.T, forward func(rig *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error) *passThroughRig {
+	t.Helper()
+	m := newMiddleware(func() string { return "s3cret" })
+	rig := &passThroughRig{sink: &rustEnd{}}
+
+	sinkSrv := grpc.NewServer(grpc.ForceServerCodecV2(bytesCodec{}), grpc.UnknownServiceHandler(rig.sink.handle))
+	sinkAddr := serve(t, sinkSrv)
+	clientOpts, err := m.GetGRPCClientOptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(sinkAddr, append(clientOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	rig.export = pmetricotlp.NewGRPCClient(conn)
+
+	serverOpts, err := m.GetGRPCServerOptions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := grpc.NewServer(serverOpts...)
+	pmetricotlp.RegisterGRPCServer(front, &frontend{forward: func(ctx context.Context, req pmetricotlp.ExportRequest) error {
+		return forward(rig, ctx, req)
+	}})
+	frontAddr := serve(t, front)
+	fconn, err := grpc.NewClient(frontAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fconn.Close() })
+	rig.send = func(t *testing.T, body []byte) {
+		t.Helper()
+		var out []byte
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := fconn.Invoke(ctx, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", &body, &out, grpc.ForceCodecV2(bytesCodec{}))
+		if err != nil {
+			t.Fatalf("export through the frontend: %v", err)
+		}
+	}
+	return rig
+}
+
+// clientBody is a metrics request as a client may send it: valid, plus a
+// field pdata does not know (number 99), which pdata's decoding drops, so
+// the bytes that arrive tell which way they crossed.
+func clientBody(t *testing.T) (raw, reencoded []byte) {
+	t.Helper()
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName("passthrough")
+	m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(7)
+	b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(bytes.Clone(b), 0x98, 0x06, 0x01), b
+}
+
+func TestReceivedBytesCrossUnchangedWhenTheMessageIsTheDecodedOne(t *testing.T) {
+	raw, reencoded := clientBody(t)
+	var ffiBytes []byte
+	var ffiOK bool
+	rig := newPassThroughRig(t, func(rig *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error {
+		// What the in-process bridge exporter reads.
+		if data, release, ok := ReceivedBytes(ctx, req.Metrics()); ok {
+			ffiBytes, ffiOK = data.Materialize(), true
+			release()
+		}
+		_, err := rig.export.Export(ctx, req)
+		return err
+	})
+	rig.send(t, raw)
+	got := rig.sink.arrivals()
+	if len(got) != 1 || got[0].contentType != "application/grpc+"+RawContentSubtype || !bytes.Equal(got[0].body, raw) {
+		t.Fatalf("the bridge should send the client's bytes as they came, marked as such; got %+v", got)
+	}
+	if !ffiOK || !bytes.Equal(ffiBytes, raw) {
+		t.Fatalf("ReceivedBytes for the decoded data: ok=%v, %d bytes, want the client's %d", ffiOK, len(ffiBytes), len(raw))
+	}
+	if bytes.Equal(raw, reencoded) {
+		t.Fatal("the test's client bytes must differ from pdata's encoding")
+	}
+}
+
+func TestAnyOtherMessageIsEncodedByPdata(t *testing.T) {
+	raw, reencoded := clientBody(t)
+	var ffiOK bool
+	rig := newPassThroughRig(t, func(rig *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error {
+		clone := pmetric.NewMetrics()
+		req.Metrics().CopyTo(clone)
+		_, _, ffiOK = ReceivedBytes(ctx, clone)
+		_, err := rig.export.Export(ctx, pmetricotlp.NewExportRequestFromMetrics(clone))
+		return err
+	})
+	rig.send(t, raw)
+	got := rig.sink.arrivals()
+	if len(got) != 1 || got[0].contentType != "application/grpc" || !bytes.Equal(got[0].body, reencoded) {
+		t.Fatalf("a copy of the data must cross as pdata encodes it; got %+v", got)
+	}
+	if ffiOK {
+		t.Fatal("ReceivedBytes must not answer for a copy")
+	}
+}
+
+func TestARefusalOfTheClientsBytesIsAnsweredWithPdatasEncoding(t *testing.T) {
+	raw, reencoded := clientBody(t)
+	rig := newPassThroughRig(t, func(rig *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error {
+		_, err := rig.export.Export(ctx, req)
+		return err
+	})
+	rig.sink.refuseRaw = true
+	rig.send(t, raw)
+	got := rig.sink.arrivals()
+	if len(got) != 2 || !bytes.Equal(got[0].body, raw) || got[1].contentType != "application/grpc" || !bytes.Equal(got[1].body, reencoded) {
+		t.Fatalf("want the client's bytes refused, then pdata's encoding; got %+v", got)
+	}
+}
+
+func TestASendAfterTheRequestEndedIsEncodedByPdata(t *testing.T) {
+	raw, reencoded := clientBody(t)
+	later := make(chan error, 1)
+	rig := newPassThroughRig(t, func(rig *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error {
+		// As a queue would: the send happens after the handler returned
+		// and gRPC reused the request's buffers.
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			_, err := rig.export.Export(context.WithoutCancel(ctx), req)
+			later <- err
+		}()
+		return nil
+	})
+	rig.send(t, raw)
+	if err := <-later; err != nil {
+		t.Fatal(err)
+	}
+	got := rig.sink.arrivals()
+	if len(got) != 1 || got[0].contentType != "application/grpc" || !bytes.Equal(got[0].body, reencoded) {
+		t.Fatalf("a send after the request ended must encode the data again; got %+v", got)
+	}
+}
+
+func TestTheServerCodecKnowsTheThreeExportRequests(t *testing.T) {
+	if n := len(exportRequestTypes()); n != 3 {
+		t.Fatalf("%d distinct OTLP export request types, want 3", n)
+	}
+	for typ := range exportRequestTypes() {
+		if typ.Kind().String() != "ptr" {
+			t.Fatalf("%v: the pdata ExportRequest's first field is not the decoded message's pointer", typ)
+		}
+	}
+}
