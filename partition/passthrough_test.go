@@ -1,0 +1,88 @@
+package partition
+
+import (
+	"reflect"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestPassThroughOnlyWhereNothingInGoCanChangeTheData: the user's otlp
+// receiver gets the pass-through middleware (after the user's own) exactly
+// when a Go part starts at it and reaches a bridge with no Go processor and
+// no connector on the way, in both modes; never a receiver whose data a Go
+// processor or a connector's pipeline may have changed.
+func TestPassThroughOnlyWhereNothingInGoCanChangeTheData(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		config    string
+		inProcess bool
+		want      map[string][]any // receiver id → its grpc middlewares
+	}{
+		{"straight to Rust", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, map[string][]any{"otlp": {mw("bridge_context")}}},
+		{"embedded, after the user's own middleware", `
+receivers: {otlp: {protocols: {grpc: {middlewares: [{id: mine}]}, http: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			true, map[string][]any{"otlp": {mw("mine"), mw("bridge_context")}}},
+		{"a Go processor first", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {batch: , advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [batch, advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, map[string][]any{"otlp": nil}},
+		{"through a connector", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+connectors: {forward: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {
+  metrics/in: {receivers: [otlp], exporters: [forward]},
+  metrics/out: {receivers: [forward, otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, map[string][]any{"otlp": nil}},
+		{"gRPC not configured", `
+receivers: {otlp: {protocols: {http: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, map[string][]any{"otlp": nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var user map[string]any
+			if err := yaml.Unmarshal([]byte(tc.config), &user); err != nil {
+				t.Fatal(err)
+			}
+			opts := testOptions()
+			opts.InProcess = tc.inProcess
+			opts.KeepReceiversInGo = true
+			opts.GoBridgeMiddleware = "bridge_context"
+			res, err := Partition(user, testCatalog(t), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range tc.want {
+				recv, _ := res.Go["receivers"].(map[string]any)[id].(map[string]any)
+				protos, _ := recv["protocols"].(map[string]any)
+				grpc, _ := protos["grpc"].(map[string]any)
+				got, _ := grpc["middlewares"].([]any)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: grpc middlewares = %v, want %v", id, got, want)
+				}
+			}
+			// The user's config is not touched.
+			if uc := user["receivers"].(map[string]any)["otlp"].(map[string]any)["protocols"].(map[string]any)["grpc"]; uc != nil {
+				if l, _ := uc.(map[string]any)["middlewares"].([]any); len(l) > 1 {
+					t.Errorf("the user's config was changed: %v", l)
+				}
+			}
+		})
+	}
+}
+
+func mw(id string) any { return map[string]any{"id": id} }
