@@ -93,7 +93,7 @@ func (e *bridgeExporter) sendReceived(ctx context.Context, data any) (sent bool,
 	if ffi.RefusedAsReceived(err) {
 		return false, nil
 	}
-	return true, err
+	return true, consumerError(err)
 }
 
 // send crosses into Rust. TracesData and the OTLP export request share
@@ -103,10 +103,11 @@ func (e *bridgeExporter) send(ctx context.Context, data []byte, marshalErr error
 	if marshalErr != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding for the Rust half: %w", marshalErr))
 	}
-	return e.cross(ctx, data, ffi.Consume)
+	return consumerError(e.cross(ctx, data, ffi.Consume))
 }
 
-// cross makes one call into Rust under the crossing's client span.
+// cross makes one call into Rust under the crossing's client span; the
+// error is Rust's, as the call returned it.
 func (e *bridgeExporter) cross(ctx context.Context, data []byte, call func(context.Context, string, ffi.Signal, []byte) error) error {
 	ctx, span := e.tracer.Start(ctx, e.spanName, trace.WithSpanKind(trace.SpanKindClient), e.attrs)
 	defer span.End()
@@ -114,6 +115,12 @@ func (e *bridgeExporter) cross(ctx context.Context, data []byte, call func(conte
 	if err != nil {
 		span.SetStatus(codes.Error, err.Error())
 	}
+	return err
+}
+
+// consumerError is Rust's error as the exporter helper reads it
+// (permanent, retryable, throttled).
+func consumerError(err error) error {
 	var fe *ffi.Error
 	if errors.As(err, &fe) {
 		return fe.ConsumerError()
