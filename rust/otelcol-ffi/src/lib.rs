@@ -41,8 +41,8 @@ use bytes::Bytes;
 use otelcol_core::Signal;
 
 use abi::{
-    OTELCOL_SIGNAL_AS_RECEIVED, OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES, OtelcolCallbacks, OtelcolContext, OtelcolError,
-    OwnedCString,
+    OTELCOL_SIGNAL_AS_RECEIVED, OTELCOL_SIGNAL_LOGS, OTELCOL_SIGNAL_METRICS, OTELCOL_SIGNAL_TRACES, OtelcolCallbacks,
+    OtelcolContext, OtelcolError, OwnedCString,
 };
 
 /// Result codes of the entry points that return one.
