@@ -16,22 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/mem"
 
 	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
-
-// wireCodec moves message bodies as they are.
-type wireCodec struct{}
-
-func (wireCodec) Name() string { return "proto" }
-func (wireCodec) Marshal(v any) (mem.BufferSlice, error) {
-	return mem.BufferSlice{mem.SliceBuffer(*v.(*[]byte))}, nil
-}
-func (wireCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	*v.(*[]byte) = data.Materialize()
-	return nil
-}
 
 // wireBackend records the bodies of the OTLP requests it gets, undecoded.
 type wireBackend struct {
@@ -43,7 +30,7 @@ type wireBackend struct {
 func startWireBackend(t *testing.T) *wireBackend {
 	t.Helper()
 	b := &wireBackend{}
-	srv := grpc.NewServer(grpc.ForceServerCodecV2(wireCodec{}), grpc.UnknownServiceHandler(func(_ any, s grpc.ServerStream) error {
+	srv := grpc.NewServer(grpc.ForceServerCodecV2(testkit.WireCodec{}), grpc.UnknownServiceHandler(func(_ any, s grpc.ServerStream) error {
 		var body []byte
 		if err := s.RecvMsg(&body); err != nil {
 			return err
@@ -99,7 +86,7 @@ func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) 
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		var out []byte
-		if err := conn.Invoke(ctx, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", &body, &out, grpc.ForceCodecV2(wireCodec{})); err != nil {
+		if err := conn.Invoke(ctx, "/opentelemetry.proto.collector.logs.v1.LogsService/Export", &body, &out, grpc.ForceCodecV2(testkit.WireCodec{})); err != nil {
 			t.Fatalf("export: %v", err)
 		}
 	}

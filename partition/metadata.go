@@ -15,12 +15,8 @@ func setIncludeMetadata(typ string, cfg any) any {
 	if !ok {
 		return cfg
 	}
-	m, ok := cfg.(map[string]any)
-	if !ok {
-		return cfg
-	}
-	pm, ok := m["protocols"].(map[string]any)
-	if !ok {
+	pm := receiverProtocols(cfg)
+	if pm == nil {
 		return cfg
 	}
 	for _, proto := range protos {
@@ -85,4 +81,12 @@ func receiversFeedingBridges(plans []*pipelinePlan) map[ref]bool {
 		}
 	}
 	return out
+}
+
+// receiverProtocols is the `protocols` section of a receiver's config, or nil
+// when the config has none (or is not a map).
+func receiverProtocols(cfg any) map[string]any {
+	m, _ := cfg.(map[string]any)
+	pm, _ := m["protocols"].(map[string]any)
+	return pm
 }

@@ -46,12 +46,8 @@ func onlyReceivers(refs []ref) bool {
 // of an otlp receiver's config (the Go half's private copy), after the
 // user's own.
 func addGRPCMiddleware(cfg any, middleware string) any {
-	m, ok := cfg.(map[string]any)
-	if !ok {
-		return cfg
-	}
-	pm, ok := m["protocols"].(map[string]any)
-	if !ok {
+	pm := receiverProtocols(cfg)
+	if pm == nil {
 		return cfg
 	}
 	v, present := pm["grpc"]

@@ -13,23 +13,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-hybrid/otelcol-hybrid/internal/testkit"
 )
-
-// bytesCodec moves message bodies as they are, for a client that sends
-// hand-made bytes and a sink that records what arrived.
-type bytesCodec struct{}
-
-func (bytesCodec) Name() string { return "proto" }
-func (bytesCodec) Marshal(v any) (mem.BufferSlice, error) {
-	return mem.BufferSlice{mem.SliceBuffer(*v.(*[]byte))}, nil
-}
-func (bytesCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	*v.(*[]byte) = data.Materialize()
-	return nil
-}
 
 type arrival struct {
 	contentType string
@@ -71,7 +59,7 @@ func (s *rustEnd) arrivals() []arrival {
 	return append([]arrival(nil), s.got...)
 }
 
-func serve(t *testing.T, srv *grpc.Server) string {
+func serve(t testing.TB, srv *grpc.Server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,7 +92,7 @@ func newPassThroughRig(t *testing.T, forward func(rig *passThroughRig, ctx conte
 	m := newMiddleware(func() string { return "s3cret" })
 	rig := &passThroughRig{sink: &rustEnd{}}
 
-	sinkSrv := grpc.NewServer(grpc.ForceServerCodecV2(bytesCodec{}), grpc.UnknownServiceHandler(rig.sink.handle))
+	sinkSrv := grpc.NewServer(grpc.ForceServerCodecV2(testkit.WireCodec{}), grpc.UnknownServiceHandler(rig.sink.handle))
 	sinkAddr := serve(t, sinkSrv)
 	clientOpts, err := m.GetGRPCClientOptions(context.Background())
 	if err != nil {
@@ -136,7 +124,7 @@ func newPassThroughRig(t *testing.T, forward func(rig *passThroughRig, ctx conte
 		var out []byte
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err := fconn.Invoke(ctx, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", &body, &out, grpc.ForceCodecV2(bytesCodec{}))
+		err := fconn.Invoke(ctx, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", &body, &out, grpc.ForceCodecV2(testkit.WireCodec{}))
 		if err != nil {
 			t.Fatalf("export through the frontend: %v", err)
 		}
@@ -292,8 +280,8 @@ func BenchmarkGoHalf(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			m := newMiddleware(func() string { return "s3cret" })
 			end := &rustEnd{}
-			sinkSrv := grpc.NewServer(grpc.ForceServerCodecV2(bytesCodec{}), grpc.UnknownServiceHandler(end.handleQuietly))
-			sinkAddr := serveB(b, sinkSrv)
+			sinkSrv := grpc.NewServer(grpc.ForceServerCodecV2(testkit.WireCodec{}), grpc.UnknownServiceHandler(end.handleQuietly))
+			sinkAddr := serve(b, sinkSrv)
 			clientOpts, _ := m.GetGRPCClientOptions(context.Background())
 			conn, err := grpc.NewClient(sinkAddr, append(clientOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 			if err != nil {
@@ -310,7 +298,7 @@ func BenchmarkGoHalf(b *testing.B) {
 				_, err := export.Export(ctx, req)
 				return err
 			}})
-			fconn, err := grpc.NewClient(serveB(b, front), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			fconn, err := grpc.NewClient(serve(b, front), grpc.WithTransportCredentials(insecure.NewCredentials()))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -319,7 +307,7 @@ func BenchmarkGoHalf(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				var out []byte
-				if err := fconn.Invoke(context.Background(), "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", &body, &out, grpc.ForceCodecV2(bytesCodec{})); err != nil {
+				if err := fconn.Invoke(context.Background(), "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", &body, &out, grpc.ForceCodecV2(testkit.WireCodec{})); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -340,15 +328,4 @@ func (s *rustEnd) handleQuietly(_ any, stream grpc.ServerStream) error {
 		s.mu.Unlock()
 	}
 	return stream.SendMsg(&[]byte{})
-}
-
-func serveB(b *testing.B, srv *grpc.Server) string {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(srv.Stop)
-	return ln.Addr().String()
 }
