@@ -1,10 +1,9 @@
 package e2e
 
-// Pass-through at a Go → Rust crossing, with the real binary: in embedded
-// mode a request the Go otlp receiver decoded crosses as the bytes its
-// client sent, and a request the Rust half's full check refuses (a string
-// that is not UTF-8, which Go accepts) still arrives, sent again as pdata
-// encodes it. In subprocess mode both cross as pdata encodes them.
+// Pass-through at a Go → Rust crossing, with the real binary (either mode):
+// a request the Go otlp receiver decoded crosses as the bytes its client
+// sent, and a request the Rust half's full check refuses (a string that is
+// not UTF-8, which Go accepts) still arrives, sent again as pdata encodes it.
 
 import (
 	"bytes"
@@ -74,7 +73,7 @@ func logsRequest(t *testing.T, body string) (client, reencoded []byte) {
 func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) {
 	t.Parallel()
 	be := startWireBackend(t)
-	cfg, _ := renderConfig(t, "fidelity_go_to_rust.yaml", map[string]string{"BACKEND": be.addr})
+	cfg, _ := renderConfig(t, "passthrough.yaml", map[string]string{"BACKEND": be.addr})
 	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
 	conn, err := grpc.NewClient(h.listenAddr(grpcIP), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -92,7 +91,7 @@ func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) 
 		}
 	}
 
-	valid, validReencoded := logsRequest(t, "kept as sent")
+	valid, _ := logsRequest(t, "kept as sent")
 	send(valid)
 	notUTF8, notUTF8Reencoded := logsRequest(t, "caf\xe9")
 	send(notUTF8)
@@ -102,17 +101,12 @@ func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) 
 	if len(got) != 2 {
 		t.Fatalf("the backend received %d requests, want 2", len(got))
 	}
-	// Pass-through is on in embedded mode only; over a socket bridge the Go
-	// half still sends pdata's encoding.
-	if !embedded() {
-		valid = validReencoded
-	}
 	// The Rust exporter's queue may deliver them in either order.
 	if bytes.Equal(got[0], notUTF8Reencoded) || bytes.Equal(got[1], valid) {
 		got[0], got[1] = got[1], got[0]
 	}
 	if !bytes.Equal(got[0], valid) {
-		t.Errorf("the valid request should arrive as %d bytes (embedded: as its client sent it, with the unknown field); got %x", len(valid), got[0])
+		t.Errorf("the valid request should arrive as its client sent it (%d bytes, with the unknown field); got %x", len(valid), got[0])
 	}
 	if !bytes.Equal(got[1], notUTF8Reencoded) {
 		t.Errorf("the request with a string that is not UTF-8 should arrive as pdata encodes it (%x); got %x", notUTF8Reencoded, got[1])

@@ -20,10 +20,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 			if feeding[r] {
 				cfg = setIncludeMetadata(id.typ, cfg)
 			}
-			// In process only: over a socket bridge the Rust end did not yet
-			// tell the client's bytes from pdata's encoding in the e2e test
-			// (it ran them unchecked), so there Go still re-encodes.
-			if passThrough[r] && opts.GoBridgeMiddleware != "" && opts.InProcess {
+			if passThrough[r] && opts.GoBridgeMiddleware != "" {
 				cfg = addGRPCMiddleware(cfg, opts.GoBridgeMiddleware)
 			}
 			sec[id.String()] = cfg

@@ -24,13 +24,7 @@ receivers: {otlp: {protocols: {grpc: }}}
 processors: {advanced_filter/x: }
 exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
 service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			false, map[string][]any{"otlp": nil}}, // socket bridges still re-encode
-		{"straight to Rust, embedded", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			true, map[string][]any{"otlp": {mw("bridge_context")}}},
+			false, map[string][]any{"otlp": {mw("bridge_context")}}},
 		{"embedded, after the user's own middleware", `
 receivers: {otlp: {protocols: {grpc: {middlewares: [{id: mine}]}, http: }}}
 processors: {advanced_filter/x: }
@@ -42,7 +36,7 @@ receivers: {otlp: {protocols: {grpc: }}}
 processors: {batch: , advanced_filter/x: }
 exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
 service: {pipelines: {metrics: {receivers: [otlp], processors: [batch, advanced_filter/x], exporters: [otlp_rust]}}}`,
-			true, map[string][]any{"otlp": nil}},
+			false, map[string][]any{"otlp": nil}},
 		{"through a connector", `
 receivers: {otlp: {protocols: {grpc: }}}
 processors: {advanced_filter/x: }
@@ -51,13 +45,13 @@ exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
 service: {pipelines: {
   metrics/in: {receivers: [otlp], exporters: [forward]},
   metrics/out: {receivers: [forward, otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			true, map[string][]any{"otlp": nil}},
+			false, map[string][]any{"otlp": nil}},
 		{"gRPC not configured", `
 receivers: {otlp: {protocols: {http: }}}
 processors: {advanced_filter/x: }
 exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
 service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			true, map[string][]any{"otlp": nil}},
+			false, map[string][]any{"otlp": nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var user map[string]any
