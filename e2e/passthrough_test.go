@@ -80,7 +80,7 @@ func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	send := func(body []byte) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

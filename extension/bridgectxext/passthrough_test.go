@@ -287,7 +287,7 @@ func BenchmarkGoHalf(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer conn.Close()
+			defer func() { _ = conn.Close() }()
 			export := pmetricotlp.NewGRPCClient(conn)
 			var serverOpts []grpc.ServerOption
 			if tc.passThrough {
@@ -302,7 +302,7 @@ func BenchmarkGoHalf(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer fconn.Close()
+			defer func() { _ = fconn.Close() }()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
