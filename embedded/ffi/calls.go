@@ -51,7 +51,7 @@ func ConsumeAsReceived(ctx context.Context, bridge string, signal Signal, data [
 	return consume(ctx, bridge, C.uint8_t(signal)|C.OTELCOL_SIGNAL_AS_RECEIVED, data)
 }
 
-// RefusedAsReceived: err is Rust's refusal of a client's bytes, given
+// RefusedAsReceived reports whether err is Rust's refusal of a client's bytes, given
 // before anything ran the request.
 func RefusedAsReceived(err error) bool {
 	var fe *Error
