@@ -93,14 +93,20 @@ impl Receiver for BridgeReceiver {
     }
 }
 
+/// A Go → Rust request's bytes: pdata's encoding of what Go's receiver
+/// decoded, or (`as_received`) the bytes its client sent.
+pub struct RequestBytes {
+    pub bytes: Bytes,
+    pub as_received: bool,
+}
+
 /// One Go → Rust request. `done` gets the result, on a runtime thread or,
 /// when the request is refused before it starts, on the caller's.
 pub fn consume(
     rt: &tokio::runtime::Runtime,
     bridge: &str,
     signal: Signal,
-    as_received: bool,
-    data: Bytes,
+    data: RequestBytes,
     ctx: otelcol_core::RequestContext,
     registered: Registered,
     done: impl FnOnce(Result<(), ProcessingError>) + Send + 'static,
@@ -123,10 +129,10 @@ pub fn consume(
     // all-Go collector delivers them). Bytes it forwards as its own client
     // sent them are checked in full; what that refuses, Go sends again
     // encoded from pdata.
-    let payload = if as_received {
-        Payload::from_wire(signal, data)
+    let payload = if data.as_received {
+        Payload::from_wire(signal, data.bytes)
     } else {
-        Payload::from_validated_sender(signal, data)
+        Payload::from_validated_sender(signal, data.bytes)
     };
     let payload = match payload {
         Ok(p) => p,

@@ -215,7 +215,8 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
                 }
                 .as_slice()
             });
-            bridge_receiver::consume(rt, name, signal, as_received, bytes, request, registered, complete);
+            let data = bridge_receiver::RequestBytes { bytes, as_received };
+            bridge_receiver::consume(rt, name, signal, data, request, registered, complete);
             None
         },
     );
