@@ -10,12 +10,9 @@ import "C"
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"google.golang.org/grpc/codes"
 )
 
 // deadlineSlack: see Consume.
@@ -45,17 +42,10 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 
 // ConsumeAsReceived is Consume for the bytes the user's receiver got from
 // its client rather than pdata's encoding of them: Rust checks them in full,
-// and refuses what that check fails with an *Error for which
-// RefusedAsReceived is true (nothing ran it; send pdata's encoding instead).
+// and refuses what that check fails with an InvalidArgument *Error before
+// anything ran it (bridgectxext.IsRawRefusal).
 func ConsumeAsReceived(ctx context.Context, bridge string, signal Signal, data []byte) error {
 	return consume(ctx, bridge, C.uint8_t(signal)|C.OTELCOL_SIGNAL_AS_RECEIVED, data)
-}
-
-// RefusedAsReceived reports whether err is Rust's refusal of a client's bytes, given
-// before anything ran the request.
-func RefusedAsReceived(err error) bool {
-	var fe *Error
-	return errors.As(err, &fe) && fe.GRPCCode == codes.InvalidArgument && strings.HasPrefix(fe.Message, "invalid OTLP ")
 }
 
 func consume(ctx context.Context, bridge string, signal C.uint8_t, data []byte) error {

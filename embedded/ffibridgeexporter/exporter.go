@@ -90,7 +90,8 @@ func (e *bridgeExporter) sendReceived(ctx context.Context, data any) (sent bool,
 		b = whole.ReadOnlyData()
 	}
 	err = e.cross(ctx, b, ffi.ConsumeAsReceived)
-	if ffi.RefusedAsReceived(err) {
+	var fe *ffi.Error
+	if errors.As(err, &fe) && bridgectxext.IsRawRefusal(fe.GRPCCode, fe.Message) {
 		return false, nil
 	}
 	return true, consumerError(err)
