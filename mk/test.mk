@@ -23,23 +23,37 @@ PRUNE ?=
 TEST_ENV = E2E_REQUIRED=1 OTELCOL_HYBRID_BIN=$(BIN)/otelcol-hybrid OTELCOL_RUST_BIN=$(BIN)/otelcol-rust \
 	TELEMETRYGEN_BIN=$(TELEMETRYGEN) GRPC_HEALTH_PROBE_BIN=$(GRPC_HEALTH_PROBE)
 
-.PHONY: test test-rust test-go fuzz-short fuzz-rust run rust-catalog check-rust-catalog
+.PHONY: test test-tools test-rust test-go fuzz-short fuzz-rust run rust-catalog check-rust-catalog
 
 # `make test` is what CI runs: every test, and then the release pipeline as a
 # test (check-release builds a GoReleaser snapshot and checks what it packs),
 # so that a change that breaks packaging fails here and not on release day.
-test: build $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE) ## every test: lint, Rust, Go unit + end-to-end, fuzzing, then release checks
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory check-generate check-rust-catalog
-	$(MAKE) --no-print-directory test-rust
-	$(MAKE) --no-print-directory test-otap
-	$(MAKE) --no-print-directory test-jaeger
-	$(MAKE) --no-print-directory test-go
-	$(MAKE) --no-print-directory soak-short
-	$(MAKE) --no-print-directory test-embedded
-	$(MAKE) --no-print-directory fuzz-short
-	$(MAKE) --no-print-directory check-release
-	$(MAKE) --no-print-directory test-builder
+# Every step records its wall time in $(STEP_TIMES); .ci/run prints the list
+# when it ends, passed, failed or killed, because CI keeps only the tail of the
+# log and a run that hits its time limit must still say where the time went.
+STEP_TIMES ?= $(ROOT)/build/test-steps.txt
+step = @s=$$(date +%s); $(MAKE) --no-print-directory $(1); rc=$$?; \
+	printf '%-20s %5ss  exit %s  at %s\n' $(1) $$(( $$(date +%s) - s )) $$rc "$$(date +%T)" >> $(STEP_TIMES); exit $$rc
+
+test: ## every test: lint, Rust, Go unit + end-to-end, fuzzing, then release checks
+	@mkdir -p $(dir $(STEP_TIMES)) && : > $(STEP_TIMES)
+	$(call step,build)
+	$(call step,test-tools)
+	$(call step,lint)
+	$(call step,check-generate)
+	$(call step,check-rust-catalog)
+	$(call step,test-rust)
+	$(call step,test-otap)
+	$(call step,test-jaeger)
+	$(call step,test-go)
+	$(call step,soak-short)
+	$(call step,test-embedded)
+	$(call step,fuzz-short)
+	$(call step,check-release)
+	$(call step,test-builder)
+
+# The clients the end-to-end tests drive.
+test-tools: $(TELEMETRYGEN) $(GRPC_HEALTH_PROBE)
 
 # clippy runs in lint (mk/lint.mk), once.
 test-rust:
