@@ -72,8 +72,20 @@ func logsRequest(t *testing.T, body string) (client, reencoded []byte) {
 
 func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) {
 	t.Parallel()
+	// The exporter's queue off, and on as by default (in subprocess mode it
+	// then runs in the Go bridge exporter and sends after the receiver's
+	// handler returned).
+	for _, queue := range []string{"false", "true"} {
+		t.Run("queue="+queue, func(t *testing.T) {
+			t.Parallel()
+			passThrough(t, queue)
+		})
+	}
+}
+
+func passThrough(t *testing.T, queue string) {
 	be := startWireBackend(t)
-	cfg, _ := renderConfig(t, "passthrough.yaml", map[string]string{"BACKEND": be.addr})
+	cfg, _ := renderConfig(t, "passthrough.yaml", map[string]string{"BACKEND": be.addr, "QUEUE": queue})
 	h := startHybrid(t, cfg, hybridOpts{})
 	h.waitReady()
 	conn, err := grpc.NewClient(h.listenAddr(grpcIP), grpc.WithTransportCredentials(insecure.NewCredentials()))

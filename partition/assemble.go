@@ -4,7 +4,8 @@ package partition
 // added and service.pipelines replaced by the Go parts. Everything else
 // (extensions, service.telemetry, service.extensions, unknown keys) is copied
 // untouched. Unused Go components stay, as the collector would keep them.
-func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, qp *queuePlan, opts Options) map[string]any {
+func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelinePlan, bridges []Bridge, qp *queuePlan,
+	holding map[*part]bool, opts Options) map[string]any {
 	half := deepCopy(uc.raw).(map[string]any)
 	sections := map[Kind]map[string]any{}
 	feeding := receiversFeedingBridges(plans)
@@ -31,7 +32,7 @@ func buildGoHalf(uc *userConfig, infos map[ref]ComponentInfo, plans []*pipelineP
 	if opts.InProcess {
 		ends = inProcessBridgeEnds
 	}
-	pipes := buildPipelines(Go, plans, bridges, sections, opts, ends, func(r ref) string { return r.id.String() })
+	pipes := buildPipelines(Go, plans, bridges, sections, opts, ends, holding, func(r ref) string { return r.id.String() })
 	qp.applyToGo(sections[Exporter])
 	for kind, sec := range sections {
 		if len(sec) == 0 {
@@ -75,7 +76,7 @@ func buildRustHalf(uc *userConfig, infos map[ref]ComponentInfo, placed map[ref]p
 	if opts.InProcess {
 		ends = inProcessBridgeEnds
 	}
-	pipes := buildPipelines(Rust, plans, bridges, sections, opts, ends, nativeID)
+	pipes := buildPipelines(Rust, plans, bridges, sections, opts, ends, nil, nativeID)
 	qp.applyToRust(sections[Exporter], nativeID)
 	half := map[string]any{
 		"extensions": map[string]any{"health_check": rustHealthConfig(health)},
@@ -190,9 +191,10 @@ var (
 
 // buildPipelines writes the pipelines of runtime rt: each part of a user
 // pipeline that runs there, with the bridge ends it starts or ends with added
-// to sections. idOf names a component in that runtime's config.
+// to sections. idOf names a component in that runtime's config; the Go parts
+// in holding get the bridge processor that keeps received bytes for a queue.
 func buildPipelines(rt Runtime, plans []*pipelinePlan, bridges []Bridge, sections map[Kind]map[string]any,
-	opts Options, ends bridgeEnds, idOf func(ref) string) map[string]any {
+	opts Options, ends bridgeEnds, holding map[*part]bool, idOf func(ref) string) map[string]any {
 	pipes := map[string]any{}
 	for _, pl := range plans {
 		for _, pt := range pl.parts {
@@ -214,8 +216,12 @@ func buildPipelines(rt Runtime, plans []*pipelinePlan, bridges []Bridge, section
 			}
 			var procs []string
 			if rt == Go && len(exps) > 0 && opts.GoBridgeProcessor != "" {
-				sections[Processor][opts.GoBridgeProcessor] = map[string]any{}
-				procs = append(procs, opts.GoBridgeProcessor)
+				id, cfg := opts.GoBridgeProcessor, map[string]any{}
+				if holding[pt] {
+					id, cfg = holdingProcessor(opts.GoBridgeProcessor), map[string]any{keepReceivedSetting: true}
+				}
+				sections[Processor][id] = cfg
+				procs = append(procs, id)
 			}
 			pipes[pt.name] = pipelineMap(pt, idOf, recvs, procs, exps)
 		}

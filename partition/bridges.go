@@ -152,7 +152,7 @@ func rustHealthConfig(a address) map[string]any {
 // goMade lists the Go components the partitioner adds for bridges (see
 // Result.GoMade): the Go end of each bridge, and the bridge processor of the
 // Go pipelines that end in a bridge exporter.
-func goMade(uc *userConfig, bridges []Bridge, opts Options) map[Kind][]string {
+func goMade(uc *userConfig, bridges []Bridge, opts Options, holding bool) map[Kind][]string {
 	ends := goBridgeEnds
 	if opts.InProcess {
 		ends = inProcessBridgeEnds
@@ -169,12 +169,20 @@ func goMade(uc *userConfig, bridges []Bridge, opts Options) map[Kind][]string {
 		}
 	}
 	if toRust && opts.GoBridgeProcessor != "" {
-		typ, name, _ := strings.Cut(opts.GoBridgeProcessor, "/")
-		if _, users := uc.components[Processor][compID{typ, name}]; !users {
+		if typ, name, _ := strings.Cut(opts.GoBridgeProcessor, "/"); !userHas(uc, typ, name) {
 			made[Processor] = append(made[Processor], opts.GoBridgeProcessor)
+		}
+		if typ, name, _ := strings.Cut(holdingProcessor(opts.GoBridgeProcessor), "/"); holding && !userHas(uc, typ, name) {
+			made[Processor] = append(made[Processor], holdingProcessor(opts.GoBridgeProcessor))
 		}
 	}
 	return made
+}
+
+// userHas tells whether the user's config defines the processor typ/name.
+func userHas(uc *userConfig, typ, name string) bool {
+	_, ok := uc.components[Processor][compID{typ, name}]
+	return ok
 }
 
 // GoBridgeTypes are the types a bridge's Go end can have, by kind, in either

@@ -91,12 +91,13 @@ func Partition(user map[string]any, cat *Catalog, opts Options) (*Result, error)
 	if err := allocateBridges(plans, uc, cat, opts, res); err != nil {
 		return nil, err
 	}
-	res.GoMade = goMade(uc, res.Bridges, opts)
 	qp, err := planQueues(uc, infos, plans, res.Bridges, opts)
 	if err != nil {
 		return nil, err
 	}
-	res.Go = buildGoHalf(uc, infos, plans, res.Bridges, qp, opts)
+	holding := holdingParts(plans, res.Bridges, qp)
+	res.GoMade = goMade(uc, res.Bridges, opts, len(holding) > 0)
+	res.Go = buildGoHalf(uc, infos, plans, res.Bridges, qp, holding, opts)
 	if hasRust && opts.InProcess {
 		res.Rust = buildRustHalf(uc, infos, placed, plans, res.Bridges, qp, opts, address{})
 	} else if hasRust {

@@ -2,6 +2,7 @@ package partition
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -86,3 +87,83 @@ service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/
 }
 
 func mw(id string) any { return map[string]any{"id": id} }
+
+// TestAQueuedBridgeKeepsTheReceivedBytes: where the Go bridge exporter gets
+// the Rust exporter's queue (subprocess mode, acknowledge on enqueue), the
+// bridge processor of a pass-through part is the instance that keeps the
+// received bytes for the queue's later send; everywhere else it is the plain
+// one.
+func TestAQueuedBridgeKeepsTheReceivedBytes(t *testing.T) {
+	const keep = "bridge_cancel/keep_received"
+	for _, tc := range []struct {
+		name      string
+		config    string
+		inProcess bool
+		want      []any // the Go pipeline's processors
+	}{
+		{"default queue, subprocess", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, []any{keep}},
+		{"queue off", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317", sending_queue: {enabled: false}}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, []any{"bridge_cancel"}},
+		{"wait_for_result: the queue stays in Rust", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317", sending_queue: {wait_for_result: true}}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, []any{"bridge_cancel"}},
+		{"embedded: the queue stays in Rust", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
+			true, []any{"bridge_cancel"}},
+		{"a Go processor first: no pass-through", `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {batch: , advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [batch, advanced_filter/x], exporters: [otlp_rust]}}}`,
+			false, []any{"batch", "bridge_cancel"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var user map[string]any
+			if err := yaml.Unmarshal([]byte(tc.config), &user); err != nil {
+				t.Fatal(err)
+			}
+			opts := testOptions()
+			opts.InProcess = tc.inProcess
+			opts.KeepReceiversInGo = true
+			opts.GoBridgeMiddleware = "bridge_context"
+			opts.GoBridgeProcessor = "bridge_cancel"
+			res, err := Partition(user, testCatalog(t), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pipes := res.Go["service"].(map[string]any)["pipelines"].(map[string]any)
+			if len(pipes) != 1 {
+				t.Fatalf("want one Go pipeline, got %v", pipes)
+			}
+			for name, p := range pipes {
+				if got := p.(map[string]any)["processors"]; !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("Go pipeline %s: processors %v, want %v", name, got, tc.want)
+				}
+			}
+			procs := res.Go["processors"].(map[string]any)
+			kept := reflect.DeepEqual(tc.want[len(tc.want)-1], keep)
+			if cfg, ok := procs[keep]; ok != kept || (kept && !reflect.DeepEqual(cfg, map[string]any{"keep_received_bytes": true})) {
+				t.Errorf("processors section: %s = %v (present %v), want present %v with keep_received_bytes", keep, cfg, ok, kept)
+			}
+			made := slices.Contains(res.GoMade[Processor], keep)
+			if made != kept {
+				t.Errorf("GoMade lists %s: %v, want %v (%v)", keep, made, kept, res.GoMade[Processor])
+			}
+		})
+	}
+}

@@ -32,8 +32,9 @@ import (
 // have no processor of their own and no connector as a receiver, and the
 // collector's fan-out never hands a message that a mutating consumer may
 // change to a read-only one (it clones for the mutating ones), so the same
-// pointer means the same content. Anything else (a clone, a batch, a queued
-// request after the handler returned) falls back to pdata's encoding.
+// pointer means the same content. Anything else (a clone, a batch, a request
+// sent after the handler returned by a queue the bytes were not kept for,
+// see KeepReceived) falls back to pdata's encoding.
 //
 // The Rust end validates such bytes as fully as its own receivers do (they
 // did not come from pdata's encoder). What it refuses that Go accepted
@@ -79,6 +80,18 @@ func (r *received) acquire() bool {
 func (r *received) release() {
 	if r.refs.Add(-1) == 0 {
 		r.data.Free()
+	}
+}
+
+// KeepReceived keeps the received bytes ctx carries (if any) for as long as
+// something holds them, however long after the receiver's handler returned:
+// for a queue between the receiver and the bridge exporter, which keeps the
+// request's context with it. The reference taken is never given back, so
+// the buffers are garbage collected with the last holder instead of
+// returning to gRPC's pool. Call it before the handler returns.
+func KeepReceived(ctx context.Context) {
+	if r := receivedFrom(ctx); r != nil {
+		r.acquire()
 	}
 }
 

@@ -231,6 +231,47 @@ func TestASendAfterTheRequestEndedIsEncodedByPdata(t *testing.T) {
 	}
 }
 
+func TestKeptBytesCrossAsReceivedAfterTheRequestEnded(t *testing.T) {
+	// As the bridge processor before a queued bridge exporter does: keep
+	// the bytes, return (the receiver answers its client), send later. Many
+	// requests of different content go through first, so gRPC's pool would
+	// hand a freed buffer to the next request: each must still cross as the
+	// bytes its own client sent.
+	const n = 20
+	type queued struct {
+		ctx context.Context
+		req pmetricotlp.ExportRequest
+	}
+	queue := make(chan queued, n)
+	rig := newPassThroughRig(t, func(_ *passThroughRig, ctx context.Context, req pmetricotlp.ExportRequest) error {
+		KeepReceived(ctx)
+		queue <- queued{context.WithoutCancel(ctx), req}
+		return nil
+	})
+	var sent [][]byte
+	for i := range n {
+		raw, _ := clientBody(t)
+		raw = append(raw, 0x98, 0x06, byte(i)) // one more unknown field: each request differs
+		rig.send(t, raw)
+		sent = append(sent, raw)
+	}
+	close(queue)
+	for q := range queue {
+		if _, err := rig.export.Export(q.ctx, q.req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := rig.sink.arrivals()
+	if len(got) != n {
+		t.Fatalf("%d arrivals, want %d", len(got), n)
+	}
+	for i, a := range got {
+		if a.contentType != "application/grpc+"+RawContentSubtype || !bytes.Equal(a.body, sent[i]) {
+			t.Fatalf("queued request %d: want its client's %d bytes as received, got %s with %d bytes", i, len(sent[i]), a.contentType, len(a.body))
+		}
+	}
+}
+
 func TestTheServerCodecKnowsTheThreeExportRequests(t *testing.T) {
 	if n := len(exportRequestTypes()); n != 3 {
 		t.Fatalf("%d distinct OTLP export request types, want 3", n)

@@ -17,6 +17,10 @@
 // is lost. A context that cannot be cancelled belongs to data a Go component
 // already acknowledged and now flushes on its own (the batch processor's
 // shutdown flush): it is left to drain, as in the Go collector.
+//
+// Being the last Go consumer before the bridge exporter, it also keeps the
+// bytes the user's receiver got (bridge_context's pass-through) for a bridge
+// exporter that queues, when the partitioner sets keep_received_bytes.
 package bridgecancel
 
 import (
@@ -37,7 +41,13 @@ import (
 
 // canceller is the part every signal shares.
 type canceller struct {
-	stopping context.Context // cancelled when the service starts stopping
+	stopping     context.Context // cancelled when the service starts stopping
+	keepReceived bool            // Config.KeepReceivedBytes
+}
+
+func newCanceller(cfg component.Config) canceller {
+	c, _ := cfg.(*Config)
+	return canceller{keepReceived: c != nil && c.KeepReceivedBytes}
 }
 
 // Start finds the bridge_context extension, which learns of shutdown from the
@@ -65,6 +75,11 @@ func (*canceller) Capabilities() consumer.Capabilities {
 // run calls next with ctx cancelled once shutdown begins, when a caller is
 // waiting on ctx (see the package comment).
 func (c *canceller) run(ctx context.Context, next func(context.Context) error) error {
+	if c.keepReceived {
+		// The last Go consumer before a queued bridge exporter: the queue
+		// sends after the receiver's handler returned (Config).
+		bridgectxext.KeepReceived(ctx)
+	}
 	if c.stopping == nil || ctx.Done() == nil {
 		return next(ctx)
 	}

@@ -16,14 +16,14 @@ var Type = component.MustNewType("bridge_cancel")
 func NewFactory() processor.Factory {
 	return processor.NewFactory(Type,
 		func() component.Config { return &Config{} },
-		processor.WithTraces(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Traces) (processor.Traces, error) {
-			return &traces{next: next}, nil
+		processor.WithTraces(func(_ context.Context, _ processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+			return &traces{canceller: newCanceller(cfg), next: next}, nil
 		}, component.StabilityLevelAlpha),
-		processor.WithMetrics(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Metrics) (processor.Metrics, error) {
-			return &metrics{next: next}, nil
+		processor.WithMetrics(func(_ context.Context, _ processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
+			return &metrics{canceller: newCanceller(cfg), next: next}, nil
 		}, component.StabilityLevelAlpha),
-		processor.WithLogs(func(_ context.Context, _ processor.Settings, _ component.Config, next consumer.Logs) (processor.Logs, error) {
-			return &logs{next: next}, nil
+		processor.WithLogs(func(_ context.Context, _ processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+			return &logs{canceller: newCanceller(cfg), next: next}, nil
 		}, component.StabilityLevelAlpha),
 	)
 }
