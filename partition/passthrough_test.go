@@ -95,42 +95,26 @@ func mw(id string) any { return map[string]any{"id": id} }
 // one.
 func TestAQueuedBridgeKeepsTheReceivedBytes(t *testing.T) {
 	const keep = "bridge_cancel/keep_received"
+	// A Go otlp receiver, user processors procs (ending in the Rust
+	// advanced_filter), the Rust otlp_rust exporter with settings exporter.
+	config := func(procs, exporter string) string {
+		return `
+receivers: {otlp: {protocols: {grpc: }}}
+processors: {batch: , advanced_filter/x: }
+exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"` + exporter + `}}
+service: {pipelines: {metrics: {receivers: [otlp], processors: [` + procs + `], exporters: [otlp_rust]}}}`
+	}
 	for _, tc := range []struct {
 		name      string
 		config    string
 		inProcess bool
 		want      []any // the Go pipeline's processors
 	}{
-		{"default queue, subprocess", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			false, []any{keep}},
-		{"queue off", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317", sending_queue: {enabled: false}}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			false, []any{"bridge_cancel"}},
-		{"wait_for_result: the queue stays in Rust", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317", sending_queue: {wait_for_result: true}}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			false, []any{"bridge_cancel"}},
-		{"embedded: the queue stays in Rust", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/x], exporters: [otlp_rust]}}}`,
-			true, []any{"bridge_cancel"}},
-		{"a Go processor first: no pass-through", `
-receivers: {otlp: {protocols: {grpc: }}}
-processors: {batch: , advanced_filter/x: }
-exporters: {otlp_rust: {endpoint: "127.0.0.1:4317"}}
-service: {pipelines: {metrics: {receivers: [otlp], processors: [batch, advanced_filter/x], exporters: [otlp_rust]}}}`,
-			false, []any{"batch", "bridge_cancel"}},
+		{"default queue, subprocess", config("advanced_filter/x", ""), false, []any{keep}},
+		{"queue off", config("advanced_filter/x", ", sending_queue: {enabled: false}"), false, []any{"bridge_cancel"}},
+		{"wait_for_result: the queue stays in Rust", config("advanced_filter/x", ", sending_queue: {wait_for_result: true}"), false, []any{"bridge_cancel"}},
+		{"embedded: the queue stays in Rust", config("advanced_filter/x", ""), true, []any{"bridge_cancel"}},
+		{"a Go processor first: no pass-through", config("batch, advanced_filter/x", ""), false, []any{"batch", "bridge_cancel"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var user map[string]any
