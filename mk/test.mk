@@ -1,15 +1,17 @@
 # Tests, the quickstart and the Rust component catalog.
 
 BIN := $(ROOT)/bin
-# Go fuzz targets run a fixed number of executions (-fuzztime Nx), 15-30 s
-# each on a 2-CPU machine, rather than a duration: Go 1.26's fuzz coordinator
+# Go fuzz targets run a fixed number of executions (-fuzztime Nx), between a
+# few seconds and two minutes each on a 2-CPU machine (executions per second
+# vary fivefold between runs, and a worker minimizing an input stalls the
+# count), rather than a duration: Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" when the duration
 # ends while a worker is mid-call (golang/go#75804, fixed in Go 1.27), which a
 # loaded machine hits; a count has no deadline to race. FUZZTIME=30s (or
 # 1000000x) sets every target's budget at once.
-FUZZ_PARTITION_EXECS ?= 40000x
-FUZZ_MANIFEST_EXECS ?= 150000x
-FUZZ_EXTRACT_EXECS ?= 200000x
+FUZZ_PARTITION_EXECS ?= 80000x
+FUZZ_MANIFEST_EXECS ?= 250000x
+FUZZ_EXTRACT_EXECS ?= 400000x
 # Seconds for the coverage-guided Rust fuzz target (libFuzzer, nightly).
 RUST_FUZZ_SECONDS ?= 30
 # PRUNE=1 (set by .ci/run) deletes a build output as soon as the last step
