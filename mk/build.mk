@@ -89,8 +89,9 @@ release: $(GORELEASER) $(CARGO_ZIGBUILD) check-reproducible
 
 # Packaging, for CI: a goreleaser snapshot and what it packs, plus the checks
 # that need no second build. check-reproducible is left to `make release`: it
-# is one more cold Rust release build (Arrow and DataFusion), 20-30 minutes on
-# two CPUs, which CI's time limit cannot carry on top of the others; what
+# is one more cold Rust release build (Arrow and DataFusion), 7 to 25+ minutes
+# measured on two CPUs, which CI's time limit cannot carry on top of the
+# others; what
 # leaks from the build machine into a blob is caught by check-blob-paths.
 check-release: check-glibc check-embed check-blob-paths goreleaser-check release-snapshot
 
