@@ -1,10 +1,9 @@
 # Tests, the quickstart and the Rust component catalog.
 
 BIN := $(ROOT)/bin
-# Go fuzz targets run a fixed number of executions (-fuzztime Nx), between a
-# few seconds and two minutes each on a 2-CPU machine (executions per second
-# vary fivefold between runs, and a worker minimizing an input stalls the
-# count), rather than a duration: Go 1.26's fuzz coordinator
+# Go fuzz targets run a fixed number of executions (-fuzztime Nx), a few
+# seconds to a minute each on a 2-CPU machine (executions per second vary
+# fivefold between runs), rather than a duration: Go 1.26's fuzz coordinator
 # can fail a target with a bare "context deadline exceeded" when the duration
 # ends while a worker is mid-call (golang/go#75804, fixed in Go 1.27), which a
 # loaded machine hits; a count has no deadline to race. FUZZTIME=30s (or
@@ -12,6 +11,9 @@ BIN := $(ROOT)/bin
 FUZZ_PARTITION_EXECS ?= 80000x
 FUZZ_MANIFEST_EXECS ?= 250000x
 FUZZ_EXTRACT_EXECS ?= 400000x
+# Minimizing a newly interesting input stops the execution count; Go's default
+# of 60 s for it once stalled a short run for a minute at 853 executions.
+FUZZ_GO_FLAGS := -fuzzminimizetime 10s
 # Seconds for the coverage-guided Rust fuzz target (libFuzzer, nightly).
 RUST_FUZZ_SECONDS ?= 30
 # PRUNE=1 (set by .ci/run) deletes a build output as soon as the last step
@@ -85,10 +87,10 @@ test-go:
 	$(TEST_ENV) $(GO_TEST_ENV) go test $(GO_TEST_FLAGS) -count=1 -timeout 20m $(GO_PKGS)
 
 fuzz-short: fuzz-rust ## short fuzzing runs of every fuzz target
-	go test -run '^$$' -fuzz '^FuzzPartition$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_PARTITION_EXECS)) ./partition/
-	go test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_MANIFEST_EXECS)) ./embedbin/
-	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
-	go test -run '^$$' -fuzz '^FuzzArtifactValidate$$' -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
+	go test -run '^$$' -fuzz '^FuzzPartition$$' $(FUZZ_GO_FLAGS) -fuzztime $(or $(FUZZTIME),$(FUZZ_PARTITION_EXECS)) ./partition/
+	go test -run '^$$' -fuzz '^FuzzParseManifest$$' $(FUZZ_GO_FLAGS) -fuzztime $(or $(FUZZTIME),$(FUZZ_MANIFEST_EXECS)) ./embedbin/
+	go test -run '^$$' -fuzz '^FuzzDecode$$' $(FUZZ_GO_FLAGS) -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
+	go test -run '^$$' -fuzz '^FuzzArtifactValidate$$' $(FUZZ_GO_FLAGS) -fuzztime $(or $(FUZZTIME),$(FUZZ_EXTRACT_EXECS)) ./extract/
 
 run: build $(TELEMETRYGEN) ## build everything and run examples/quickstart.yaml
 	@echo "otelcol-hybrid is starting on localhost:4317; in another shell send data with:"
