@@ -317,7 +317,12 @@ func BenchmarkGoHalf(b *testing.B) {
 	for _, tc := range []struct {
 		name        string
 		passThrough bool
-	}{{"reencoded", false}, {"pass_through", true}} {
+		queued      bool // sent by a queue goroutine after the handler returned
+		keep        bool // KeepReceived before queueing, as the bridge processor does
+	}{
+		{"reencoded", false, false, false}, {"pass_through", true, false, false},
+		{"queued_reencoded", true, true, false}, {"queued_kept", true, true, true},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			m := newMiddleware(func() string { return "s3cret" })
 			end := &rustEnd{}
@@ -334,10 +339,31 @@ func BenchmarkGoHalf(b *testing.B) {
 			if tc.passThrough {
 				serverOpts, _ = m.GetGRPCServerOptions(context.Background())
 			}
+			type queued struct {
+				ctx context.Context
+				req pmetricotlp.ExportRequest
+			}
+			queue := make(chan queued, 64)
+			drained := make(chan struct{})
+			go func() {
+				defer close(drained)
+				for q := range queue {
+					if _, err := export.Export(q.ctx, q.req); err != nil {
+						b.Error(err)
+					}
+				}
+			}()
 			front := grpc.NewServer(serverOpts...)
 			pmetricotlp.RegisterGRPCServer(front, &frontend{forward: func(ctx context.Context, req pmetricotlp.ExportRequest) error {
-				_, err := export.Export(ctx, req)
-				return err
+				if !tc.queued {
+					_, err := export.Export(ctx, req)
+					return err
+				}
+				if tc.keep {
+					KeepReceived(ctx)
+				}
+				queue <- queued{context.WithoutCancel(ctx), req}
+				return nil
 			}})
 			fconn, err := grpc.NewClient(serve(b, front), grpc.WithTransportCredentials(insecure.NewCredentials()))
 			if err != nil {
@@ -352,6 +378,8 @@ func BenchmarkGoHalf(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			close(queue)
+			<-drained
 			b.StopTimer()
 			b.ReportMetric(float64(len(end.arrivals()))/float64(b.N), "raw/op")
 		})
