@@ -55,18 +55,7 @@ service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/
 			false, map[string][]any{"otlp": nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var user map[string]any
-			if err := yaml.Unmarshal([]byte(tc.config), &user); err != nil {
-				t.Fatal(err)
-			}
-			opts := testOptions()
-			opts.InProcess = tc.inProcess
-			opts.KeepReceiversInGo = true
-			opts.GoBridgeMiddleware = "bridge_context"
-			res, err := Partition(user, testCatalog(t), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			user, res := partitionPassThrough(t, tc.config, tc.inProcess, "")
 			for id, want := range tc.want {
 				recv, _ := res.Go["receivers"].(map[string]any)[id].(map[string]any)
 				protos, _ := recv["protocols"].(map[string]any)
@@ -87,6 +76,26 @@ service: {pipelines: {metrics: {receivers: [otlp], processors: [advanced_filter/
 }
 
 func mw(id string) any { return map[string]any{"id": id} }
+
+// partitionPassThrough partitions config with the distribution's bridge
+// middleware (and bridge processor, if not ""), receiver placement off.
+func partitionPassThrough(t *testing.T, config string, inProcess bool, bridgeProcessor string) (map[string]any, *Result) {
+	t.Helper()
+	var user map[string]any
+	if err := yaml.Unmarshal([]byte(config), &user); err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions()
+	opts.InProcess = inProcess
+	opts.KeepReceiversInGo = true
+	opts.GoBridgeMiddleware = "bridge_context"
+	opts.GoBridgeProcessor = bridgeProcessor
+	res, err := Partition(user, testCatalog(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return user, res
+}
 
 // TestAQueuedBridgeKeepsTheReceivedBytes: where the Go bridge exporter gets
 // the Rust exporter's queue (subprocess mode, acknowledge on enqueue), the
@@ -117,19 +126,7 @@ service: {pipelines: {metrics: {receivers: [otlp], processors: [` + procs + `], 
 		{"a Go processor first: no pass-through", config("batch, advanced_filter/x", ""), false, []any{"batch", "bridge_cancel"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var user map[string]any
-			if err := yaml.Unmarshal([]byte(tc.config), &user); err != nil {
-				t.Fatal(err)
-			}
-			opts := testOptions()
-			opts.InProcess = tc.inProcess
-			opts.KeepReceiversInGo = true
-			opts.GoBridgeMiddleware = "bridge_context"
-			opts.GoBridgeProcessor = "bridge_cancel"
-			res, err := Partition(user, testCatalog(t), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, res := partitionPassThrough(t, tc.config, tc.inProcess, "bridge_cancel")
 			pipes := res.Go["service"].(map[string]any)["pipelines"].(map[string]any)
 			if len(pipes) != 1 {
 				t.Fatalf("want one Go pipeline, got %v", pipes)
