@@ -91,8 +91,8 @@ release: $(GORELEASER) $(CARGO_ZIGBUILD) check-reproducible
 # that need no second build. check-reproducible is left to `make release`: it
 # is one more cold Rust release build (Arrow and DataFusion), 7 to 25+ minutes
 # measured on two CPUs, which CI's time limit cannot carry on top of the
-# others; what
-# leaks from the build machine into a blob is caught by check-blob-paths.
+# others; what leaks from the build machine into a blob is caught by
+# check-blob-paths.
 check-release: check-glibc check-embed check-blob-paths goreleaser-check release-snapshot
 
 # A blob must not name the machine that built it (the checkout, cargo's and

@@ -169,18 +169,19 @@ func goMade(uc *userConfig, bridges []Bridge, opts Options, holding bool) map[Ki
 		}
 	}
 	if toRust && opts.GoBridgeProcessor != "" {
-		if typ, name, _ := strings.Cut(opts.GoBridgeProcessor, "/"); !userHas(uc, typ, name) {
+		if !userHasProcessor(uc, opts.GoBridgeProcessor) {
 			made[Processor] = append(made[Processor], opts.GoBridgeProcessor)
 		}
-		if typ, name, _ := strings.Cut(holdingProcessor(opts.GoBridgeProcessor), "/"); holding && !userHas(uc, typ, name) {
-			made[Processor] = append(made[Processor], holdingProcessor(opts.GoBridgeProcessor))
+		if keep := holdingProcessor(opts.GoBridgeProcessor); holding && !userHasProcessor(uc, keep) {
+			made[Processor] = append(made[Processor], keep)
 		}
 	}
 	return made
 }
 
-// userHas tells whether the user's config defines the processor typ/name.
-func userHas(uc *userConfig, typ, name string) bool {
+// userHasProcessor tells whether the user's config defines the processor id.
+func userHasProcessor(uc *userConfig, id string) bool {
+	typ, name, _ := strings.Cut(id, "/")
 	_, ok := uc.components[Processor][compID{typ, name}]
 	return ok
 }
