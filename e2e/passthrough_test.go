@@ -2,13 +2,16 @@ package e2e
 
 // Pass-through at a Go → Rust crossing, with the real binary (either mode):
 // a request the Go otlp receiver decoded crosses as the bytes its client
-// sent, and a request the Rust half's full check refuses (a string that is
-// not UTF-8, which Go accepts) still arrives, sent again as pdata encodes it.
+// sent (a string that is not UTF-8 too: Go accepts it, and so does the Rust
+// end), and a request the Rust end's framing check refuses (a field of the
+// group wire type, which Go's decoder skips) still arrives, sent again as
+// pdata encodes it.
 
 import (
 	"bytes"
 	"context"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -56,10 +59,17 @@ func (b *wireBackend) received() [][]byte {
 	return append([][]byte(nil), b.bodies...)
 }
 
-// logsRequest is one log record with body, plus a request-level field no
-// OTLP version defines (number 99): pdata's decoding drops it, so whether
-// it arrives tells which way the request crossed.
-func logsRequest(t *testing.T, body string) (client, reencoded []byte) {
+// Request-level fields no OTLP version defines (number 99): pdata's decoding
+// drops them, so whether one arrives tells which way the request crossed.
+var (
+	unknownVarint = []byte{0x98, 0x06, 0x01}
+	// An empty group, then the varint: Go's decoder skips the group (but
+	// not as a message's last bytes), the Rust end refuses groups.
+	unknownGroup = []byte{0x9b, 0x06, 0x9c, 0x06, 0x98, 0x06, 0x01}
+)
+
+// logsRequest is one log record with body, plus the unknown field trailer.
+func logsRequest(t *testing.T, body string, trailer []byte) (client, reencoded []byte) {
 	t.Helper()
 	ld := plog.NewLogs()
 	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr(body)
@@ -67,7 +77,7 @@ func logsRequest(t *testing.T, body string) (client, reencoded []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(bytes.Clone(b), 0x98, 0x06, 0x01), b
+	return append(bytes.Clone(b), trailer...), b
 }
 
 func TestPassThroughSendsTheClientsBytesAndResendsWhatRustRefuses(t *testing.T) {
@@ -103,24 +113,29 @@ func passThrough(t *testing.T, queue string) {
 		}
 	}
 
-	valid, _ := logsRequest(t, "kept as sent")
-	send(valid)
-	notUTF8, notUTF8Reencoded := logsRequest(t, "caf\xe9")
-	send(notUTF8)
+	valid, _ := logsRequest(t, "kept as sent", unknownVarint)
+	notUTF8, _ := logsRequest(t, "caf\xe9", unknownVarint)
+	grouped, groupedReencoded := logsRequest(t, "with a group", unknownGroup)
+	for _, body := range [][]byte{valid, notUTF8, grouped} {
+		send(body)
+	}
 
-	testkit.Eventually(t, 30*time.Second, "the backend receives both requests", func() bool { return len(be.received()) >= 2 })
+	testkit.Eventually(t, 30*time.Second, "the backend receives the three requests", func() bool { return len(be.received()) >= 3 })
 	got := be.received()
-	if len(got) != 2 {
-		t.Fatalf("the backend received %d requests, want 2", len(got))
+	if len(got) != 3 {
+		t.Fatalf("the backend received %d requests, want 3", len(got))
 	}
-	// The Rust exporter's queue may deliver them in either order.
-	if bytes.Equal(got[0], notUTF8Reencoded) || bytes.Equal(got[1], valid) {
-		got[0], got[1] = got[1], got[0]
-	}
-	if !bytes.Equal(got[0], valid) {
-		t.Errorf("the valid request should arrive as its client sent it (%d bytes, with the unknown field); got %x", len(valid), got[0])
-	}
-	if !bytes.Equal(got[1], notUTF8Reencoded) {
-		t.Errorf("the request with a string that is not UTF-8 should arrive as pdata encodes it (%x); got %x", notUTF8Reencoded, got[1])
+	// The Rust exporter's queue may deliver them in any order.
+	for _, want := range []struct {
+		what string
+		body []byte
+	}{
+		{"the valid request, as its client sent it (with the unknown field)", valid},
+		{"the request with a string that is not UTF-8, as its client sent it, as an all-Go collector forwards that string", notUTF8},
+		{"the request the Rust end refused (a group), as pdata encodes it", groupedReencoded},
+	} {
+		if !slices.ContainsFunc(got, func(b []byte) bool { return bytes.Equal(b, want.body) }) {
+			t.Errorf("the backend should receive %s (%x); got %x", want.what, want.body, got)
+		}
 	}
 }

@@ -41,9 +41,10 @@ func Consume(ctx context.Context, bridge string, signal Signal, data []byte) err
 }
 
 // ConsumeAsReceived is Consume for the bytes the user's receiver got from
-// its client rather than pdata's encoding of them: Rust checks them in full,
-// and refuses what that check fails with an InvalidArgument *Error before
-// anything ran it (bridgectxext.IsRawRefusal).
+// its client rather than pdata's encoding of them. Go's decoder read them,
+// so Rust counts their framing as it does pdata's encoding, and refuses what
+// that check fails with an InvalidArgument *Error before anything ran it
+// (bridgectxext.IsRawRefusal).
 func ConsumeAsReceived(ctx context.Context, bridge string, signal Signal, data []byte) error {
 	return consume(ctx, bridge, C.uint8_t(signal)|C.OTELCOL_SIGNAL_AS_RECEIVED, data)
 }

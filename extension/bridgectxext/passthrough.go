@@ -36,14 +36,15 @@ import (
 // sent after the handler returned by a queue the bytes were not kept for,
 // see KeepReceived) falls back to pdata's encoding.
 //
-// The Rust end validates such bytes as fully as its own receivers do (they
-// did not come from pdata's encoder). What it refuses that Go accepted
-// (strings that are not UTF-8) is sent again, encoded from pdata, as
-// before.
+// Go's decoder read such bytes, so the Rust end checks them as it checks
+// pdata's encoding: their framing down to the items. Strings that are not
+// UTF-8 cross either way, as an all-Go collector forwards them. What that
+// check refuses and Go accepted (a field of the deprecated group wire type,
+// which Go skips) is sent again, encoded from pdata.
 
 // RawContentSubtype marks a request sent as the bytes a client sent (the
 // content-type application/grpc+otelcol-hybrid-raw); the Rust bridge
-// receiver validates those in full.
+// receiver counts their framing, as for pdata's encoding.
 const RawContentSubtype = "otelcol-hybrid-raw"
 
 // RawRefusalPrefix starts the message of the InvalidArgument with which the

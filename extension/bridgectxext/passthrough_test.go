@@ -48,7 +48,7 @@ func (s *rustEnd) handle(_ any, stream grpc.ServerStream) error {
 	refuse := s.refuseRaw && ct == "application/grpc+"+RawContentSubtype
 	s.mu.Unlock()
 	if refuse {
-		return status.Error(codes.InvalidArgument, RawRefusalPrefix+"metrics request: a string is not UTF-8")
+		return status.Error(codes.InvalidArgument, RawRefusalPrefix+"metrics request: unsupported wire type (groups are not OTLP)")
 	}
 	return stream.SendMsg(&[]byte{})
 }

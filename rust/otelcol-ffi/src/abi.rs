@@ -93,9 +93,10 @@ pub const OTELCOL_SIGNAL_METRICS: u8 = 1;
 pub const OTELCOL_SIGNAL_LOGS: u8 = 2;
 /// Or-ed into the signal of `otelcol_ffi_consume`: the data are the bytes
 /// the user's receiver got from its client, not pdata's encoding of what it
-/// decoded, so the Rust half checks them in full (as its own receivers do).
-/// A request that check refuses fails with InvalidArgument and a message
-/// starting "invalid OTLP ", before anything ran it.
+/// decoded. Go's decoder accepted them, so the Rust half counts their
+/// framing as it does for pdata's encoding. A request that check refuses
+/// fails with InvalidArgument and a message starting "invalid OTLP ", before
+/// anything ran it, and Go may send it again encoded from pdata.
 pub const OTELCOL_SIGNAL_AS_RECEIVED: u8 = 0x80;
 
 /// The Go side's functions, registered once by `otelcol_ffi_init`.

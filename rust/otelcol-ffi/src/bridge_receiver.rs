@@ -93,20 +93,13 @@ impl Receiver for BridgeReceiver {
     }
 }
 
-/// A Go → Rust request's bytes: pdata's encoding of what Go's receiver
-/// decoded, or (`as_received`) the bytes its client sent.
-pub struct RequestBytes {
-    pub bytes: Bytes,
-    pub as_received: bool,
-}
-
 /// One Go → Rust request. `done` gets the result, on a runtime thread or,
 /// when the request is refused before it starts, on the caller's.
 pub fn consume(
     rt: &tokio::runtime::Runtime,
     bridge: &str,
     signal: Signal,
-    data: RequestBytes,
+    data: Bytes,
     ctx: otelcol_core::RequestContext,
     registered: Registered,
     done: impl FnOnce(Result<(), ProcessingError>) + Send + 'static,
@@ -122,19 +115,13 @@ pub fn consume(
             "bridge {bridge:?} carries no {signal} pipeline"
         ))));
     };
-    // Only the Go bridge exporter calls in, with bytes pdata encoded from a
-    // request Go's receiver decoded: as at the Rust end of a socket bridge,
-    // the framing is counted down to the items, and their contents are not
-    // walked again (Go also accepts strings that are not UTF-8, and an
-    // all-Go collector delivers them). Bytes it forwards as its own client
-    // sent them are checked in full; what that refuses, Go sends again
-    // encoded from pdata.
-    let payload = if data.as_received {
-        Payload::from_wire(signal, data.bytes)
-    } else {
-        Payload::from_validated_sender(signal, data.bytes)
-    };
-    let payload = match payload {
+    // Only the Go bridge exporter calls in, with a request Go's receiver
+    // decoded: pdata's encoding of it, or the bytes its client sent. As at
+    // the Rust end of a socket bridge, the framing is counted down to the
+    // items, and their contents are not walked again: Go's decoder read them
+    // already (it also accepts strings that are not UTF-8, and an all-Go
+    // collector delivers them).
+    let payload = match Payload::from_validated_sender(signal, data) {
         Ok(p) => p,
         Err(e) => {
             return done(Err(ProcessingError::Permanent {

@@ -188,7 +188,8 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
                 Ok(n) => n,
                 Err(e) => return Some(otelcol_core::ProcessingError::permanent(format!("bridge name: {e}"))),
             };
-            let as_received = signal & OTELCOL_SIGNAL_AS_RECEIVED != 0;
+            // AS_RECEIVED (the client's own bytes) is checked as pdata's
+            // encoding is: Go's decoder accepted both.
             let signal = match signal & !OTELCOL_SIGNAL_AS_RECEIVED {
                 OTELCOL_SIGNAL_TRACES => Signal::Traces,
                 OTELCOL_SIGNAL_METRICS => Signal::Metrics,
@@ -215,8 +216,7 @@ pub unsafe extern "C" fn otelcol_ffi_consume(
                 }
                 .as_slice()
             });
-            let data = bridge_receiver::RequestBytes { bytes, as_received };
-            bridge_receiver::consume(rt, name, signal, data, request, registered, complete);
+            bridge_receiver::consume(rt, name, signal, bytes, request, registered, complete);
             None
         },
     );

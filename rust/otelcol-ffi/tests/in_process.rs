@@ -342,14 +342,25 @@ fn requests_cross_in_and_out_with_context_errors_cancellation_and_panics() {
             err: Some((1, 1, 3, _, _))
         }
     ));
-    // A client's bytes (the AS_RECEIVED flag) are checked in full: a span
-    // name that is not UTF-8, which pdata's encoding would carry, is refused
-    // as invalid before anything runs it.
+    // A client's bytes (the AS_RECEIVED flag) were read by Go's decoder, so
+    // they are counted as pdata's encoding is: a span name that is not UTF-8,
+    // which Go accepts and an all-Go collector forwards, crosses too...
     let not_utf8 = b"\x0a\x07\x12\x05\x12\x03\x2a\x01\xff";
+    let c = ctx(&[], 110, None);
     consume("in", 0x80, not_utf8, &c, 110);
+    let Event::Export { call, .. } = next(&rx) else {
+        panic!("expected an export")
+    };
+    // SAFETY: null error = success.
+    assert_eq!(unsafe { otelcol_ffi_export_done(call, std::ptr::null()) }, 1);
+    assert!(matches!(next(&rx), Event::Complete { call: 110, err: None }));
+    // ...and broken framing is refused before anything runs it, with the
+    // prefix that lets Go send the request again encoded from pdata.
+    let c = ctx(&[], 111, None);
+    consume("in", 0x80, b"\x0a\x09\x12", &c, 111);
     let ev = next(&rx);
     assert!(
-        matches!(&ev, Event::Complete { call: 110, err: Some((1, 1, 3, _, msg)) } if msg.starts_with("invalid OTLP ")),
+        matches!(&ev, Event::Complete { call: 111, err: Some((1, 1, 3, _, msg)) } if msg.starts_with("invalid OTLP ")),
         "{ev:?}"
     );
 

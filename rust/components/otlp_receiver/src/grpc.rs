@@ -45,12 +45,6 @@ impl ExportMethod for Logs {
     const PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 }
 
-/// The content type of a request a Go bridge exporter sends on as the bytes
-/// the user's receiver got (Go's `bridgectxext.RawContentSubtype`). A
-/// refusal of such a request must start with "invalid OTLP " so the Go half
-/// knows nothing ran and sends the request again, encoded from pdata.
-const RAW_CONTENT_TYPE: &str = "application/grpc+otelcol-hybrid-raw";
-
 /// One signal's `Export` method over raw bytes.
 pub(crate) struct ExportService<M> {
     handler: Handler,
@@ -134,11 +128,14 @@ impl<M: ExportMethod> UnaryService<Bytes> for Export<M> {
         let validated_sender = self.validated_sender;
         Box::pin(async move {
             let (md, ext, body) = request.into_parts();
-            // The Go half re-encodes what its receiver decoded, except when
-            // it forwards the bytes its own client sent (marked by their
-            // content-subtype): those are checked in full, as from any client.
-            let as_received = md.get("content-type").is_some_and(|v| v == RAW_CONTENT_TYPE);
-            let payload = if validated_sender && !as_received {
+            // Behind a bridge every request is one Go's decoder accepted:
+            // pdata's encoding of it, or the very bytes the Go receiver's
+            // client sent (content-type application/grpc+otelcol-hybrid-raw).
+            // Either way only the framing down to the items is counted. A
+            // refusal starts with "invalid OTLP ", which tells the Go half
+            // that nothing ran, so it sends the request again encoded by
+            // pdata.
+            let payload = if validated_sender {
                 Payload::from_validated_sender(M::SIGNAL, body)
             } else {
                 Payload::from_wire(M::SIGNAL, body)

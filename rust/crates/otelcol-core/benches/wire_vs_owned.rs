@@ -62,6 +62,13 @@ fn main() {
     }
     let validate = t.elapsed().as_secs_f64();
 
+    // Counting alone: what a bridge receiver pays for a request Go decoded.
+    let t = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(Payload::from_validated_sender(Signal::Metrics, bytes.clone()).unwrap());
+    }
+    let count = t.elapsed().as_secs_f64();
+
     let t = Instant::now();
     let mut kept_wire = 0;
     for _ in 0..rounds {
@@ -94,6 +101,7 @@ fn main() {
             "benchmark": "filter_hop_in_process",
             "points": points as u64,
             "validate_ns_per_point": (validate / points * 1e9 * 10.0).round() / 10.0,
+            "count_ns_per_point": (count / points * 1e9 * 10.0).round() / 10.0,
             "wire_ns_per_point": (wire / points * 1e9 * 10.0).round() / 10.0,
             "owned_ns_per_point": (owned / points * 1e9 * 10.0).round() / 10.0,
             "wire_vs_owned": ((wire / owned) * 1000.0).round() / 1000.0,
