@@ -27,9 +27,10 @@
 /**
  * Or-ed into the signal of `otelcol_ffi_consume`: the data are the bytes
  * the user's receiver got from its client, not pdata's encoding of what it
- * decoded, so the Rust half checks them in full (as its own receivers do).
- * A request that check refuses fails with InvalidArgument and a message
- * starting "invalid OTLP ", before anything ran it.
+ * decoded. Go's decoder accepted them, so the Rust half counts their
+ * framing as it does for pdata's encoding. A request that check refuses
+ * fails with InvalidArgument and a message starting "invalid OTLP ", before
+ * anything ran it, and Go may send it again encoded from pdata.
  */
 #define OTELCOL_SIGNAL_AS_RECEIVED 128
 
