@@ -26,7 +26,7 @@ bench-tools:
 	  { rm -f .bin/extractbench; echo "bench: extractbench did not build; extraction figures will be missing" >&2; }; }
 	@# An unstripped copy of the product, only for perf symbols (bin/ is built with -s -w).
 	if [ "$(BENCH_PERF)" = 1 ] && command -v perf >/dev/null; then \
-	  CGO_ENABLED=0 nice go build -trimpath -tags=require_blob -o $(BENCH_BIN)/otelcol-hybrid-syms ./cmd/otelcol-hybrid || rm -f $(BENCH_BIN)/otelcol-hybrid-syms; fi
+	  CGO_ENABLED=0 nice go build -trimpath -tags=require_blob,$(DIST_TAGS) -o $(BENCH_BIN)/otelcol-hybrid-syms ./cmd/otelcol-hybrid || rm -f $(BENCH_BIN)/otelcol-hybrid-syms; fi
 
 # The Rust bench binary (rust/otelcol-rust/benches/pipeline_throughput.rs)
 # prints one JSON line; a failure or a missing bench only leaves a note.

@@ -31,9 +31,12 @@ RUST_OUT   := build/rust
 RUST_CRATE := build/otelcol-hybrid/rust/Cargo.toml
 RUSTCROSS  := env -u SOURCE_DATE_EPOCH go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target
 EMBEDGEN   := $(EPOCH_ENV) go run ./scripts/embedgen
+# The distribution's own build tags (dist.build_tags of its manifest: which
+# Prometheus service discoveries are linked), for every Go build of it.
+DIST_TAGS := $(shell sed -n 's/^  build_tags: *//p' cmd/otelcol-hybrid/builder-config.yaml)
 # Same flags as .goreleaser.yaml, so bin/ measures what a release ships.
 # require_blob makes a binary without its embedded collector fail to compile.
-GO_BUILD_FLAGS := -trimpath -tags=require_blob -ldflags=-s\ -w
+GO_BUILD_FLAGS := -trimpath -tags=require_blob,$(DIST_TAGS) -ldflags=-s\ -w
 
 .PHONY: rust blobs build clean-blobs release-snapshot release goreleaser-config \
 	goreleaser-check check-reproducible check-blob-paths check-glibc check-embed check-dist sizes check-release
@@ -126,5 +129,5 @@ check-reproducible: blobs
 # to ""), without touching the work tree.
 sizes: build
 	printf '{"Replace":{"%s":""}}' "$(ROOT)/embedbin/zz_embed_$(HOST_KEY).go" > build/noblob-overlay.json
-	CGO_ENABLED=0 nice go build -trimpath -ldflags='-s -w' -overlay build/noblob-overlay.json -o build/otelcol-hybrid-noblob ./cmd/otelcol-hybrid
+	CGO_ENABLED=0 nice go build -trimpath -tags=$(DIST_TAGS) -ldflags='-s -w' -overlay build/noblob-overlay.json -o build/otelcol-hybrid-noblob ./cmd/otelcol-hybrid
 	scripts/sizes.sh embedbin/blobs/$(HOST_KEY)/manifest.json bin/otelcol-hybrid build/otelcol-hybrid-noblob

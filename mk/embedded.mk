@@ -36,7 +36,7 @@ EMBEDDED_ALL := linux/amd64 linux/arm64
 EMBEDDED_PLATFORMS ?= all
 EMBEDDED_SELECTED = $(if $(filter all,$(EMBEDDED_PLATFORMS)),$(EMBEDDED_ALL),$(filter $(EMBEDDED_ALL),$(EMBEDDED_PLATFORMS)))
 HOST_GOARCH := $(shell go env GOARCH)
-EMBEDDED_BUILD = ZIG=$(ZIG) CARGO_ZIGBUILD=$(CARGO_ZIGBUILD) STRICT=$(STRICT) scripts/build-embedded.sh
+EMBEDDED_BUILD = DIST_TAGS=$(DIST_TAGS) ZIG=$(ZIG) CARGO_ZIGBUILD=$(CARGO_ZIGBUILD) STRICT=$(STRICT) scripts/build-embedded.sh
 # .goreleaser.yaml's embedded builds link with $HYBRID_ZIG cc.
 export HYBRID_ZIG ?= $(ZIG)
 

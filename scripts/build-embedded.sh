@@ -98,7 +98,7 @@ mkdir -p "$(dirname "$out")"
 # -lunwind: Rust's std unwinds (catch_unwind) through the _Unwind_* API, which
 # a gcc link takes from libgcc_s; zig cc supplies LLVM's libunwind instead.
 CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC="$zig cc -target $arch-linux-gnu.$floor" CGO_LDFLAGS="-g -O2 -lunwind" \
-  nice go build -trimpath -tags=otelcol_embedded \
+  nice go build -trimpath -tags="otelcol_embedded${DIST_TAGS:+,$DIST_TAGS}" \
   -ldflags="-s -w -extldflags=-Wl,--strip-all -X=github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi.LinkedObject=$sum" \
   "$@" -o "$out.tmp" ./cmd/otelcol-hybrid
 mv "$out.tmp" "$out"

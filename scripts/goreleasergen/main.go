@@ -11,14 +11,19 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/otelcol-hybrid/otelcol-hybrid/builder"
 	"github.com/otelcol-hybrid/otelcol-hybrid/platforms"
 )
+
+// selfManifest is the distribution's builder manifest, from the checkout's
+// root: its dist.build_tags go into every Go build of the release.
+const selfManifest = "cmd/otelcol-hybrid/builder-config.yaml"
 
 func main() {
 	check := flag.String("check", "", "compare with this file instead of printing (the release's before hook uses it)")
 	flag.Parse()
 	var buf bytes.Buffer
-	err := render(&buf)
+	err := render(&buf, selfManifest)
 	if err == nil && *check == "" {
 		_, err = os.Stdout.Write(buf.Bytes())
 	} else if err == nil {
@@ -36,7 +41,7 @@ func compare(path string, want []byte) error {
 		return err
 	}
 	if !bytes.Equal(got, want) {
-		return fmt.Errorf("%s is stale with respect to platforms/: run make goreleaser-config", path)
+		return fmt.Errorf("%s is stale with respect to platforms/ and the manifest's build tags: run make goreleaser-config", path)
 	}
 	return nil
 }
@@ -51,6 +56,9 @@ type row struct {
 
 type data struct {
 	Subprocess, Embedded []row
+	// DistTags are the distribution's own build tags (which Prometheus
+	// service discoveries it links), besides each flavour's.
+	DistTags []string
 }
 
 // rows are the subprocess builds (every platform) and the embedded ones:
@@ -74,10 +82,16 @@ func rows() data {
 	return d
 }
 
-func render(w interface{ Write([]byte) (int, error) }) error {
+func render(w interface{ Write([]byte) (int, error) }, manifest string) error {
 	t, err := template.New("goreleaser").Delims("[[", "]]").Parse(configTemplate)
 	if err != nil {
 		return err
 	}
-	return t.Execute(w, rows())
+	m, err := builder.ParseManifestFile(manifest)
+	if err != nil {
+		return err
+	}
+	d := rows()
+	d.DistTags = strings.FieldsFunc(m.Dist.BuildTags, func(r rune) bool { return r == ',' || r == ' ' })
+	return t.Execute(w, d)
 }

@@ -37,7 +37,7 @@ builds:
     goarch: ["[[ .GOARCH ]]"]
     env: [CGO_ENABLED=0]
     flags: [-trimpath]
-    tags: [require_blob]
+    tags: [require_blob[[ range $.DistTags ]], [[ . ]][[ end ]]]
     ldflags: ["-s -w -X main.version={{ .Version }}"]
     mod_timestamp: "{{ .CommitTimestamp }}"
     skip: >-
@@ -55,7 +55,7 @@ builds:
       # Rust's unwinder API: LLVM's libunwind from zig (gcc links libgcc_s).
       - CGO_LDFLAGS=-g -O2 -lunwind
     flags: [-trimpath]
-    tags: [otelcol_embedded]
+    tags: [otelcol_embedded[[ range $.DistTags ]], [[ . ]][[ end ]]]
     # zig cc ignores -s: --strip-all drops the symbol table and debug info.
     ldflags: ["-s -w -extldflags=-Wl,--strip-all -X main.version={{ .Version }} -X github.com/otelcol-hybrid/otelcol-hybrid/embedded/ffi.LinkedObject={{ readFile \"[[ .Object ]].sha256\" }}"]
     mod_timestamp: "{{ .CommitTimestamp }}"
