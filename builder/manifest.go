@@ -35,6 +35,11 @@ type Dist struct {
 	CgoEnabled                                                bool
 }
 
+// Tags is BuildTags as a list: OCB takes them separated by commas or spaces.
+func (d Dist) Tags() []string {
+	return strings.Fields(strings.ReplaceAll(d.BuildTags, ",", " "))
+}
+
 // GoEntry is one OCB module entry (`gomod:`), kept to name it in errors and
 // to check the built binary's catalog against the manifest.
 type GoEntry struct {

@@ -87,8 +87,7 @@ func (m *Manifest) OCBManifest(o OCBOptions) ([]byte, error) {
 	mapDelete(dist, "subprocess_mode")
 	mapSet(dist, "output_path", o.OutputPath)
 	if len(o.BuildTags) > 0 {
-		tags := strings.Fields(strings.ReplaceAll(m.Dist.BuildTags, ",", " "))
-		mapSet(dist, "build_tags", strings.Join(append(tags, o.BuildTags...), ","))
+		mapSet(dist, "build_tags", strings.Join(append(m.Dist.Tags(), o.BuildTags...), ","))
 	}
 	if o.CgoEnabled {
 		mapSetNode(dist, "cgo_enabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})

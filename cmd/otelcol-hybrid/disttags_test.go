@@ -25,7 +25,7 @@ func TestBuildTagsLinkEveryPrometheusDiscoveryButOutscale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tags := strings.Split(m.Dist.BuildTags, ",")
+	tags := m.Dist.Tags()
 	if !slices.Contains(tags, "remove_all_sd") {
 		t.Fatalf("dist.build_tags %q: without remove_all_sd every discovery is linked", m.Dist.BuildTags)
 	}

@@ -92,6 +92,6 @@ func render(w interface{ Write([]byte) (int, error) }, manifest string) error {
 		return err
 	}
 	d := rows()
-	d.DistTags = strings.FieldsFunc(m.Dist.BuildTags, func(r rune) bool { return r == ',' || r == ' ' })
+	d.DistTags = m.Dist.Tags()
 	return t.Execute(w, d)
 }
