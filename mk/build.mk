@@ -28,8 +28,12 @@ RUST_OUT   := build/rust
 # The embedded collector is the crate `make generate` derives from
 # cmd/otelcol-hybrid/builder-config.yaml (the same builder path every
 # distribution takes); it shares rust/target so dependencies build once.
+# Every crate built into rust/target is remapped from the checkout alone (the
+# generated crates live under it), as hybrid-builder remaps a target dir's
+# builds from the directory above it: one set of RUSTFLAGS, so the blob, the
+# static library and test-builder's distributions share compiled crates.
 RUST_CRATE := build/otelcol-hybrid/rust/Cargo.toml
-RUSTCROSS  := env -u SOURCE_DATE_EPOCH go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target
+RUSTCROSS  := env -u SOURCE_DATE_EPOCH go run ./scripts/rustcross -manifest-path $(RUST_CRATE) -target-dir $(ROOT)/rust/target -remap-root $(ROOT)
 EMBEDGEN   := $(EPOCH_ENV) go run ./scripts/embedgen
 # The distribution's own build tags (dist.build_tags of its manifest: which
 # Prometheus service discoveries are linked), for every Go build of it.

@@ -25,13 +25,14 @@ EXAMPLE_BIN    := $(ROOT)/build/example/otelcol-example
 # (contrib prometheus, jaeger, otap), and one distribution build is enough.
 DESIGN_MANIFEST := examples/design-manifest.yaml
 DESIGN_BIN      := $(ROOT)/build/otelcol-custom/otelcol-custom
-# The embedded distribution test-builder also builds: its Rust crates are
-# among the design's, and it is built into the design build's target dir
-# (--rust-target-dir, same RUSTFLAGS), so what the two resolve alike is
-# compiled once.
+# test-builder builds both distributions into rust/target (--rust-target-dir):
+# the builder remaps a target dir's crates from the directory above it, the
+# checkout here, exactly as `make build` does, so the Arrow, DataFusion and
+# tonic crates `make build` compiled are not compiled again for them (a cold
+# release build of that graph takes 7-25 minutes on two cores).
 EMBEDDED_MANIFEST   := examples/embedded-manifest.yaml
 EMBEDDED_DIST_BIN   := $(ROOT)/build/otelcol-embedded/otelcol-embedded
-DESIGN_RUST_TARGET  := $(ROOT)/build/otelcol-custom/_hybrid/rust/target
+DIST_RUST_TARGET    := $(ROOT)/rust/target
 
 # OCB, pinned, installed as tools.mk installs its Go tools.
 $(eval $(call GO_TOOL,$(OCB),go.opentelemetry.io/collector/cmd/builder,$(OCB_VERSION)))
@@ -52,8 +53,8 @@ example-distribution: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
 # the subprocess build these tests are about (OCB compiles it without cgo
 # either way); the embedded flavour is the second manifest's.
 test-builder: hybrid-builder $(OCB) $(CARGO_ZIGBUILD) $(ZIG)
-	CGO_ENABLED=0 nice $(HYBRID_BUILDER) build --config $(DESIGN_MANIFEST) --ocb $(OCB) --platforms "$(PLATFORMS)"
-	CGO_ENABLED=1 nice $(HYBRID_BUILDER) build --config $(EMBEDDED_MANIFEST) --ocb $(OCB) --rust-target-dir $(DESIGN_RUST_TARGET)
+	CGO_ENABLED=0 nice $(HYBRID_BUILDER) build --config $(DESIGN_MANIFEST) --ocb $(OCB) --platforms "$(PLATFORMS)" --rust-target-dir $(DIST_RUST_TARGET)
+	CGO_ENABLED=1 nice $(HYBRID_BUILDER) build --config $(EMBEDDED_MANIFEST) --ocb $(OCB) --rust-target-dir $(DIST_RUST_TARGET)
 	scripts/check-glibc.sh $(EMBEDDED_DIST_BIN) 2.17
 	go test -count=1 ./builder/ ./cmd/hybrid-builder/
 	HYBRID_EXAMPLE_BIN=$(DESIGN_BIN) HYBRID_EMBEDDED_BIN=$(EMBEDDED_DIST_BIN) go test -count=1 -run 'TestExample|TestEmbeddedExample' -v ./cmd/hybrid-builder/

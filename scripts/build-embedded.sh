@@ -21,8 +21,8 @@
 #   - `cargo rustc --crate-type staticlib`: with the crate's rlib type too,
 #     cargo would compile every dependency with object code as well as
 #     bitcode (an rlib cannot take part in LTO), a second copy of each;
-#   - the remap flags rustcross sets for the generated crate under
-#     build/otelcol-hybrid (see reproducibleEnv in scripts/rustcross);
+#   - the remap flags rustcross sets for the crates of that target dir (see
+#     reproducibleEnv in scripts/rustcross);
 #   - no SOURCE_DATE_EPOCH (ring's and zstd-sys's build scripts rerun on it).
 #
 # hybrid-builder builds an embedded distribution's staticlib with this script
@@ -31,8 +31,8 @@
 #   FFI_WORKSPACE   the Cargo workspace holding the otelcol-ffi package (rust)
 #   FFI_TARGET_DIR  the cargo target dir (rust/target)
 #   FFI_REMAP_ROOT  the directory rustcross maps to /otelcol-hybrid besides the
-#                   checkout: the parent of the generated collector crate that
-#                   shares the target dir (build/otelcol-hybrid)
+#                   checkout (the checkout itself for rust/target: nothing more
+#                   to map, as make's rustcross -remap-root says)
 #   FFI_OBJ         the object to write (the path embedded/ffi links)
 set -euo pipefail
 platform=${1:?usage: build-embedded.sh GOOS/GOARCH OUT|- [GO BUILD FLAGS...]}
@@ -53,7 +53,7 @@ esac
 triple=$arch-unknown-linux-gnu
 workspace=${FFI_WORKSPACE:-rust}
 target_dir=${FFI_TARGET_DIR:-$root/rust/target}
-remap_root=${FFI_REMAP_ROOT:-$root/build/otelcol-hybrid}
+remap_root=${FFI_REMAP_ROOT:-$root}
 
 sysroot=$(cd "$workspace" && rustc --print sysroot)
 if ! compgen -G "$sysroot/lib/rustlib/$triple/lib/*" >/dev/null; then
@@ -67,9 +67,10 @@ if [[ -n ${FFI_OBJ:-} ]]; then obj=$FFI_OBJ
 elif [[ $goarch == amd64 ]]; then obj=build/ffi/otelcol_ffi.o; else obj=build/ffi/linux_$goarch/otelcol_ffi.o; fi
 
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
-flags=(
-  "--remap-path-prefix=$root=/otelcol-hybrid"
-  "--remap-path-prefix=$remap_root=/otelcol-hybrid"
+# Exactly rustcross's list: a root equal to the checkout is not repeated.
+flags=("--remap-path-prefix=$root=/otelcol-hybrid")
+if [[ $remap_root != "$root" ]]; then flags+=("--remap-path-prefix=$remap_root=/otelcol-hybrid"); fi
+flags+=(
   "--remap-path-prefix=$cargo_home=/cargo"
   "--remap-path-prefix=$target_dir=/target"
 )
