@@ -203,6 +203,8 @@ func resolveDeps(m *Manifest, root string) ([]RustDep, error) {
 // remapRoot is the directory mapped to /otelcol-hybrid for the generated
 // crates: the _hybrid directory holding the target dir (<output>/_hybrid
 // by default), so that every build into one target dir has one RUSTFLAGS.
+// For a checkout's rust/target (test-builder's --rust-target-dir) that is the
+// checkout, the root `make build` remaps, so those builds share its crates.
 func (l layout) remapRoot() string {
 	return filepath.Dir(filepath.Dir(l.rustTarget))
 }

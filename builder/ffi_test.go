@@ -176,3 +176,16 @@ func TestEmbeddedCompileSettings(t *testing.T) {
 		t.Errorf("OCB manifest of an embedded build:\n%s", out)
 	}
 }
+
+// A distribution built into a checkout's rust/target is remapped from the
+// checkout, as `make build` remaps the blob and the static library built
+// there (rustcross -remap-root, build-embedded.sh's default): one set of
+// RUSTFLAGS, so test-builder compiles none of the crates make build did.
+func TestRemapRootOfASharedTargetDir(t *testing.T) {
+	if got := (layout{rustTarget: "/src/proj/rust/target"}).remapRoot(); got != "/src/proj" {
+		t.Errorf("remap root for /src/proj/rust/target: %q, want the checkout", got)
+	}
+	if got := newLayout("/out/dist").remapRoot(); got != "/out/dist/_hybrid" {
+		t.Errorf("remap root of a distribution's own target dir: %q", got)
+	}
+}

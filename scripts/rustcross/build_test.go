@@ -81,4 +81,13 @@ func TestReproducibleEnv(t *testing.T) {
 	if got := strings.Split(flags, "\x1f"); len(got) != 4 || got[1] != "--remap-path-prefix=/src/proj/build/other=/otelcol-hybrid" {
 		t.Errorf("remap root rustflags: %q", got)
 	}
+
+	// make build gives the checkout as the remap root (its generated crate
+	// lives under it): the blob's flags are then exactly those of a build
+	// of rust/ itself, so the two and the static library share rust/target.
+	b = &builder{workspace: "/src/proj/build/otelcol-hybrid/rust", targetDir: "/src/proj/rust/target", checkout: "/src/proj", remapRoot: "/src/proj"}
+	ws := &builder{workspace: "/src/proj/rust", targetDir: "/src/proj/rust/target", checkout: "/src/proj"}
+	if got, want := b.reproducibleEnv(), ws.reproducibleEnv(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("generated crate with the checkout as remap root:\n got %q\nwant %q", got, want)
+	}
 }
