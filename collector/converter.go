@@ -99,9 +99,11 @@ func (c *converter) Convert(_ context.Context, conf *confmap.Conf) error {
 			c.logger.Warn(w)
 		}
 	}
-	for _, k := range conf.AllKeys() {
-		conf.Delete(k)
-	}
+	// The empty key clears the whole map at once. Deleting key by key made
+	// koanf flatten the rest of the config again after every key, quadratic
+	// in the settings: 5 ms for 90 of them, 0.6 s for 900, on every start
+	// (BenchmarkConverterLargeConfig).
+	conf.Delete("")
 	return conf.Merge(confmap.NewFromStringMap(goHalf))
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/otelcol-hybrid/otelcol-hybrid/partition"
 )
 
-func testCatalog(t *testing.T) func() (*partition.Catalog, error) {
+func testCatalog(t testing.TB) func() (*partition.Catalog, error) {
 	t.Helper()
 	f := otelcol.Factories{}
 	var err error
@@ -42,7 +42,7 @@ func testCatalog(t *testing.T) func() (*partition.Catalog, error) {
 	return func() (*partition.Catalog, error) { return cat, nil }
 }
 
-func convert(t *testing.T, cfg string) (map[string]any, error) {
+func convert(t testing.TB, cfg string) (map[string]any, error) {
 	t.Helper()
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(cfg), &m); err != nil {
