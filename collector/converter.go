@@ -173,7 +173,7 @@ func requirePipelines(user map[string]any) error {
 func userSubprocess(user map[string]any) (*subprocessext.Config, error) {
 	cfg := subprocessext.NewFactory().CreateDefaultConfig().(*subprocessext.Config)
 	key := "extensions::" + subprocessext.Type.String()
-	conf := confmap.NewFromStringMap(user)
+	conf := operatorSection(user)
 	if !conf.IsSet(key) {
 		return cfg, nil
 	}
@@ -229,7 +229,21 @@ func userMode(user map[string]any) (mode.Mode, error) {
 // (nil when unset), which the embedded half decodes as the child's
 // extension does.
 func userRustLogs(user map[string]any) any {
-	return confmap.NewFromStringMap(user).Get("extensions::" + subprocessext.Type.String() + "::logs")
+	return operatorSection(user).Get("extensions::" + subprocessext.Type.String() + "::logs")
+}
+
+// operatorSection is the user's config cut down to extensions.rust_subprocess,
+// under the same keys: a confmap deep-copies what it is made from, and the
+// whole config, read three times for this one section, made a start with a
+// few hundred components pay for those copies.
+func operatorSection(user map[string]any) *confmap.Conf {
+	section := map[string]any{}
+	if exts, ok := user["extensions"].(map[string]any); ok {
+		if sub, ok := exts[subprocessext.Type.String()]; ok {
+			section["extensions"] = map[string]any{subprocessext.Type.String(): sub}
+		}
+	}
+	return confmap.NewFromStringMap(section)
 }
 
 // maxRustWorkerThreads is the Rust half's own bound on service.worker_threads.
